@@ -1,0 +1,92 @@
+/**
+ * Finds the YAML files below a config root. Hidden files and directories (`.git`,
+ * `.github`) are skipped; symbolic links are followed only while they stay inside the
+ * root, so a checkout cannot make the controller read the rest of the machine.
+ */
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import type { Finding } from './findings.js';
+
+export interface ConfigFile {
+  /** Path relative to the root, with `/` separators; the sort key. */
+  relative: string;
+  /** The path to show the user: the root as they named it joined with `relative`. */
+  display: string;
+  /** The resolved path to read. */
+  real: string;
+  size: number;
+}
+
+/** The root itself is missing or not a directory: a usage error, not a config error. */
+export class ConfigRootError extends Error {
+  readonly code = 'CONFIG_ROOT';
+}
+
+const YAML_FILE = /\.ya?ml$/i;
+
+function inside(root: string, candidate: string): boolean {
+  return candidate === root || candidate.startsWith(root + sep);
+}
+
+export async function listConfigFiles(root: string): Promise<{ files: ConfigFile[]; findings: Finding[] }> {
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+    if (!(await stat(realRoot)).isDirectory()) throw new ConfigRootError(`${root} is not a directory`);
+  } catch (err) {
+    if (err instanceof ConfigRootError) throw err;
+    throw new ConfigRootError(`cannot read config root ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+
+  const files: ConfigFile[] = [];
+  const findings: Finding[] = [];
+  const visited = new Set<string>([realRoot]);
+  const problem = (display: string, code: Finding['code'], message: string) =>
+    findings.push({ code, severity: 'error', file: display, line: 1, column: 1, message });
+
+  async function walk(realDir: string, relDir: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(realDir, { withFileTypes: true });
+    } catch (err) {
+      problem(join(root, relDir), 'FILE_UNREADABLE', `cannot read directory: ${(err as NodeJS.ErrnoException).code}`);
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      const display = join(root, rel);
+      let real = join(realDir, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          real = await realpath(real);
+        } catch {
+          if (YAML_FILE.test(entry.name)) problem(display, 'FILE_UNREADABLE', 'symbolic link points to nothing');
+          continue;
+        }
+        if (!inside(realRoot, real)) {
+          problem(display, 'SYMLINK_OUTSIDE_ROOT', `symbolic link resolves to ${real}, outside the config root ${realRoot}; refusing to read it`);
+          continue;
+        }
+        const target = await stat(real);
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+      }
+      if (isDir) {
+        if (visited.has(real)) continue; // a link back up the tree
+        visited.add(real);
+        await walk(real, rel);
+      } else if (isFile && YAML_FILE.test(entry.name)) {
+        const { size } = await stat(real);
+        files.push({ relative: rel, display, real, size });
+      }
+    }
+  }
+
+  await walk(realRoot, '');
+  return { files, findings };
+}
+

@@ -1,0 +1,69 @@
+/**
+ * What the loader reports: one catalogue of codes, each finding pointing at a file,
+ * line and column, and naming the field when there is one. Tests match on `code`;
+ * users read `formatFinding`.
+ */
+
+export const FINDING_CODES = {
+  // The file itself
+  FILE_TOO_LARGE: 'the file is larger than the loader accepts',
+  FILE_UNREADABLE: 'the file or directory cannot be read',
+  NOT_UTF8: 'the file is not valid UTF-8',
+  SYMLINK_OUTSIDE_ROOT: 'a symbolic link resolves outside the config root',
+  // YAML
+  YAML_SYNTAX: 'the YAML cannot be parsed',
+  YAML_DUPLICATE_KEY: 'a mapping repeats a key',
+  YAML_ALIASES: 'the document expands too many aliases',
+  YAML_WARNING: 'the YAML parser warns about a construct',
+  // Documents
+  NOT_A_MAPPING: 'a document is not a mapping',
+  MISSING_KIND: 'a document has no kind',
+  UNKNOWN_KIND: 'a document has a kind this controller does not know',
+  UNKNOWN_API_VERSION: 'a document has an apiVersion this controller does not know',
+  SCHEMA: 'a field does not match the kind schema',
+  UNKNOWN_FIELD: 'a field is not part of the kind schema',
+  MISSING_FIELD: 'a required field is missing',
+  INVALID_COMBINATION: 'fields that are valid alone do not fit together',
+  // The set of documents
+  DUPLICATE_IDENTITY: 'two documents have the same kind and name',
+  DANGLING_REFERENCE: 'a reference names no document',
+  WRONG_KIND_REFERENCE: 'a reference names a document of another kind',
+  // Warnings
+  EMPTY_FILE: 'a file holds no document',
+  EMPTY_DOCUMENT: 'a document is empty',
+  NO_DOCUMENTS: 'the config root holds no document',
+} as const;
+
+export type FindingCode = keyof typeof FINDING_CODES;
+
+export interface Finding {
+  code: FindingCode;
+  severity: 'error' | 'warning';
+  /** The file as the user named it: the root they gave joined with the relative path. */
+  file: string;
+  line: number;
+  column: number;
+  /** Field path inside the document, e.g. `spec.containerDefinitions[0].image`. */
+  field?: string;
+  message: string;
+}
+
+export function formatFinding(f: Finding): string {
+  const where = `${f.file}:${f.line}:${f.column}`;
+  const prefix = f.severity === 'warning' ? 'warning: ' : '';
+  return f.field ? `${where} ${prefix}${f.field}: ${f.message}` : `${where} ${prefix}${f.message}`;
+}
+
+/** `['spec', 'containerDefinitions', 0, 'image']` → `spec.containerDefinitions[0].image` */
+export function fieldPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}
+
+export function byPosition(a: Finding, b: Finding): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code);
+}

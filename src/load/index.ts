@@ -1,0 +1,106 @@
+/**
+ * The loader: a directory of YAML in, either a complete DesiredState or every error
+ * out — never a partial state, so a bad commit can never be half-applied.
+ */
+import { readFile } from 'node:fs/promises';
+import type { DesiredState, Kind, Resource } from '../api/kinds.js';
+import { listConfigFiles } from './files.js';
+import { byPosition, type Finding } from './findings.js';
+import { parseYamlFile, type ParsedDocument } from './parse.js';
+import { resolve, type LocatedResource } from './resolve.js';
+import { checkRules } from './rules.js';
+import { SchemaValidator } from './schema.js';
+
+export { ConfigRootError } from './files.js';
+export { formatFinding, type Finding } from './findings.js';
+
+/** Larger files are refused unread: a config document is kilobytes. */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+export interface LoadOptions {
+  maxFileBytes?: number;
+  /** Reuse one validator across loads; compiling the schemas is the costly part. */
+  validator?: SchemaValidator;
+}
+
+export interface LoadSummary {
+  files: number;
+  documents: number;
+  byKind: Partial<Record<Kind, number>>;
+  warnings: Finding[];
+}
+
+export type LoadResult =
+  | ({ ok: true; state: DesiredState } & LoadSummary)
+  | ({ ok: false; errors: Finding[] } & LoadSummary);
+
+let sharedValidator: SchemaValidator | undefined;
+
+export async function loadConfig(root: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const validator = options.validator ?? (sharedValidator ??= new SchemaValidator());
+  const { files, findings } = await listConfigFiles(root);
+
+  const documents: ParsedDocument[] = [];
+  for (const file of files) {
+    if (file.size > maxFileBytes) {
+      findings.push({
+        code: 'FILE_TOO_LARGE',
+        severity: 'error',
+        file: file.display,
+        line: 1,
+        column: 1,
+        message: `file is ${formatBytes(file.size)}; the loader reads files up to ${formatBytes(maxFileBytes)} — split it`,
+      });
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file.real);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      findings.push({ code: 'FILE_UNREADABLE', severity: 'error', file: file.display, line: 1, column: 1, message: `cannot read file: ${code}` });
+      continue;
+    }
+    const parsed = parseYamlFile(file.display, bytes);
+    findings.push(...parsed.findings);
+    documents.push(...parsed.documents);
+  }
+
+  const located: LocatedResource[] = [];
+  for (const doc of documents) {
+    const problems = validator.check(doc);
+    if (problems.length > 0) {
+      findings.push(...problems);
+      continue;
+    }
+    const resource = doc.value as Omit<Resource, 'source'>;
+    const source = { file: doc.file, ...doc.position([]) };
+    located.push({ resource: { ...resource, source }, position: doc.position });
+  }
+
+  const resolved = resolve(located);
+  findings.push(...resolved.findings);
+  for (const item of located) findings.push(...checkRules(item, resolved.resources));
+
+  const byKind: LoadSummary['byKind'] = {};
+  for (const { resource } of located) byKind[resource.kind] = (byKind[resource.kind] ?? 0) + 1;
+  if (documents.length === 0 && findings.length === 0) {
+    findings.push({ code: 'NO_DOCUMENTS', severity: 'warning', file: root, line: 1, column: 1, message: 'no ecs-gitops documents found below this directory' });
+  }
+  findings.sort(byPosition);
+  const errors = findings.filter((f) => f.severity === 'error');
+  const summary: LoadSummary = {
+    files: files.length,
+    documents: documents.length,
+    byKind,
+    warnings: findings.filter((f) => f.severity === 'warning'),
+  };
+  return errors.length > 0 ? { ok: false, errors, ...summary } : { ok: true, state: { resources: resolved.resources }, ...summary };
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}

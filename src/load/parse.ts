@@ -1,0 +1,136 @@
+/**
+ * Turns the bytes of one file into YAML documents, safely: strict UTF-8, duplicate keys
+ * refused, alias expansion capped (a "billion laughs" file is an error, not an outage),
+ * and every node kept with its position so later errors can name the line.
+ */
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { Finding, FindingCode } from './findings.js';
+
+/** Alias expansions allowed per document; anchors for shared snippets stay usable. */
+export const MAX_ALIAS_COUNT = 50;
+
+export interface ParsedDocument {
+  file: string;
+  /** 0-based position of the document in its file. */
+  index: number;
+  value: unknown;
+  position: Locator;
+}
+
+/** Finds line and column of a field inside one document. */
+export interface Locator {
+  (path: readonly (string | number)[], key?: string): { line: number; column: number };
+}
+
+export function parseYamlFile(file: string, bytes: Uint8Array): { documents: ParsedDocument[]; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const add = (code: FindingCode, line: number, column: number, message: string, severity: Finding['severity'] = 'error') =>
+    findings.push({ code, severity, file, line, column, message });
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    const lossy = new TextDecoder('utf-8').decode(bytes);
+    const at = positionOf(lossy, lossy.indexOf('\uFFFD'));
+    add('NOT_UTF8', at.line, at.column, 'file is not valid UTF-8 text; save it as UTF-8');
+    return { documents: [], findings };
+  }
+
+  const lineCounter = new LineCounter();
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: false }) as Document.Parsed[];
+  } catch (err) {
+    // The parser recurses; pathological nesting can exhaust the stack.
+    add('YAML_SYNTAX', 1, 1, `cannot parse YAML: ${(err as Error).message}`);
+    return { documents: [], findings };
+  }
+  const pos = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  const documents: ParsedDocument[] = [];
+  let nonEmpty = 0;
+  docs.forEach((doc, index) => {
+    for (const e of doc.errors) {
+      const at = pos(e.pos[0]);
+      const code: FindingCode = e.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_SYNTAX';
+      add(code, at.line, at.column, yamlMessage(e.code, e.message));
+    }
+    for (const w of doc.warnings) {
+      const at = pos(w.pos[0]);
+      add('YAML_WARNING', at.line, at.column, w.message, 'warning');
+    }
+    if (doc.errors.length > 0) return;
+    const contents = doc.contents as Node | null;
+    if (contents === null || (isScalar(contents) && contents.value === null)) {
+      if (docs.length > 1) {
+        const at = pos(doc.range[0]);
+        add('EMPTY_DOCUMENT', at.line, at.column, `document ${index + 1} is empty; skipped`, 'warning');
+      }
+      return;
+    }
+    nonEmpty++;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      const at = pos(contents.range?.[0] ?? 0);
+      const message = /alias/i.test((err as Error).message)
+        ? `document expands more than ${MAX_ALIAS_COUNT} aliases; refusing it as a resource-exhaustion risk`
+        : `cannot read document: ${(err as Error).message}`;
+      add('YAML_ALIASES', at.line, at.column, message);
+      return;
+    }
+    documents.push({ file, index, value, position: locator(doc, pos) });
+  });
+  if (nonEmpty === 0 && findings.every((f) => f.severity === 'warning')) {
+    add('EMPTY_FILE', 1, 1, 'file holds no document; skipped', 'warning');
+  }
+  return { documents, findings };
+}
+
+function yamlMessage(code: string, message: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'the same key appears twice in one mapping; keep one';
+    case 'TAB_AS_INDENT':
+      return 'tab used for indentation; YAML indents with spaces only';
+    default:
+      // The parser's own wording, without its trailing excerpt.
+      return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+  }
+}
+
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, offset));
+  const lines = before.split('\n');
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
+}
+
+/**
+ * The deepest node that exists along `path` gives the position; with `key`, the key
+ * inside that mapping (used for unknown fields, whose value is not the point).
+ */
+function locator(doc: Document.Parsed, pos: (offset: number) => { line: number; column: number }): Locator {
+  const pairOf = (node: unknown, part: string | number) =>
+    isMap(node) ? node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part)) : undefined;
+  return (path, key) => {
+    let node: unknown = doc.contents;
+    let offset = (doc.contents as Node).range?.[0] ?? 0;
+    for (const part of path) {
+      const pair = pairOf(node, part);
+      const child = (pair ? pair.value : isSeq(node) && typeof part === 'number' ? node.items[part] : undefined) as Node | undefined;
+      if (!child?.range) {
+        const keyNode = pair?.key as Node | undefined;
+        return pos(keyNode?.range?.[0] ?? offset);
+      }
+      node = child;
+      offset = child.range[0];
+    }
+    const keyNode = key === undefined ? undefined : (pairOf(node, key)?.key as Node | undefined);
+    return pos(keyNode?.range?.[0] ?? offset);
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Checks the documents as a set: one document per identity, and every reference names
+ * a document of the kind the field expects.
+ */
+import { KINDS, REFERENCES, resourceKey, type Resource, type ResourceKey } from '../api/kinds.js';
+import { fieldPath, type Finding } from './findings.js';
+import type { Locator } from './parse.js';
+
+export interface LocatedResource {
+  resource: Resource;
+  position: Locator;
+}
+
+export function resolve(located: LocatedResource[]): { resources: Map<ResourceKey, Resource>; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const byKey = new Map<ResourceKey, LocatedResource>();
+  const kindsByName = new Map<string, Set<string>>();
+
+  for (const item of located) {
+    const { kind, metadata, source } = item.resource;
+    const key = resourceKey(kind, metadata.name);
+    const first = byKey.get(key);
+    if (first) {
+      const at = item.position(['metadata', 'name']);
+      const was = first.resource.source;
+      findings.push({
+        code: 'DUPLICATE_IDENTITY',
+        severity: 'error',
+        file: source.file,
+        ...at,
+        field: 'metadata.name',
+        message: `${key} is already defined at ${was.file}:${was.line}:${was.column}; names must be unique per kind`,
+      });
+      continue;
+    }
+    byKey.set(key, item);
+    const kinds = kindsByName.get(metadata.name) ?? new Set();
+    kinds.add(kind);
+    kindsByName.set(metadata.name, kinds);
+  }
+
+  for (const { resource, position } of byKey.values()) {
+    for (const ref of REFERENCES) {
+      if (ref.from !== resource.kind) continue;
+      for (const { path, target } of referencesAt(resource.spec, ref.path)) {
+        if (typeof target !== 'string' || byKey.has(resourceKey(ref.to, target))) continue;
+        const others = [...(kindsByName.get(target) ?? [])];
+        const specPath = ['spec', ...path];
+        findings.push({
+          code: others.length ? 'WRONG_KIND_REFERENCE' : 'DANGLING_REFERENCE',
+          severity: 'error',
+          file: resource.source.file,
+          ...position(specPath),
+          field: fieldPath(specPath),
+          message: others.length
+            ? `refers to ${others.join(' and ')} "${target}", but this field must name a ${ref.to}`
+            : `refers to ${ref.to} "${target}", which no document defines`,
+        });
+      }
+    }
+  }
+
+  const order = (r: Resource) => KINDS.indexOf(r.kind);
+  const sorted = [...byKey.values()]
+    .map((l) => l.resource)
+    .sort((a, b) => order(a) - order(b) || (a.metadata.name < b.metadata.name ? -1 : 1));
+  return { resources: new Map(sorted.map((r) => [resourceKey(r.kind, r.metadata.name), r])), findings };
+}
+
+/** Values found at a reference path, `*` expanding every array element. */
+function referencesAt(spec: unknown, path: readonly string[]): { path: (string | number)[]; target: unknown }[] {
+  const found: { path: (string | number)[]; target: unknown }[] = [];
+  const walk = (node: unknown, rest: readonly string[], at: (string | number)[]) => {
+    if (rest.length === 0) {
+      if (node !== undefined) found.push({ path: at, target: node });
+      return;
+    }
+    const [head, ...tail] = rest;
+    if (head === '*') {
+      if (Array.isArray(node)) node.forEach((item, i) => walk(item, tail, [...at, i]));
+    } else if (typeof node === 'object' && node !== null) {
+      walk((node as Record<string, unknown>)[head], tail, [...at, head]);
+    }
+  };
+  walk(spec, path, []);
+  return found;
+}
