@@ -6,8 +6,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse as parseCel } from '@marcbachmann/cel-js';
+import { Ajv, type DataValidateFunction, type ErrorObject, type ValidateFunction } from 'ajv';
 import { API_VERSION, isKind, type Kind } from '../api/kinds.js';
+import { CEL_RULES } from '../tools/derive-schemas.js';
 import { fieldPath, type Finding } from './findings.js';
 import type { ParsedDocument } from './parse.js';
 
@@ -20,6 +22,7 @@ export class SchemaValidator {
 
   constructor(schemaDir = SCHEMA_DIR) {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: CEL_RULES, schemaType: 'array', errors: true, compile: compileCelRules });
     for (const file of readdirSync(schemaDir)) {
       if (!file.endsWith('.json') || file === 'all.json') continue;
       const schema = JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as Schema;
@@ -63,6 +66,34 @@ export class SchemaValidator {
   }
 }
 
+interface CelRule {
+  rule: string;
+  message?: string;
+}
+
+/**
+ * The CRDs' cross-field rules are CEL expressions over `self`, as the Kubernetes API
+ * server runs them; each is parsed once and evaluated against the field's value.
+ */
+function compileCelRules(rules: CelRule[]): DataValidateFunction {
+  const compiled = rules.map((r) => ({ ...r, evaluate: parseCel(r.rule) }));
+  const validate: DataValidateFunction = (data: unknown) => {
+    const errors: Partial<ErrorObject>[] = [];
+    for (const r of compiled) {
+      let holds: boolean;
+      try {
+        holds = r.evaluate({ self: data }) === true;
+      } catch {
+        holds = false;
+      }
+      if (!holds) errors.push({ keyword: CEL_RULES, message: r.message ?? `must satisfy ${r.rule}`, params: { rule: r.rule } });
+    }
+    validate.errors = errors as ErrorObject[];
+    return errors.length === 0;
+  };
+  return validate;
+}
+
 interface Explained {
   code: Finding['code'];
   path: (string | number)[];
@@ -78,9 +109,14 @@ interface Explained {
 function explain(errors: ErrorObject[]): Explained[] {
   const out: Explained[] = [];
   const byField = new Map<string, ErrorObject[]>();
+  // A rule over a field that is itself malformed says nothing new; report the shape first.
+  const shapeErrors = errors.filter((e) => e.keyword !== CEL_RULES);
   for (const e of errors) {
     const path = pointerToPath(e.instancePath);
-    if (e.keyword === 'additionalProperties') {
+    if (e.keyword === CEL_RULES) {
+      if (shapeErrors.some((o) => o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/'))) continue;
+      out.push({ code: 'INVALID_COMBINATION', path, message: e.message ?? 'breaks a validation rule' });
+    } else if (e.keyword === 'additionalProperties') {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
       const allowed = Object.keys((e.parentSchema as Schema | undefined)?.properties ?? {});
       const hint = closest(name, allowed);

@@ -182,3 +182,32 @@ t.test('every error of a directory is reported in one run', async (t) => {
   t.same([...new Set(r.errors.map((e) => e.code))].sort(), ['DANGLING_REFERENCE', 'DUPLICATE_IDENTITY', 'SCHEMA', 'YAML_SYNTAX'].sort());
   t.ok(r.errors.length >= 5, `all ${r.errors.length} errors reported`);
 });
+
+t.test('the CRDs\' CEL rules are enforced and name the field', async (t) => {
+  const dir = t.testdir({
+    'ns.yaml': 'apiVersion: ecs-gitops.io/v1alpha1\nkind: CloudMapNamespace\nmetadata: {name: store.local}\nspec:\n  type: DNS_PRIVATE\n',
+    'c.yaml': cluster().replace('spec:\n', 'spec:\n  tags:\n    "aws:team": store\n'),
+  });
+  const r = await failing(t, dir);
+  t.same(r.errors.map((e) => e.code), ['INVALID_COMBINATION', 'INVALID_COMBINATION']);
+  t.same(lines(r), [
+    `${join(dir, 'c.yaml')}:7:5 spec.tags: tag keys starting with aws: are reserved for AWS`,
+    `${join(dir, 'ns.yaml')}:5:3 spec: vpc is required for DNS_PRIVATE and not allowed otherwise`,
+  ]);
+});
+
+t.test('rules across documents: network mode, Fargate compatibility, DNS records', async (t) => {
+  const dir = t.testdir({
+    'c.yaml': cluster(),
+    'td.yaml': taskDefinition().replace('  networkMode: awsvpc\n', '').replace('  requiresCompatibilities: [FARGATE]\n', ''),
+    'svc.yaml': service(),
+    'ns.yaml': 'apiVersion: ecs-gitops.io/v1alpha1\nkind: CloudMapNamespace\nmetadata: {name: partners}\nspec: {type: HTTP}\n',
+    'cms.yaml': 'apiVersion: ecs-gitops.io/v1alpha1\nkind: CloudMapService\nmetadata: {name: payments}\nspec:\n  namespace: partners\n  dnsConfig:\n    dnsRecords: [{type: A, ttl: 60}]\n',
+  });
+  const r = await failing(t, dir);
+  t.same(lines(r), [
+    `${join(dir, 'cms.yaml')}:7:5 spec.dnsConfig: not allowed: CloudMapNamespace "partners" is an HTTP namespace, which has no DNS records`,
+    `${join(dir, 'svc.yaml')}:9:15 spec.launchType: FARGATE needs TaskDefinition "web" to list FARGATE in requiresCompatibilities`,
+    `${join(dir, 'svc.yaml')}:11:5 spec.networkConfiguration: only allowed when the task definition's networkMode is awsvpc; TaskDefinition "web" uses the default (bridge)`,
+  ]);
+});

@@ -1,0 +1,118 @@
+/**
+ * Derives plain JSON Schema files from the CustomResourceDefinitions in crds/.
+ *
+ * The CRDs are structural Kubernetes schemas, where unknown fields are pruned rather
+ * than refused. The derived schemas are strict, like kubeconform -strict: every object
+ * that lists its properties refuses any other, and Kubernetes extensions are turned
+ * into their JSON Schema meaning. They serve ajv in the loader and editors through a
+ * `# yaml-language-server: $schema=` modeline; they are never edited by hand. The CRDs'
+ * CEL rules (`x-kubernetes-validations`) are kept as they are, for the loader to run.
+ *
+ *   npm run schemas        rewrite crds/schemas/
+ */
+import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
+export const SCHEMA_DIR = join(CRD_DIR, 'schemas');
+
+/** Kubernetes' cross-field validation rules, written in CEL. */
+export const CEL_RULES = 'x-kubernetes-validations';
+
+type JsonObject = { [key: string]: unknown };
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Rewrites one node of a structural schema (and its children) into strict JSON Schema. */
+export function strictSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(strictSchema);
+  if (!isObject(node)) return node;
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) {
+    // CEL rules stay: the loader evaluates them (see src/load/schema.ts); the other
+    // Kubernetes extensions are translated below or have no JSON Schema meaning.
+    if (key.startsWith('x-kubernetes-') && key !== CEL_RULES) continue;
+    if (key === 'properties' && isObject(value)) {
+      out.properties = Object.fromEntries(Object.entries(value).map(([name, child]) => [name, strictSchema(child)]));
+    } else {
+      out[key] = strictSchema(value);
+    }
+  }
+  if (node['x-kubernetes-int-or-string'] === true) {
+    // Each bound belongs to the branch it can apply to.
+    const integer: JsonObject = { type: 'integer' };
+    const string: JsonObject = { type: 'string' };
+    for (const key of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf']) moveKey(out, integer, key);
+    for (const key of ['pattern', 'minLength', 'maxLength', 'format']) moveKey(out, string, key);
+    delete out.type;
+    out.anyOf = [integer, string];
+  }
+  if (isObject(out.properties) && out.additionalProperties === undefined) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+function moveKey(from: JsonObject, to: JsonObject, key: string): void {
+  if (key in from) {
+    to[key] = from[key];
+    delete from[key];
+  }
+}
+
+export interface DerivedSchema {
+  kind: string;
+  fileName: string;
+  content: string;
+}
+
+interface Crd {
+  spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: unknown } }[] };
+}
+
+/** Reads every CRD and returns the derived files (one per kind, plus `all.json`). */
+export function deriveSchemas(crdDir = CRD_DIR): DerivedSchema[] {
+  const files = readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort();
+  const derived: DerivedSchema[] = [];
+  for (const file of files) {
+    const crd = parse(readFileSync(join(crdDir, file), 'utf8')) as Crd;
+    const kind = crd.spec.names.kind;
+    const version = crd.spec.versions[0];
+    const schema = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      title: `${kind} (${crd.spec.group}/${version.name})`,
+      ...(strictSchema(version.schema.openAPIV3Schema) as JsonObject),
+    };
+    derived.push({ kind, fileName: `${kind.toLowerCase()}.json`, content: JSON.stringify(schema, null, 2) + '\n' });
+  }
+  // One schema for files that mix kinds: the document's `kind` selects the kind's schema.
+  // No `$id` anywhere, so editors resolve `./<kind>.json` beside the file itself.
+  const all = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'Any ecs-gitops.io document',
+    type: 'object',
+    required: ['kind'],
+    properties: { kind: { enum: derived.map((d) => d.kind) } },
+    allOf: derived.map((d) => ({
+      if: { properties: { kind: { const: d.kind } } },
+      then: { $ref: `./${d.fileName}` },
+    })),
+  };
+  derived.push({ kind: '*', fileName: 'all.json', content: JSON.stringify(all, null, 2) + '\n' });
+  return derived;
+}
+
+function main(): void {
+  rmSync(SCHEMA_DIR, { recursive: true, force: true });
+  mkdirSync(SCHEMA_DIR, { recursive: true });
+  for (const schema of deriveSchemas()) {
+    writeFileSync(join(SCHEMA_DIR, schema.fileName), schema.content);
+    console.log(`wrote crds/schemas/${schema.fileName}`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
