@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseCel } from '@marcbachmann/cel-js';
+import { Environment } from '@marcbachmann/cel-js';
 import { Ajv, type DataValidateFunction, type ErrorObject, type ValidateFunction } from 'ajv';
 import { API_VERSION, isKind, type Kind } from '../api/kinds.js';
 import { CEL_RULES } from '../tools/derive-schemas.js';
@@ -73,20 +73,26 @@ interface CelRule {
 
 /**
  * The CRDs' cross-field rules are CEL expressions over `self`, as the Kubernetes API
- * server runs them; each is parsed once and evaluated against the field's value.
+ * server runs them; each is parsed once and evaluated against the field's value. The
+ * environment adds the Kubernetes extension functions the rules use.
  */
+const cel = new Environment({ unlistedVariablesAreDyn: true }).registerFunction('list.sum(): dyn', (list: unknown[]) =>
+  list.reduce<number | bigint>((a, b) => (typeof b === 'bigint' ? BigInt(a) + b : Number(a) + Number(b)), 0),
+);
+
 function compileCelRules(rules: CelRule[]): DataValidateFunction {
-  const compiled = rules.map((r) => ({ ...r, evaluate: parseCel(r.rule) }));
+  const compiled = rules.map((r) => ({ ...r, evaluate: cel.parse(r.rule) }));
   const validate: DataValidateFunction = (data: unknown) => {
     const errors: Partial<ErrorObject>[] = [];
     for (const r of compiled) {
-      let holds: boolean;
+      let message: string | undefined;
       try {
-        holds = r.evaluate({ self: data }) === true;
-      } catch {
-        holds = false;
+        if (r.evaluate({ self: data }) !== true) message = r.message ?? `must satisfy ${r.rule}`;
+      } catch (err) {
+        // A rule that cannot run is a defect in the CRD, not in the user's file; say so.
+        message = `validation rule could not be evaluated (${(err as Error).message}): ${r.rule}`;
       }
-      if (!holds) errors.push({ keyword: CEL_RULES, message: r.message ?? `must satisfy ${r.rule}`, params: { rule: r.rule } });
+      if (message) errors.push({ keyword: CEL_RULES, message, params: { rule: r.rule } });
     }
     validate.errors = errors as ErrorObject[];
     return errors.length === 0;
