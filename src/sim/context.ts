@@ -1,0 +1,78 @@
+// What an API module needs from the engine: state, clock, ARNs, timings, faults, and the
+// hooks through which writes become visible (eventual consistency) and ECS tasks reach
+// Cloud Map. Kept as an interface so ecs.ts and cloudmap.ts never import the engine.
+import type { SimClock } from './clock.js';
+import type { Arns } from './ids.js';
+import type { InstanceState, SimState } from './state.js';
+
+export interface RolloutTimings {
+  /** A task goes PENDING → RUNNING (or fails) after this long. */
+  taskStartMs: number;
+  /** A task goes STOPPING → STOPPED after this long. */
+  taskStopMs: number;
+  /** A deleted service stays DRAINING this long after its last task stopped. */
+  serviceDrainMs: number;
+  /** An INACTIVE service stays describable this long. */
+  inactiveRetentionMs: number;
+  /** A task definition stays DELETE_IN_PROGRESS this long. */
+  taskDefinitionDeleteMs: number;
+  /** Each Cloud Map operation step (SUBMITTED → PENDING → SUCCESS) takes this long. */
+  cloudMapStepMs: number;
+}
+
+export const DEFAULT_TIMINGS: RolloutTimings = {
+  taskStartMs: 1500,
+  taskStopMs: 1000,
+  serviceDrainMs: 1000,
+  inactiveRetentionMs: 3_600_000,
+  taskDefinitionDeleteMs: 1000,
+  cloudMapStepMs: 500,
+};
+
+export interface FaultSettings {
+  /** Fraction 0–1 of API calls answered with a 5xx. */
+  errorRate: number;
+  /** If non-empty, errorRate applies only to these operation names. */
+  errorOperations: string[];
+  /** Wall-clock delay added before every API answer. */
+  latencyMs: number;
+  /** AWS token-bucket throttling on/off. */
+  throttle: boolean;
+  /** Images whose tasks fail to start. */
+  failingImages: string[];
+  /** For this long after a write, reads see the object's previous version. */
+  consistencyLagMs: number;
+  /** Seed of the PRNG deciding errorRate. */
+  seed: number;
+}
+
+export const DEFAULT_FAULTS: FaultSettings = {
+  errorRate: 0,
+  errorOperations: [],
+  latencyMs: 0,
+  throttle: false,
+  failingImages: [],
+  consistencyLagMs: 0,
+  seed: 1,
+};
+
+export interface SimContext {
+  readonly state: SimState;
+  readonly clock: SimClock;
+  readonly arns: Arns;
+  readonly region: string;
+  readonly accountId: string;
+  readonly timings: RolloutTimings;
+  readonly faults: FaultSettings;
+  nextSeq(): number;
+  /** Records that `key` is about to change, so lagged reads still see `before`. */
+  written(key: string, before: unknown): void;
+  /** The version of `key` a read sees now: `current`, or the pre-write version while lagging. */
+  visible<T>(key: string, current: T | undefined): T | undefined;
+  /** Cloud Map hooks used by ECS service registries (no operation is created). */
+  cloudMap: {
+    serviceExists(registryArn: string): boolean;
+    register(registryArn: string, instance: Omit<InstanceState, 'seq'>): string | undefined;
+    deregister(serviceId: string, instanceId: string): void;
+  };
+}
