@@ -3,7 +3,7 @@
  * out — never a partial state, so a bad commit can never be half-applied.
  */
 import { readFile } from 'node:fs/promises';
-import type { DesiredState, Kind, Resource } from '../api/kinds.js';
+import { isKind, resourceKey, type DesiredState, type Kind, type Resource, type ResourceKey } from '../api/kinds.js';
 import { listConfigFiles } from './files.js';
 import { byPosition, type Finding } from './findings.js';
 import { parseYamlFile, type ParsedDocument } from './parse.js';
@@ -68,10 +68,13 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
   }
 
   const located: LocatedResource[] = [];
+  const invalid = new Set<ResourceKey>();
   for (const doc of documents) {
     const problems = validator.check(doc);
     if (problems.length > 0) {
       findings.push(...problems);
+      const { kind, metadata } = (doc.value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
+      if (isKind(kind) && typeof metadata?.name === 'string') invalid.add(resourceKey(kind, metadata.name));
       continue;
     }
     const resource = doc.value as Omit<Resource, 'source'>;
@@ -79,7 +82,7 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
     located.push({ resource: { ...resource, source }, position: doc.position });
   }
 
-  const resolved = resolve(located);
+  const resolved = resolve(located, invalid);
   findings.push(...resolved.findings);
   for (const item of located) findings.push(...checkRules(item, resolved.resources));
 

@@ -11,7 +11,11 @@ export interface LocatedResource {
   position: Locator;
 }
 
-export function resolve(located: LocatedResource[]): { resources: Map<ResourceKey, Resource>; findings: Finding[] } {
+/**
+ * `invalid` holds the identities of documents that failed validation: a reference to one
+ * of them is not reported again as dangling, since the real error is already listed.
+ */
+export function resolve(located: LocatedResource[], invalid: ReadonlySet<ResourceKey> = new Set()): { resources: Map<ResourceKey, Resource>; findings: Finding[] } {
   const findings: Finding[] = [];
   const byKey = new Map<ResourceKey, LocatedResource>();
   const kindsByName = new Map<string, Set<string>>();
@@ -43,7 +47,7 @@ export function resolve(located: LocatedResource[]): { resources: Map<ResourceKe
     for (const ref of REFERENCES) {
       if (ref.from !== resource.kind) continue;
       for (const { path, target } of referencesAt(resource.spec, ref.path)) {
-        if (typeof target !== 'string' || byKey.has(resourceKey(ref.to, target))) continue;
+        if (typeof target !== 'string' || byKey.has(resourceKey(ref.to, target)) || invalid.has(resourceKey(ref.to, target))) continue;
         const others = [...(kindsByName.get(target) ?? [])];
         const specPath = ['spec', ...path];
         findings.push({

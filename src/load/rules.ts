@@ -41,6 +41,26 @@ const RULES: Partial<Record<Kind, Rule[]>> = {
       }
       return [];
     },
+    // A load balancer or service registry that names a container port ECS cannot find
+    // fails at CreateService; say so at commit time instead.
+    (spec, resources) => {
+      const task = specOf(resources, 'TaskDefinition', spec.taskDefinition);
+      if (!task) return [];
+      const containers = (task.containerDefinitions as { name: string; portMappings?: { containerPort?: number }[] }[]) ?? [];
+      const violations: Violation[] = [];
+      for (const field of ['loadBalancers', 'serviceRegistries'] as const) {
+        ((spec[field] as { containerName?: string; containerPort?: number }[] | undefined) ?? []).forEach((entry, i) => {
+          if (entry.containerName === undefined) return;
+          const container = containers.find((c) => c.name === entry.containerName);
+          if (!container) {
+            violations.push({ path: [field, i, 'containerName'], message: `TaskDefinition "${spec.taskDefinition}" has no container "${entry.containerName}"; it has ${containers.map((c) => c.name).join(', ')}` });
+          } else if (entry.containerPort !== undefined && !(container.portMappings ?? []).some((p) => p.containerPort === entry.containerPort)) {
+            violations.push({ path: [field, i, 'containerPort'], message: `container "${entry.containerName}" of TaskDefinition "${spec.taskDefinition}" maps no port ${entry.containerPort}` });
+          }
+        });
+      }
+      return violations;
+    },
   ],
   CloudMapService: [
     // DNS records exist only in DNS namespaces; an HTTP namespace is discovered by API alone.

@@ -51,6 +51,7 @@ export function strictSchema(node: unknown): unknown {
     delete out.type;
     out.anyOf = [integer, string];
   }
+  if (node['x-kubernetes-list-type'] === 'set') out.uniqueItems = true;
   if (isObject(out.properties) && out.additionalProperties === undefined) {
     out.additionalProperties = false;
   }

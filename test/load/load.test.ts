@@ -211,3 +211,26 @@ t.test('rules across documents: network mode, Fargate compatibility, DNS records
     `${join(dir, 'svc.yaml')}:11:5 spec.networkConfiguration: only allowed when the task definition's networkMode is awsvpc; TaskDefinition "web" uses the default (bridge)`,
   ]);
 });
+
+t.test('a reference to a document that is itself invalid reports only that document', async (t) => {
+  const dir = t.testdir({
+    'c.yaml': cluster().replace('enabled', 'sometimes'),
+    'td.yaml': taskDefinition(),
+    'svc.yaml': service(),
+  });
+  const r = await failing(t, dir);
+  t.same(r.errors.map((e) => `${e.code} ${e.field}`), ['SCHEMA spec.settings[0].value']);
+});
+
+t.test('load balancer and registry containers must exist in the task definition', async (t) => {
+  const dir = t.testdir({
+    'c.yaml': cluster(),
+    'td.yaml': taskDefinition(),
+    'svc.yaml': service() + '  loadBalancers:\n    - targetGroupArn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef\n      containerName: web\n      containerPort: 8080\n    - targetGroupArn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/0123456789abcdef\n      containerName: api\n      containerPort: 80\n',
+  });
+  const r = await failing(t, dir);
+  t.same(r.errors.map((e) => `${e.field}: ${e.message}`), [
+    'spec.loadBalancers[0].containerPort: container "web" of TaskDefinition "web" maps no port 8080',
+    'spec.loadBalancers[1].containerName: TaskDefinition "web" has no container "api"; it has web',
+  ]);
+});

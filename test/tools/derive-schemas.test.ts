@@ -13,7 +13,7 @@ t.test('the committed JSON Schemas are exactly what the CRDs derive (run `npm ru
     ['CloudMapInstance', 'CloudMapNamespace', 'CloudMapService', 'Cluster', 'Service', 'TaskDefinition']);
 });
 
-t.test('derivation makes unknown fields errors, int-or-string explicit, and keeps CEL rules', async (t) => {
+t.test('derivation makes unknown fields errors, int-or-string and sets explicit, and keeps CEL rules', async (t) => {
   const out = strictSchema({
     type: 'object',
     'x-kubernetes-validations': [{ rule: 'true' }],
@@ -21,6 +21,7 @@ t.test('derivation makes unknown fields errors, int-or-string explicit, and keep
       cpu: { 'x-kubernetes-int-or-string': true, description: 'CPU units' },
       labels: { type: 'object', additionalProperties: { type: 'string' } },
       nested: { type: 'object', properties: { a: { type: 'string' } } },
+      subnets: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
     },
   });
   t.same(out, {
@@ -31,6 +32,7 @@ t.test('derivation makes unknown fields errors, int-or-string explicit, and keep
       cpu: { description: 'CPU units', anyOf: [{ type: 'integer' }, { type: 'string' }] },
       labels: { type: 'object', additionalProperties: { type: 'string' } },
       nested: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false },
+      subnets: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     },
   });
 });
