@@ -136,12 +136,15 @@ export function reconcileService(ctx: SimContext, svc: ServiceState): void {
   const primaryAlive = ofDeployment(primary).sort((a, b) => (a.lastStatus === b.lastStatus ? 0 : a.lastStatus === 'PENDING' ? -1 : 1));
   if (primaryAlive.length > desired) stop(ctx, svc, primaryAlive.slice(0, primaryAlive.length - desired));
 
-  // Launch PRIMARY tasks within maximumPercent, unless the circuit breaker stopped it.
-  if (primary.rolloutState !== 'FAILED') {
+  // Launch PRIMARY tasks within maximumPercent (stopping tasks do not count), unless the
+  // circuit breaker stopped the deployment.
+  const launchPrimary = (): void => {
+    if (primary.rolloutState === 'FAILED') return;
     const totalAlive = svc.tasks.filter(alive).length;
     const need = desired - ofDeployment(primary).length;
     launch(ctx, svc, primary, Math.min(need, maxTotal - totalAlive));
-  }
+  };
+  launchPrimary();
 
   // Drain older deployments while enough tasks stay running.
   const primaryRunning = ofDeployment(primary).filter((t) => t.lastStatus === 'RUNNING').length;
@@ -157,6 +160,7 @@ export function reconcileService(ctx: SimContext, svc: ServiceState): void {
     }
   }
   stop(ctx, svc, toStop);
+  if (toStop.length > 0) launchPrimary();
   // A drained deployment leaves the list once its tasks have stopped.
   svc.deployments = svc.deployments.filter((d, i) => i === 0 || svc.tasks.some((t) => t.deploymentId === d.id && t.lastStatus !== 'STOPPED'));
   // Forget stopped tasks: they are not part of any answer.

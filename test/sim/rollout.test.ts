@@ -1,0 +1,185 @@
+import t from 'tap';
+import {
+  CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import type { ECSClient, Service } from '@aws-sdk/client-ecs';
+import { CreateHttpNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DiscoverInstancesCommand, GetOperationCommand, ListInstancesCommand } from '@aws-sdk/client-servicediscovery';
+import { container, harness } from './fixtures.js';
+import type { Harness } from './fixtures.js';
+
+const START = 1000;
+const STOP = 500;
+const timings = { taskStartMs: START, taskStopMs: STOP, serviceDrainMs: 200, cloudMapStepMs: 100 };
+
+async function describe(ecs: ECSClient, name = 'web'): Promise<Service> {
+  const out = await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: [name] }));
+  return out.services?.[0] as Service;
+}
+
+async function setup(h: Harness, images: string[]): Promise<string[]> {
+  await h.ecs.send(new CreateClusterCommand({ clusterName: 'c' }));
+  const arns: string[] = [];
+  for (const image of images) {
+    const r = await h.ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [container('web', image, 80)] }));
+    arns.push(r.taskDefinition?.taskDefinitionArn as string);
+  }
+  return arns;
+}
+
+t.test('a new service rolls out on the clock: pending → running → COMPLETED', async (t) => {
+  const h = await harness(t, { rolloutTimings: timings });
+  const [td1] = await setup(h, ['web:1']);
+  const created = await h.ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'web', taskDefinition: td1, desiredCount: 3 }));
+  t.equal(created.service?.deployments?.length, 1);
+  t.equal(created.service?.deployments?.[0].status, 'PRIMARY');
+  t.equal(created.service?.deployments?.[0].rolloutState, 'IN_PROGRESS');
+  t.equal(created.service?.runningCount, 0);
+  t.equal((await describe(h.ecs)).pendingCount, 3, 'tasks are launched at once (maximumPercent 200)');
+  h.clock.advance(START - 1);
+  t.equal((await describe(h.ecs)).runningCount, 0, 'still pending just before taskStartMs');
+  h.clock.advance(1);
+  const done = await describe(h.ecs);
+  t.equal(done.runningCount, 3);
+  t.equal(done.pendingCount, 0);
+  t.equal(done.deployments?.[0].rolloutState, 'COMPLETED');
+  t.match(done.events?.[0].message, /has reached a steady state/);
+});
+
+t.test('UpdateService with a new task definition starts a PRIMARY deployment and drains the old one', async (t) => {
+  const h = await harness(t, { rolloutTimings: timings });
+  const [, td2] = await setup(h, ['web:1', 'web:2']);
+  await h.ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2 }));
+  h.clock.advance(START);
+  const upd = await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', taskDefinition: 'web:2' }));
+  t.equal(upd.service?.taskDefinition, td2, 'UpdateService stores the resolved full ARN');
+  t.same(upd.service?.deployments?.map((d) => [d.status, d.rolloutState]), [['PRIMARY', 'IN_PROGRESS'], ['ACTIVE', 'COMPLETED']]);
+  t.equal(upd.service?.deployments?.[0].taskDefinition, td2);
+  h.clock.advance(START);
+  const mid = await describe(h.ecs);
+  t.equal(mid.deployments?.[0].runningCount, 2, 'new tasks running');
+  t.equal(mid.deployments?.length, 2, 'old deployment still draining');
+  t.equal(mid.runningCount, 2, 'old tasks are stopping, only new ones count as running');
+  h.clock.advance(STOP);
+  const done = await describe(h.ecs);
+  t.equal(done.deployments?.length, 1);
+  t.equal(done.deployments?.[0].rolloutState, 'COMPLETED');
+  t.equal(done.runningCount, 2);
+
+  const scale = await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', desiredCount: 4 }));
+  t.equal(scale.service?.deployments?.length, 1, 'changing only desiredCount starts no deployment');
+  h.clock.advance(START);
+  t.equal((await describe(h.ecs)).runningCount, 4);
+  const forced = await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', forceNewDeployment: true }));
+  t.equal(forced.service?.deployments?.length, 2, 'forceNewDeployment starts one');
+});
+
+t.test('minimumHealthyPercent keeps old tasks running until new ones start', async (t) => {
+  const h = await harness(t, { rolloutTimings: timings });
+  await setup(h, ['web:1', 'web:2']);
+  await h.ecs.send(new CreateServiceCommand({
+    cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 4,
+    deploymentConfiguration: { maximumPercent: 150, minimumHealthyPercent: 100 },
+  }));
+  h.clock.advance(START);
+  await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', taskDefinition: 'web:2' }));
+  const s1 = await describe(h.ecs);
+  t.equal(s1.deployments?.[0].pendingCount, 2, 'only 150% of desired in total: 2 new tasks');
+  t.equal(s1.runningCount, 4);
+  h.clock.advance(START);
+  const s2 = await describe(h.ecs);
+  t.equal(s2.deployments?.[0].runningCount, 2);
+  t.equal(s2.deployments?.[1].runningCount, 2, 'two old tasks stopped, two kept for minimumHealthyPercent');
+  t.ok((s2.runningCount ?? 0) >= 4, 'never below 100% healthy');
+  h.clock.advance(START + STOP);
+  const s3 = await describe(h.ecs);
+  t.equal(s3.deployments?.length, 1);
+  t.equal(s3.deployments?.[0].rolloutState, 'COMPLETED');
+  t.equal(s3.runningCount, 4);
+});
+
+t.test('a failing image trips the circuit breaker and rolls back to the previous task definition', async (t) => {
+  const h = await harness(t, { rolloutTimings: timings });
+  const [td1] = await setup(h, ['web:1', 'web:bad']);
+  await h.ecs.send(new CreateServiceCommand({
+    cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2,
+    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+  }));
+  h.clock.advance(START);
+  h.sim.faults.failImage('web:bad');
+  await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', taskDefinition: 'web:2' }));
+  h.clock.advance(START);
+  const s1 = await describe(h.ecs);
+  t.equal(s1.deployments?.[0].failedTasks, 2, 'both new tasks failed');
+  t.equal(s1.deployments?.[0].rolloutState, 'IN_PROGRESS', 'threshold (3) not reached yet');
+  t.equal(s1.runningCount, 2, 'old tasks keep serving');
+  h.clock.advance(START);
+  const s2 = await describe(h.ecs);
+  t.equal(s2.taskDefinition, td1, 'the service returned to the previous task definition');
+  t.equal(s2.deployments?.[0].taskDefinition, td1);
+  t.equal(s2.deployments?.[0].rolloutState, 'IN_PROGRESS', 'a rollback deployment is running');
+  t.ok(s2.events?.some((e) => /deployment failed/.test(e.message ?? '')), 'an event reports the failure');
+  h.clock.advance(START + STOP);
+  const s3 = await describe(h.ecs);
+  t.equal(s3.deployments?.length, 1);
+  t.equal(s3.deployments?.[0].rolloutState, 'COMPLETED');
+  t.equal(s3.runningCount, 2);
+});
+
+t.test('without rollback the failed deployment stays PRIMARY and FAILED; without the breaker it retries for ever', async (t) => {
+  const h = await harness(t, { rolloutTimings: timings, faults: { failingImages: ['web:bad'] } });
+  const [, bad] = await setup(h, ['web:1', 'web:bad']);
+  await h.ecs.send(new CreateServiceCommand({
+    cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 1,
+    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+  }));
+  await h.ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'nobreaker', taskDefinition: 'web:1', desiredCount: 1 }));
+  h.clock.advance(START);
+  await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', taskDefinition: 'web:2' }));
+  await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'nobreaker', taskDefinition: 'web:2' }));
+  h.clock.advance(10 * START);
+  const s = await describe(h.ecs);
+  t.equal(s.taskDefinition, bad);
+  t.equal(s.deployments?.[0].rolloutState, 'FAILED');
+  t.equal(s.deployments?.[0].failedTasks, 3);
+  t.equal(s.runningCount, 1, 'the old task keeps running');
+  const n = await describe(h.ecs, 'nobreaker');
+  t.equal(n.deployments?.[0].rolloutState, 'IN_PROGRESS');
+  t.ok((n.deployments?.[0].failedTasks ?? 0) >= 9, 'failing tasks are replaced over and over');
+});
+
+t.test('running tasks of a service with serviceRegistries become Cloud Map instances', async (t) => {
+  const h = await harness(t, { rolloutTimings: timings });
+  await setup(h, ['web:1']);
+  const op = await h.sd.send(new CreateHttpNamespaceCommand({ Name: 'internal' }));
+  h.clock.advance(1000);
+  const nsId = (await h.sd.send(new GetOperationCommand({ OperationId: op.OperationId }))).Operation?.Targets?.NAMESPACE;
+  const cm = await h.sd.send(new CreateCmServiceCommand({ Name: 'web', NamespaceId: nsId }));
+  const registryArn = cm.Service?.Arn as string;
+  await h.ecs.send(new CreateServiceCommand({
+    cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2,
+    serviceRegistries: [{ registryArn, port: 80 }],
+  }));
+  t.same((await h.sd.send(new ListInstancesCommand({ ServiceId: cm.Service?.Id }))).Instances, [], 'pending tasks are not registered');
+  h.clock.advance(START);
+  const listed = await h.sd.send(new ListInstancesCommand({ ServiceId: cm.Service?.Id }));
+  t.equal(listed.Instances?.length, 2);
+  const inst = listed.Instances?.[0];
+  t.match(inst?.Id, /^[0-9a-f]{32}$/, 'instance id is the task id');
+  t.match(inst?.Attributes?.AWS_INSTANCE_IPV4, /^10\.0\.\d+\.\d+$/);
+  t.equal(inst?.Attributes?.AWS_INSTANCE_PORT, '80');
+  t.equal(inst?.Attributes?.ECS_SERVICE_NAME, 'web');
+  const found = await h.sd.send(new DiscoverInstancesCommand({ NamespaceName: 'internal', ServiceName: 'web' }));
+  t.equal(found.Instances?.length, 2);
+
+  await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', desiredCount: 1 }));
+  t.equal((await h.sd.send(new ListInstancesCommand({ ServiceId: cm.Service?.Id }))).Instances?.length, 1, 'a stopping task is deregistered');
+  await h.ecs.send(new DeleteServiceCommand({ cluster: 'c', service: 'web', force: true }));
+  t.same((await h.sd.send(new ListInstancesCommand({ ServiceId: cm.Service?.Id }))).Instances, [], 'deleting the service deregisters all');
+
+  const bad = await h.ecs.send(new CreateServiceCommand({
+    cluster: 'c', serviceName: 'other', taskDefinition: 'web:1', desiredCount: 1,
+    serviceRegistries: [{ registryArn: `${registryArn}x` }],
+  })).catch((e: Error) => e);
+  t.equal((bad as Error).name, 'InvalidParameterException', 'an unknown registry is refused');
+});
