@@ -213,7 +213,10 @@ const listOperations: Handler = (ctx, raw) => {
     STATUS: (op) => op.status,
     TYPE: (op) => op.type,
   };
-  for (const f of filters) if (!f.Name || !fields[f.Name]) throw invalidInput(`Unsupported filter ${f.Name ?? ''}.`);
+  for (const f of filters) {
+    if (!f.Name || !fields[f.Name]) throw invalidInput(`Unsupported filter ${f.Name ?? ''}.`);
+    matches('', f); // validates the condition and values even when nothing is listed
+  }
   const all = ctx.state.operations.filter((op) => filters.every((f) => matches(fields[f.Name as string](op), f)));
   const page = paginate(all, (op) => pad(op.seq), { ...pageOpts(input), defaultPage: 100, maxPage: 100, invalid: invalidInput });
   return withToken({ Operations: page.items.map((op) => ({ Id: op.id, Status: op.status })) }, page.nextToken);
@@ -293,7 +296,10 @@ const listNamespaces: Handler = (ctx, raw) => {
     NAME: (ns) => ns.name,
     HTTP_NAME: (ns) => (ns.properties.HttpProperties as { HttpName?: string } | undefined)?.HttpName,
   };
-  for (const f of filters) if (!f.Name || !fields[f.Name]) throw invalidInput(`Unsupported filter ${f.Name ?? ''}.`);
+  for (const f of filters) {
+    if (!f.Name || !fields[f.Name]) throw invalidInput(`Unsupported filter ${f.Name ?? ''}.`);
+    matches('', f); // validates the condition and values even when nothing is listed
+  }
   const all = ctx.state.namespaces.filter((ns) => filters.every((f) => matches(fields[f.Name as string](ns), f)));
   const page = paginate(all, (ns) => pad(ns.seq), { ...pageOpts(input), defaultPage: 100, maxPage: 100, invalid: invalidInput });
   return withToken({ Namespaces: page.items.map((ns) => namespaceOut(ctx, ns)) }, page.nextToken);
@@ -388,7 +394,10 @@ const getService: Handler = (ctx, raw) => ({ Service: serviceOut(ctx, findServic
 const listServices: Handler = (ctx, raw) => {
   const input = raw as ListServicesRequest;
   const filters = input.Filters ?? [];
-  for (const f of filters) if (f.Name !== 'NAMESPACE_ID' && f.Name !== 'RESOURCE_OWNER') throw invalidInput(`Unsupported filter ${f.Name ?? ''}.`);
+  for (const f of filters) {
+    if (f.Name !== 'NAMESPACE_ID' && f.Name !== 'RESOURCE_OWNER') throw invalidInput(`Unsupported filter ${f.Name ?? ''}.`);
+    matches('', f);
+  }
   const all = ctx.state.cloudMapServices.filter((s) => filters.every((f) => f.Name !== 'NAMESPACE_ID' || matches(s.namespaceId, f)));
   const page = paginate(all, (s) => pad(s.seq), { ...pageOpts(input), defaultPage: 100, maxPage: 100, invalid: invalidInput });
   return withToken({ Services: page.items.map((s) => serviceOut(ctx, s)) }, page.nextToken);

@@ -1,0 +1,127 @@
+import t from 'tap';
+import {
+  CreateHttpNamespaceCommand, CreatePrivateDnsNamespaceCommand, CreatePublicDnsNamespaceCommand, CreateServiceCommand,
+  DeleteNamespaceCommand, DeleteServiceCommand, DeregisterInstanceCommand, DiscoverInstancesCommand, GetInstanceCommand,
+  GetInstancesHealthStatusCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand, ListInstancesCommand,
+  ListNamespacesCommand, ListOperationsCommand, ListServicesCommand, ListTagsForResourceCommand, RegisterInstanceCommand,
+  TagResourceCommand, UntagResourceCommand, UpdateServiceCommand,
+} from '@aws-sdk/client-servicediscovery';
+import type { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { errorOf, harness } from './fixtures.js';
+import type { Harness } from './fixtures.js';
+
+const STEP = 100;
+
+async function namespace(h: Harness, name: string): Promise<string> {
+  const op = await h.sd.send(new CreateHttpNamespaceCommand({ Name: name }));
+  h.clock.advance(2 * STEP);
+  return (await h.sd.send(new GetOperationCommand({ OperationId: op.OperationId }))).Operation?.Targets?.NAMESPACE as string;
+}
+
+async function settle(h: Harness, sd: ServiceDiscoveryClient, operationId: string | undefined): Promise<string | undefined> {
+  h.clock.advance(2 * STEP);
+  return (await sd.send(new GetOperationCommand({ OperationId: operationId }))).Operation?.Status;
+}
+
+t.test('namespace creation is an operation: SUBMITTED → PENDING → SUCCESS on the clock', async (t) => {
+  const h = await harness(t, { rolloutTimings: { cloudMapStepMs: STEP } });
+  const op = await h.sd.send(new CreateHttpNamespaceCommand({ Name: 'app', Description: 'd', Tags: [{ Key: 'k', Value: 'v' }] }));
+  t.match(op.OperationId, /^[a-z0-9]{32}-[a-z0-9]{8}$/);
+  const get = async () => (await h.sd.send(new GetOperationCommand({ OperationId: op.OperationId }))).Operation;
+  const o1 = await get();
+  t.equal(o1?.Status, 'SUBMITTED');
+  t.equal(o1?.Type, 'CREATE_NAMESPACE');
+  const nsId = o1?.Targets?.NAMESPACE as string;
+  t.match(nsId, /^ns-[a-z0-9]{16}$/);
+  t.equal((await errorOf(() => h.sd.send(new GetNamespaceCommand({ Id: nsId })))).name, 'NamespaceNotFound', 'absent until SUCCESS');
+  const dup = await errorOf(() => h.sd.send(new CreateHttpNamespaceCommand({ Name: 'app' })));
+  t.equal(dup.name, 'DuplicateRequest', 'same name while creation is in progress');
+  h.clock.advance(STEP);
+  t.equal((await get())?.Status, 'PENDING');
+  h.clock.advance(STEP);
+  t.equal((await get())?.Status, 'SUCCESS');
+  const ns = (await h.sd.send(new GetNamespaceCommand({ Id: nsId }))).Namespace;
+  t.equal(ns?.Name, 'app');
+  t.equal(ns?.Type, 'HTTP');
+  t.equal(ns?.Arn, `arn:aws:servicediscovery:us-east-1:123456789012:namespace/${nsId}`);
+  t.equal(ns?.Properties?.HttpProperties?.HttpName, 'app');
+  t.equal(ns?.ServiceCount, 0);
+  const exists = await errorOf(() => h.sd.send(new CreateHttpNamespaceCommand({ Name: 'app' })));
+  t.equal(exists.name, 'NamespaceAlreadyExists');
+  t.equal((exists as unknown as { NamespaceId: string }).NamespaceId, nsId);
+  t.same((await h.sd.send(new ListTagsForResourceCommand({ ResourceARN: ns?.Arn }))).Tags, [{ Key: 'k', Value: 'v' }]);
+
+  const priv = await h.sd.send(new CreatePrivateDnsNamespaceCommand({ Name: 'corp.local', Vpc: 'vpc-1', CreatorRequestId: 'req-1' }));
+  const again = await h.sd.send(new CreatePrivateDnsNamespaceCommand({ Name: 'corp.local', Vpc: 'vpc-1', CreatorRequestId: 'req-1' }));
+  t.equal(again.OperationId, priv.OperationId, 'a repeated CreatorRequestId returns the first operation');
+  await h.sd.send(new CreatePublicDnsNamespaceCommand({ Name: 'example.com' }));
+  h.clock.advance(2 * STEP);
+  const all = (await h.sd.send(new ListNamespacesCommand({}))).Namespaces ?? [];
+  t.same(all.map((n) => n.Name), ['app', 'corp.local', 'example.com']);
+  t.match(all[1].Properties?.DnsProperties?.HostedZoneId, /^Z[A-Z0-9]{20}$/);
+  const dns = await h.sd.send(new ListNamespacesCommand({ Filters: [{ Name: 'TYPE', Values: ['DNS_PRIVATE', 'DNS_PUBLIC'], Condition: 'IN' }] }));
+  t.same(dns.Namespaces?.map((n) => n.Name), ['corp.local', 'example.com']);
+  const page = await h.sd.send(new ListNamespacesCommand({ MaxResults: 2 }));
+  t.equal(page.Namespaces?.length, 2);
+  const rest = await h.sd.send(new ListNamespacesCommand({ MaxResults: 2, NextToken: page.NextToken }));
+  t.same(rest.Namespaces?.map((n) => n.Name), ['example.com']);
+  const ops = await h.sd.send(new ListOperationsCommand({ Filters: [{ Name: 'STATUS', Values: ['SUCCESS'], Condition: 'EQ' }] }));
+  t.equal(ops.Operations?.length, 3);
+  t.equal((await errorOf(() => h.sd.send(new GetOperationCommand({ OperationId: 'nope' })))).name, 'OperationNotFound');
+});
+
+t.test('services and instances: duplicates, ResourceInUse, re-registration updates, discovery', async (t) => {
+  const h = await harness(t, { rolloutTimings: { cloudMapStepMs: STEP } });
+  const nsId = await namespace(h, 'app');
+  const missingNs = await errorOf(() => h.sd.send(new CreateServiceCommand({ Name: 'x', NamespaceId: 'ns-doesnotexist0000' })));
+  t.equal(missingNs.name, 'NamespaceNotFound');
+  const svc = (await h.sd.send(new CreateServiceCommand({ Name: 'api', NamespaceId: nsId, HealthCheckCustomConfig: {} }))).Service;
+  t.match(svc?.Id, /^srv-[a-z0-9]{16}$/);
+  t.equal(svc?.Arn, `arn:aws:servicediscovery:us-east-1:123456789012:service/${svc?.Id}`);
+  const dup = await errorOf(() => h.sd.send(new CreateServiceCommand({ Name: 'api', NamespaceId: nsId })));
+  t.equal(dup.name, 'ServiceAlreadyExists');
+  t.equal((await h.sd.send(new GetNamespaceCommand({ Id: nsId }))).Namespace?.ServiceCount, 1);
+
+  const reg = await h.sd.send(new RegisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.1', color: 'blue' } }));
+  t.equal(await settle(h, h.sd, reg.OperationId), 'SUCCESS');
+  const reg2 = await h.sd.send(new RegisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.2', color: 'green' } }));
+  await settle(h, h.sd, reg2.OperationId);
+  const list = await h.sd.send(new ListInstancesCommand({ ServiceId: svc?.Id }));
+  t.same(list.Instances, [{ Id: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.2', color: 'green' } }], 're-registering an id updates it');
+  const one = await h.sd.send(new GetInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-1' }));
+  t.equal(one.Instance?.Attributes?.color, 'green');
+  await settle(h, h.sd, (await h.sd.send(new RegisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-2', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.3', color: 'blue', AWS_INIT_HEALTH_STATUS: 'UNHEALTHY' } }))).OperationId);
+
+  const disc = await h.sd.send(new DiscoverInstancesCommand({ NamespaceName: 'app', ServiceName: 'api', HealthStatus: 'ALL' }));
+  t.equal(disc.Instances?.length, 2);
+  t.ok((disc.InstancesRevision ?? 0) > 0);
+  const blue = await h.sd.send(new DiscoverInstancesCommand({ NamespaceName: 'app', ServiceName: 'api', QueryParameters: { color: 'blue' }, HealthStatus: 'ALL' }));
+  t.same(blue.Instances?.map((i) => i.InstanceId), ['i-2']);
+  const healthy = await h.sd.send(new DiscoverInstancesCommand({ NamespaceName: 'app', ServiceName: 'api' }));
+  t.same(healthy.Instances?.map((i) => i.InstanceId), ['i-1'], 'HEALTHY by default');
+  const status = await h.sd.send(new GetInstancesHealthStatusCommand({ ServiceId: svc?.Id }));
+  t.same(status.Status, { 'i-1': 'HEALTHY', 'i-2': 'UNHEALTHY' });
+  t.equal((await errorOf(() => h.sd.send(new DiscoverInstancesCommand({ NamespaceName: 'nope', ServiceName: 'api' })))).name, 'NamespaceNotFound');
+
+  t.equal((await errorOf(() => h.sd.send(new DeleteServiceCommand({ Id: svc?.Id })))).name, 'ResourceInUse');
+  t.equal((await errorOf(() => h.sd.send(new DeleteNamespaceCommand({ Id: nsId })))).name, 'ResourceInUse');
+  t.equal((await errorOf(() => h.sd.send(new DeregisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-9' })))).name, 'InstanceNotFound');
+  for (const id of ['i-1', 'i-2']) {
+    await settle(h, h.sd, (await h.sd.send(new DeregisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: id }))).OperationId);
+  }
+  const upd = await h.sd.send(new UpdateServiceCommand({ Id: svc?.Id, Service: { Description: 'new' } }));
+  t.equal(await settle(h, h.sd, upd.OperationId), 'SUCCESS');
+  t.equal((await h.sd.send(new GetServiceCommand({ Id: svc?.Id }))).Service?.Description, 'new');
+  await h.sd.send(new TagResourceCommand({ ResourceARN: svc?.Arn, Tags: [{ Key: 'a', Value: '1' }] }));
+  await h.sd.send(new UntagResourceCommand({ ResourceARN: svc?.Arn, TagKeys: ['a'] }));
+  t.same((await h.sd.send(new ListTagsForResourceCommand({ ResourceARN: svc?.Arn }))).Tags, []);
+  t.equal((await errorOf(() => h.sd.send(new ListTagsForResourceCommand({ ResourceARN: `${svc?.Arn}x` })))).name, 'ResourceNotFoundException');
+  await h.sd.send(new DeleteServiceCommand({ Id: svc?.Id }));
+  t.equal((await errorOf(() => h.sd.send(new GetServiceCommand({ Id: svc?.Id })))).name, 'ServiceNotFound');
+  t.same((await h.sd.send(new ListServicesCommand({ Filters: [{ Name: 'NAMESPACE_ID', Values: [nsId], Condition: 'EQ' }] }))).Services, []);
+  const del = await h.sd.send(new DeleteNamespaceCommand({ Id: nsId }));
+  t.equal(await settle(h, h.sd, del.OperationId), 'SUCCESS');
+  t.equal((await errorOf(() => h.sd.send(new GetNamespaceCommand({ Id: nsId })))).name, 'NamespaceNotFound');
+  const badFilter = await errorOf(() => h.sd.send(new ListNamespacesCommand({ Filters: [{ Name: 'NAME', Values: ['a', 'b'], Condition: 'EQ' }] })));
+  t.equal(badFilter.name, 'InvalidInput');
+});
