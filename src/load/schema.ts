@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Environment } from '@marcbachmann/cel-js';
-import { Ajv, type DataValidateFunction, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type FuncKeywordDefinition, type ValidateFunction } from 'ajv';
 import { API_VERSION, isKind, type Kind } from '../api/kinds.js';
 import { CEL_RULES } from '../tools/derive-schemas.js';
 import { fieldPath, type Finding } from './findings.js';
@@ -79,6 +79,8 @@ interface CelRule {
 const cel = new Environment({ unlistedVariablesAreDyn: true }).registerFunction('list.sum(): dyn', (list: unknown[]) =>
   list.reduce<number | bigint>((a, b) => (typeof b === 'bigint' ? BigInt(a) + b : Number(a) + Number(b)), 0),
 );
+
+type DataValidateFunction = ReturnType<NonNullable<FuncKeywordDefinition['compile']>>;
 
 function compileCelRules(rules: CelRule[]): DataValidateFunction {
   const compiled = rules.map((r) => ({ ...r, evaluate: cel.parse(r.rule) }));
