@@ -583,7 +583,8 @@ const describeServices: Handler = (ctx, raw) => {
     const key = `service:${ctx.arns.service(cluster.name, lastSegment(ref))}`;
     const svc = ctx.visible(key, found);
     if (svc) services.push(serviceOut(ctx, svc, include));
-    else failures.push({ arn: ctx.arns.service(cluster.name, lastSegment(ref)), reason: 'MISSING' });
+    // AWS reports a missing name with the short service ARN (no cluster), an ARN as given.
+    else failures.push({ arn: ref.startsWith('arn:') ? ref : ctx.arns.shortService(ref), reason: 'MISSING' });
   }
   return { services, failures };
 };

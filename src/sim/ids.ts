@@ -27,6 +27,8 @@ export const requestId = (): string => {
 export interface Arns {
   cluster(name: string): string;
   service(cluster: string, name: string): string;
+  /** The pre-2021 short form, which AWS still uses for MISSING failures. */
+  shortService(name: string): string;
   taskDefinition(family: string, revision: number): string;
   task(cluster: string, id: string): string;
   namespace(id: string): string;
@@ -40,6 +42,7 @@ export function arns(region: string, account: string): Arns {
   return {
     cluster: (name) => `${ecs}:cluster/${name}`,
     service: (cluster, name) => `${ecs}:service/${cluster}/${name}`,
+    shortService: (name) => `${ecs}:service/${name}`,
     taskDefinition: (family, revision) => `${ecs}:task-definition/${family}:${revision}`,
     task: (cluster, id) => `${ecs}:task/${cluster}/${id}`,
     namespace: (id) => `${sd}:namespace/${id}`,

@@ -163,7 +163,7 @@ t.test('services: create, idempotent clientToken, describe limits, delete drains
   t.equal(tooMany.name, 'InvalidParameterException');
   const d = await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: ['web', 'ghost'], include: ['TAGS'] }));
   t.same(d.services?.[0].tags, [{ key: 'k', value: 'v' }]);
-  t.same(d.failures, [{ arn: `${ARN}:service/c/ghost`, reason: 'MISSING' }]);
+  t.same(d.failures, [{ arn: `${ARN}:service/ghost`, reason: 'MISSING' }], 'a missing name is reported with the short service ARN');
   const noCluster = await errorOf(() => ecs.send(new DescribeServicesCommand({ cluster: 'zz', services: ['web'] })));
   t.equal(noCluster.name, 'ClusterNotFoundException');
 
