@@ -1,0 +1,299 @@
+/**
+ * The live reader: reads exactly what planning needs, batched to the API limits, and no
+ * more. Clusters by DescribeClusters (100 a call), services by ListServices and
+ * DescribeServices (10 a call, tags included), task definitions only when a service's
+ * tags do not already say which revision carries the desired content, and Cloud Map
+ * namespaces, services and instances with full pagination. Immutable answers (a
+ * task-definition revision) are cached for the life of the process.
+ */
+import {
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListClustersCommand,
+  ListServicesCommand,
+  ListTaskDefinitionsCommand,
+  type ECSClient,
+  type Service as EcsService,
+} from '@aws-sdk/client-ecs';
+import {
+  ListInstancesCommand,
+  ListNamespacesCommand,
+  ListServicesCommand as ListCloudMapServicesCommand,
+  ListTagsForResourceCommand,
+  type ServiceDiscoveryClient,
+} from '@aws-sdk/client-servicediscovery';
+import type { DesiredState, Resource } from '../api/kinds.js';
+import { awsName, taskDefinitionHash } from '../core/desired.js';
+import { emptyLiveState, lastSegment, revisionOf, type LiveState, type LiveTaskDefinition } from '../core/live.js';
+import { OWNER_TAG, SPEC_HASH_TAG, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, fromCloudMapTags, fromTagList, type Tags } from '../core/tags.js';
+
+export const DESCRIBE_SERVICES_BATCH = 10;
+export const DESCRIBE_CLUSTERS_BATCH = 100;
+/** How many of a family's newest revisions to look through for the desired content hash. */
+export const REVISIONS_SEARCHED = 5;
+
+export interface ReaderClients {
+  ecs: ECSClient;
+  cloudMap: ServiceDiscoveryClient;
+}
+
+/**
+ * What outlives one read: task-definition revisions (immutable) and Cloud Map tags, which
+ * cost one call per object and change only through the controller in practice, kept for
+ * `tagTtlMs` (and forgotten at once for objects the controller has just written).
+ */
+export class LiveCache {
+  readonly taskDefinitions = new Map<string, LiveTaskDefinition>();
+  private readonly tags = new Map<string, { tags: Tags; at: number }>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    readonly tagTtlMs = 10 * 60_000,
+  ) {}
+
+  cloudMapTags(arn: string): Tags | undefined {
+    const hit = this.tags.get(arn);
+    return hit && this.now() - hit.at < this.tagTtlMs ? hit.tags : undefined;
+  }
+
+  rememberTags(arn: string, tags: Tags): void {
+    this.tags.set(arn, { tags, at: this.now() });
+  }
+
+  /** After a write to these objects (ARNs or ids), read their tags again. */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) this.tags.delete(id);
+  }
+}
+
+export interface ReadOptions {
+  controllerId: string;
+  cache?: LiveCache;
+}
+
+export async function readLive(clients: ReaderClients, desired: DesiredState, options: ReadOptions): Promise<LiveState> {
+  const reader = new Reader(clients, desired, options);
+  return reader.read();
+}
+
+const chunks = <T>(items: T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+class Reader {
+  private readonly live = emptyLiveState();
+  private readonly cache: LiveCache;
+  private readonly docs: Resource[];
+
+  constructor(
+    private readonly clients: ReaderClients,
+    desired: DesiredState,
+    private readonly options: ReadOptions,
+  ) {
+    this.cache = options.cache ?? new LiveCache();
+    this.docs = [...desired.resources.values()];
+  }
+
+  private ofKind(kind: Resource['kind']): Resource[] {
+    return this.docs.filter((d) => d.kind === kind);
+  }
+
+  async read(): Promise<LiveState> {
+    // ECS and Cloud Map are independent: read both at once.
+    await Promise.all([this.readEcs(), this.readCloudMap()]);
+    return this.live;
+  }
+
+  // ------------------------------------------------------------ ECS
+
+  private async readEcs(): Promise<void> {
+    await this.readClusters();
+    await this.readServices();
+    await this.readTaskDefinitions();
+  }
+
+  private async readClusters(): Promise<void> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.clients.ecs.send(new ListClustersCommand({ nextToken, maxResults: 100 }));
+      arns.push(...(page.clusterArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const wanted = new Set(this.ofKind('Cluster').map(awsName));
+    // Every listed cluster is described (100 a call) to learn which ones the controller owns.
+    for (const batch of chunks(arns, DESCRIBE_CLUSTERS_BATCH)) {
+      const answer = await this.clients.ecs.send(new DescribeClustersCommand({ clusters: batch, include: ['TAGS', 'SETTINGS', 'CONFIGURATIONS'] }));
+      for (const cluster of answer.clusters ?? []) {
+        const tags = fromTagList(cluster.tags);
+        const name = cluster.clusterName ?? lastSegment(cluster.clusterArn) ?? '';
+        if (cluster.status !== 'ACTIVE' && cluster.status !== 'PROVISIONING') continue;
+        if (!wanted.has(name) && tags[OWNER_TAG] !== this.options.controllerId) continue;
+        this.live.clusters.set(name, { name, arn: cluster.clusterArn ?? '', tags, raw: cluster });
+      }
+    }
+  }
+
+  private async readServices(): Promise<void> {
+    const wantedByCluster = new Map<string, Set<string>>();
+    for (const doc of this.ofKind('Service')) {
+      const cluster = this.docs.find((d) => d.kind === 'Cluster' && d.metadata.name === doc.spec.cluster);
+      if (!cluster) continue;
+      const set = wantedByCluster.get(awsName(cluster)) ?? new Set();
+      set.add(awsName(doc));
+      wantedByCluster.set(awsName(cluster), set);
+    }
+    for (const cluster of this.live.clusters.values()) {
+      const arns: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await this.clients.ecs.send(new ListServicesCommand({ cluster: cluster.name, nextToken, maxResults: 100 }));
+        arns.push(...(page.serviceArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      // A desired service that ListServices does not show may be DRAINING: describe it too.
+      const listed = new Set(arns.map((a) => lastSegment(a)));
+      const unlisted = [...(wantedByCluster.get(cluster.name) ?? [])].filter((n) => !listed.has(n));
+      for (const batch of chunks([...arns, ...unlisted], DESCRIBE_SERVICES_BATCH)) {
+        const answer = await this.clients.ecs.send(new DescribeServicesCommand({ cluster: cluster.name, services: batch, include: ['TAGS'] }));
+        for (const service of answer.services ?? []) this.addService(cluster.name, service);
+      }
+    }
+  }
+
+  private addService(cluster: string, service: EcsService): void {
+    if (service.status === 'INACTIVE') return;
+    const name = service.serviceName ?? lastSegment(service.serviceArn) ?? '';
+    this.live.services.set(`${cluster}/${name}`, { cluster, name, arn: service.serviceArn ?? '', tags: fromTagList(service.tags), raw: service });
+  }
+
+  /**
+   * A service the controller deployed records the revision and its content hash in its
+   * tags; when they match the document, nothing is described. Otherwise the revision the
+   * services run (for the diff) and the family's newest revisions (to find one that
+   * already carries the desired content, e.g. registered just before a crash) are read.
+   */
+  private async readTaskDefinitions(): Promise<void> {
+    const services = [...this.live.services.values()];
+    for (const doc of this.ofKind('TaskDefinition')) {
+      const family = awsName(doc);
+      const hash = taskDefinitionHash(doc);
+      const recorded = services.some(
+        (s) => s.tags[TASK_DEFINITION_HASH_TAG] === hash && s.tags[TASK_DEFINITION_TAG] === revisionOf(s.raw.taskDefinition) && revisionOf(s.raw.taskDefinition)?.startsWith(`${family}:`),
+      );
+      if (recorded) continue;
+      for (const s of services) {
+        if (s.raw.taskDefinition && revisionOf(s.raw.taskDefinition)?.startsWith(`${family}:`)) await this.describeTaskDefinition(s.raw.taskDefinition);
+      }
+      const page = await this.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, sort: 'DESC', status: 'ACTIVE', maxResults: REVISIONS_SEARCHED }));
+      const newest = (page.taskDefinitionArns ?? []).slice(0, REVISIONS_SEARCHED);
+      if (newest[0]) this.live.latestRevision.set(family, newest[0]);
+      for (const arn of newest) {
+        const td = await this.describeTaskDefinition(arn);
+        if (td?.tags[SPEC_HASH_TAG] === hash) break;
+      }
+    }
+  }
+
+  private async describeTaskDefinition(arn: string): Promise<LiveTaskDefinition | undefined> {
+    const cached = this.cache.taskDefinitions.get(arn);
+    if (cached) {
+      this.live.taskDefinitions.set(arn, cached);
+      return cached;
+    }
+    const answer = await this.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    const raw = answer.taskDefinition;
+    if (!raw?.taskDefinitionArn) return undefined;
+    const td: LiveTaskDefinition = { arn: raw.taskDefinitionArn, family: raw.family ?? '', revision: raw.revision ?? 0, tags: fromTagList(answer.tags), raw };
+    // Only the content is immutable; status (ACTIVE → INACTIVE) is not, so cache ACTIVE ones and re-read others.
+    if (raw.status === 'ACTIVE') this.cache.taskDefinitions.set(td.arn, td);
+    this.live.taskDefinitions.set(td.arn, td);
+    return td;
+  }
+
+  // ------------------------------------------------------------ Cloud Map
+
+  private async cloudMapTags(arn: string): Promise<Tags> {
+    const cached = this.cache.cloudMapTags(arn);
+    if (cached) return cached;
+    const answer = await this.clients.cloudMap.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+    const tags = fromCloudMapTags(answer.Tags);
+    this.cache.rememberTags(arn, tags);
+    return tags;
+  }
+
+  private async readCloudMap(): Promise<void> {
+    const wanted = new Set(this.ofKind('CloudMapNamespace').map(awsName));
+    let nextToken: string | undefined;
+    do {
+      const page = await this.clients.cloudMap.send(new ListNamespacesCommand({ NextToken: nextToken, MaxResults: 100 }));
+      for (const ns of page.Namespaces ?? []) {
+        if (!ns.Id || !ns.Arn || !ns.Name) continue;
+        const tags = await this.cloudMapTags(ns.Arn);
+        if (!wanted.has(ns.Name) && tags[OWNER_TAG] !== this.options.controllerId) continue;
+        this.live.namespaces.set(ns.Name, { id: ns.Id, arn: ns.Arn, name: ns.Name, tags, raw: ns });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+
+    for (const ns of this.live.namespaces.values()) {
+      let token: string | undefined;
+      do {
+        const page = await this.clients.cloudMap.send(
+          new ListCloudMapServicesCommand({ NextToken: token, MaxResults: 100, Filters: [{ Name: 'NAMESPACE_ID', Values: [ns.id], Condition: 'EQ' }] }),
+        );
+        for (const s of page.Services ?? []) {
+          if (!s.Id || !s.Arn || !s.Name) continue;
+          // moto ignores the filter; keep only this namespace's services.
+          const namespaceId = (s as { NamespaceId?: string }).NamespaceId;
+          if (namespaceId && namespaceId !== ns.id) continue;
+          const tags = await this.cloudMapTags(s.Arn);
+          this.live.cloudMapServices.set(`${ns.id}/${s.Name}`, { id: s.Id, arn: s.Arn, name: s.Name, namespaceId: ns.id, tags, raw: s });
+        }
+        token = page.NextToken;
+      } while (token);
+    }
+    await this.readInstances();
+  }
+
+  /**
+   * Instances are read where documents declare some, and in the controller's Cloud Map
+   * services that no ECS service registers tasks in (where owned instances may need
+   * pruning). Services ECS registers tasks in are not listed: those instances are ECS's.
+   */
+  private async readInstances(): Promise<void> {
+    const byDocName = new Map<string, { id: string; owned: boolean }>();
+    for (const doc of this.ofKind('CloudMapService')) {
+      const ns = this.docs.find((d) => d.kind === 'CloudMapNamespace' && d.metadata.name === doc.spec.namespace);
+      const liveNs = ns && this.live.namespaces.get(awsName(ns));
+      const live = liveNs && this.live.cloudMapServices.get(`${liveNs.id}/${awsName(doc)}`);
+      if (live) byDocName.set(doc.metadata.name, { id: live.id, owned: live.tags[OWNER_TAG] === this.options.controllerId });
+    }
+    const usedByEcs = new Set(this.ofKind('Service').flatMap((s) => ((s.spec.serviceRegistries as { cloudMapService: string }[] | undefined) ?? []).map((r) => r.cloudMapService)));
+    const toRead = new Set<string>();
+    for (const doc of this.ofKind('CloudMapInstance')) {
+      const target = byDocName.get(String(doc.spec.service));
+      if (target) toRead.add(target.id);
+    }
+    for (const [docName, s] of byDocName) if (s.owned && !usedByEcs.has(docName)) toRead.add(s.id);
+    for (const s of this.live.cloudMapServices.values()) {
+      const known = [...byDocName.values()].some((b) => b.id === s.id);
+      if (!known && s.tags[OWNER_TAG] === this.options.controllerId) toRead.add(s.id);
+    }
+    for (const serviceId of toRead) {
+      let token: string | undefined;
+      do {
+        const page = await this.clients.cloudMap.send(new ListInstancesCommand({ ServiceId: serviceId, NextToken: token, MaxResults: 100 }));
+        for (const i of page.Instances ?? []) {
+          if (!i.Id) continue;
+          this.live.instances.set(`${serviceId}/${i.Id}`, { serviceId, id: i.Id, attributes: i.Attributes ?? {} });
+        }
+        token = page.NextToken;
+      } while (token);
+      this.live.instancesRead.add(serviceId);
+    }
+  }
+}
