@@ -1,0 +1,214 @@
+import t, { type Test } from 'tap';
+import type { Service as EcsService } from '@aws-sdk/client-ecs';
+import { loadConfig } from '../../src/load/index.js';
+import { planSync, type PlanOptions, type Plan } from '../../src/core/plan.js';
+import { emptyLiveState, type LiveState } from '../../src/core/live.js';
+import { taskDefinitionHash } from '../../src/core/desired.js';
+import type { DesiredState } from '../../src/api/kinds.js';
+import { cluster, service, taskDefinition } from '../load/docs.js';
+
+const ARN = 'arn:aws:ecs:us-east-1:123456789012';
+const OWNER = { 'ecs-gitops.io/owner': 'ecs-gitops' };
+const options = (prune: Partial<PlanOptions['prune']> = {}): PlanOptions => ({
+  controllerId: 'ecs-gitops',
+  prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 10, ...prune },
+});
+
+async function desiredFrom(t: Test, files: Record<string, string>): Promise<DesiredState> {
+  const result = await loadConfig(t.testdir(files));
+  if (!result.ok) throw new Error(result.errors.map((e) => e.message).join('\n'));
+  return result.state;
+}
+
+const webFiles = (svc = service()) => ({ 'c.yaml': cluster(), 'td.yaml': taskDefinition(), 'svc.yaml': svc });
+
+/** Live state as AWS shows the documents of `webFiles()` after a sync. */
+function syncedLive(desired: DesiredState, overrides: Partial<EcsService> = {}, serviceTags: Record<string, string> = {}): LiveState {
+  const live = emptyLiveState();
+  live.clusters.set('store', {
+    name: 'store', arn: `${ARN}:cluster/store`, tags: { ...OWNER, 'ecs-gitops.io/resource': 'Cluster/store' },
+    raw: { clusterName: 'store', status: 'ACTIVE', settings: [{ name: 'containerInsights', value: 'enabled' }] },
+  });
+  const td = desired.resources.get('TaskDefinition/web')!;
+  const raw: EcsService = {
+    serviceName: 'web', serviceArn: `${ARN}:service/store/web`, status: 'ACTIVE', taskDefinition: `${ARN}:task-definition/web:1`,
+    desiredCount: 2, runningCount: 2, launchType: 'FARGATE', platformVersion: 'LATEST', schedulingStrategy: 'REPLICA',
+    deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false } },
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0123456789abcdef0'], securityGroups: ['sg-0123456789abcdef0'], assignPublicIp: 'DISABLED' } },
+    deployments: [{ status: 'PRIMARY', taskDefinition: `${ARN}:task-definition/web:1`, desiredCount: 2, runningCount: 2, rolloutState: 'COMPLETED' }],
+    ...overrides,
+  };
+  live.services.set('store/web', {
+    cluster: 'store', name: 'web', arn: raw.serviceArn!, raw,
+    tags: { ...OWNER, 'ecs-gitops.io/resource': 'Service/web', 'ecs-gitops.io/task-definition': 'web:1', 'ecs-gitops.io/task-definition-hash': taskDefinitionHash(td), ...serviceTags },
+  });
+  return live;
+}
+
+const calls = (plan: Plan) => plan.steps.flatMap((s) => s.calls.map((c) => c.operation));
+const actions = (plan: Plan) => Object.fromEntries(plan.resources.map((r) => [r.key, r.action]));
+
+t.test('from nothing: everything is created in dependency order, with refs to what earlier steps create', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const plan = planSync(desired, emptyLiveState(), options());
+  t.same(actions(plan), { 'Cluster/store': 'create', 'TaskDefinition/web': 'create', 'Service/web': 'create' });
+  t.same(plan.steps.map((s) => s.id), ['create Cluster/store', 'create TaskDefinition/web', 'create Service/web']);
+  const create = plan.steps[2];
+  t.same(create.dependsOn, ['create TaskDefinition/web', 'create Cluster/store']);
+  t.match(create.calls[0].input, {
+    cluster: 'store', serviceName: 'web', desiredCount: 2,
+    taskDefinition: { $ref: 'TaskDefinition/web', attr: 'arn' },
+    clientToken: /^[0-9a-f]{32}$/,
+  });
+  t.ok((create.calls[0].input.tags as { key: string }[]).some((tag) => tag.key === 'ecs-gitops.io/owner'), 'created objects carry the owner tag');
+});
+
+t.test('in sync: no step, no change, every resource Synced and Healthy', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const plan = planSync(desired, syncedLive(desired), options());
+  t.same(plan.steps, []);
+  t.same(actions(plan), { 'Cluster/store': 'none', 'TaskDefinition/web': 'none', 'Service/web': 'none' });
+  t.same(plan.resources.map((r) => r.health.status), ['Healthy', 'Healthy', 'Healthy']);
+});
+
+t.test('a new image: one registration, one UpdateService, one tag write — nothing else', async (t) => {
+  const before = await desiredFrom(t, webFiles());
+  const live = syncedLive(before);
+  // The reader describes the revision the service runs once its recorded hash no longer matches.
+  const { tags: _tags, ...body } = before.resources.get('TaskDefinition/web')!.spec;
+  live.taskDefinitions.set(`${ARN}:task-definition/web:1`, { arn: `${ARN}:task-definition/web:1`, family: 'web', revision: 1, tags: {}, raw: { ...body, status: 'ACTIVE' } as never });
+  const after = await desiredFrom(t, { ...webFiles(), 'td.yaml': taskDefinition().replace('nginx:1.27.3', 'nginx:1.27.4') });
+  const plan = planSync(after, live, options());
+  t.same(calls(plan), ['RegisterTaskDefinition', 'UpdateService', 'TagResource']);
+  const td = plan.resources.find((r) => r.key === 'TaskDefinition/web')!;
+  t.same(td.changes, [{ path: 'spec.containerDefinitions[0].image', from: 'public.ecr.aws/nginx/nginx:1.27.3', to: 'public.ecr.aws/nginx/nginx:1.27.4' }]);
+  const update = plan.steps.find((s) => s.key === 'Service/web')!;
+  t.same(update.calls[0].input, { cluster: 'store', service: 'web', taskDefinition: { $ref: 'TaskDefinition/web', attr: 'arn' } });
+  t.same(update.dependsOn, ['create TaskDefinition/web']);
+  t.match(update.calls[1].input.tags, [
+    { key: 'ecs-gitops.io/task-definition-hash', value: taskDefinitionHash(after.resources.get('TaskDefinition/web')!) },
+    { key: 'ecs-gitops.io/task-definition', value: { $ref: 'TaskDefinition/web', format: 'revision' } },
+  ]);
+});
+
+t.test('desiredCount left out belongs to autoscaling; ignore-differences hides named fields', async (t) => {
+  const noCount = await desiredFrom(t, webFiles(service().replace('  desiredCount: 2\n', '')));
+  t.same(planSync(noCount, syncedLive(noCount, { desiredCount: 7, runningCount: 7 }), options()).steps, [], 'live count 7 is not a diff');
+
+  const ignored = await desiredFrom(t, webFiles(service().replace('metadata:\n  name: web\n', 'metadata:\n  name: web\n  annotations:\n    ecs-gitops.io/ignore-differences: /spec/desiredCount, /spec/platformVersion\n')));
+  t.same(planSync(ignored, syncedLive(ignored, { desiredCount: 5, runningCount: 5 }), options()).steps, []);
+
+  const counted = await desiredFrom(t, webFiles());
+  const plan = planSync(counted, syncedLive(counted, { desiredCount: 5, runningCount: 5 }), options());
+  t.same(plan.resources.find((r) => r.key === 'Service/web')!.changes, [{ path: 'spec.desiredCount', from: 5, to: 2 }], 'drift is seen when git owns the field');
+  t.same(calls(plan), ['UpdateService']);
+});
+
+t.test('an object the controller did not create is a conflict until adopted', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const live = syncedLive(desired);
+  live.clusters.get('store')!.tags = {};
+  const conflict = planSync(desired, live, options());
+  const c = conflict.resources.find((r) => r.key === 'Cluster/store')!;
+  t.equal(c.action, 'conflict');
+  t.match(c.message, /not created by this controller; add the annotation ecs-gitops\.io\/adopt: "true"/);
+  t.notOk(conflict.steps.some((s) => s.key === 'Cluster/store'), 'nothing is written to it');
+
+  const adopting = await desiredFrom(t, { ...webFiles(), 'c.yaml': cluster().replace('  name: store\n', '  name: store\n  annotations:\n    ecs-gitops.io/adopt: "true"\n') });
+  const plan = planSync(adopting, live, options());
+  t.equal(plan.resources.find((r) => r.key === 'Cluster/store')!.action, 'update');
+  t.same(plan.steps.find((s) => s.key === 'Cluster/store')!.calls.map((c) => c.operation), ['TagResource'], 'adoption only adds the ownership tags');
+
+  live.clusters.get('store')!.tags = { 'ecs-gitops.io/owner': 'another' };
+  t.match(planSync(adopting, live, options()).resources.find((r) => r.key === 'Cluster/store'), { action: 'conflict', message: /owned by controller "another"/ });
+});
+
+t.test('a create-only field stalls until replacement is allowed', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const live = syncedLive(desired, { launchType: 'EC2' });
+  const stalled = planSync(desired, live, options()).resources.find((r) => r.key === 'Service/web')!;
+  t.equal(stalled.action, 'stalled');
+  t.match(stalled.message, /^spec\.launchType cannot be changed in place; add the annotation ecs-gitops\.io\/allow-replace/);
+
+  const allowed = await desiredFrom(t, webFiles(service().replace('  name: web\n', '  name: web\n  annotations:\n    ecs-gitops.io/allow-replace: "true"\n')));
+  const plan = planSync(allowed, live, options());
+  const step = plan.steps.find((s) => s.key === 'Service/web')!;
+  t.equal(step.action, 'replace');
+  t.same(step.calls.map((c) => c.operation), ['UpdateService', 'DeleteService', 'CreateService'], 'scaled to 0, deleted, created again');
+  t.same(step.waitForInactive, { cluster: 'store', service: 'web' });
+});
+
+t.test('a name still draining is created only once ECS has finished', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const live = syncedLive(desired, { status: 'DRAINING' });
+  const plan = planSync(desired, live, options());
+  t.notOk(plan.steps.some((s) => s.key === 'Service/web'));
+  t.match(plan.resources.find((r) => r.key === 'Service/web')!.message, /still draining/);
+});
+
+t.test('pruning: every guard', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const withOrphan = () => {
+    const live = syncedLive(desired);
+    live.clusters.set('old', { name: 'old', arn: `${ARN}:cluster/old`, tags: { ...OWNER, 'ecs-gitops.io/resource': 'Cluster/old' }, raw: { clusterName: 'old', status: 'ACTIVE' } });
+    live.services.set('old/legacy', {
+      cluster: 'old', name: 'legacy', arn: `${ARN}:service/old/legacy`, tags: { ...OWNER, 'ecs-gitops.io/resource': 'Service/legacy' },
+      raw: { serviceName: 'legacy', status: 'ACTIVE', desiredCount: 3, taskDefinition: `${ARN}:task-definition/legacy:4` },
+    });
+    return live;
+  };
+
+  await t.test('off by default: reported, never deleted', async (t) => {
+    const plan = planSync(desired, withOrphan(), options());
+    t.same(plan.steps, []);
+    t.match(plan.resources.filter((r) => r.action === 'prune-skipped').map((r) => r.message), [/pruning is off/, /pruning is off/]);
+  });
+  await t.test('on: services are scaled to 0 and deleted before their cluster', async (t) => {
+    const plan = planSync(desired, withOrphan(), options({ enabled: true }));
+    t.same(plan.steps.map((s) => [s.id, s.calls.map((c) => c.operation), s.dependsOn]), [
+      ['delete Service/legacy', ['UpdateService', 'DeleteService'], []],
+      ['delete Cluster/old', ['DeleteCluster'], ['delete Service/legacy']],
+    ]);
+    t.same(plan.steps[0].calls[0].input, { cluster: 'old', service: 'legacy', desiredCount: 0 });
+  });
+  await t.test('the live tag ecs-gitops.io/prune=disabled protects an object', async (t) => {
+    const live = withOrphan();
+    live.services.get('old/legacy')!.tags['ecs-gitops.io/prune'] = 'disabled';
+    const plan = planSync(desired, live, options({ enabled: true }));
+    t.same(plan.steps.map((s) => s.id), ['delete Cluster/old']);
+    t.match(plan.resources.find((r) => r.key === 'Service/legacy')!.message, /prune=disabled protects it/);
+  });
+  await t.test('never every owned object at once unless allowEmpty', async (t) => {
+    const empty: DesiredState = { resources: new Map() };
+    const plan = planSync(empty, withOrphan(), options({ enabled: true }));
+    t.same(plan.steps, []);
+    t.ok(plan.resources.every((r) => r.action === 'prune-skipped' && /every object the controller owns/.test(r.message ?? '')));
+    t.equal(planSync(empty, withOrphan(), options({ enabled: true, allowEmpty: true })).steps.length, 4, 'with allowEmpty all four go');
+  });
+  await t.test('at most maxDeletesPerSync per pass', async (t) => {
+    const plan = planSync(desired, withOrphan(), options({ enabled: true, maxDeletesPerSync: 1 }));
+    t.same(plan.steps.map((s) => s.id), ['delete Service/legacy']);
+    t.match(plan.resources.find((r) => r.key === 'Cluster/old')!.message, /deferred: at most 1 deletions per sync/);
+  });
+  await t.test('unowned objects are never candidates', async (t) => {
+    const live = withOrphan();
+    live.services.get('old/legacy')!.tags = {};
+    live.clusters.get('old')!.tags = {};
+    t.same(planSync(desired, live, options({ enabled: true, allowEmpty: true })).steps, []);
+  });
+});
+
+t.test('health: a circuit-breaker rollback is Degraded, never Healthy', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const live = syncedLive(desired, {
+    taskDefinition: `${ARN}:task-definition/web:0`,
+    deployments: [{ status: 'PRIMARY', taskDefinition: `${ARN}:task-definition/web:0`, desiredCount: 2, runningCount: 2, rolloutState: 'COMPLETED', rolloutStateReason: 'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/123.' }],
+  }, { 'ecs-gitops.io/task-definition': 'web:1' });
+  live.taskDefinitions.set(`${ARN}:task-definition/web:1`, {
+    arn: `${ARN}:task-definition/web:1`, family: 'web', revision: 1, raw: { status: 'ACTIVE' },
+    tags: { 'ecs-gitops.io/spec-hash': taskDefinitionHash(desired.resources.get('TaskDefinition/web')!) },
+  });
+  const svc = planSync(desired, live, options()).resources.find((r) => r.key === 'Service/web')!;
+  t.equal(svc.health.status, 'Degraded');
+  t.match(svc.health.message, /circuit breaker rolled back from web:1 to web:0/);
+});
