@@ -77,6 +77,7 @@ const BUSY = new Set([
   'UpdateInProgressException',
   'DuplicateRequest', // Cloud Map: the same name is being created right now
   'OperationPending', // ours: a Cloud Map operation did not finish in time
+  'ServiceStillDraining', // ours: a replaced service did not become INACTIVE in time
 ]);
 
 const STALL = new Set([
@@ -123,6 +124,7 @@ export function classifyAwsError(err: unknown): ErrorClass {
   if (THROTTLING.has(code)) return is('retry');
   if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) return is('retry');
   if (code === 'InvalidParameterException' && DRAINING_MESSAGE.test(message)) return is('wait');
+  if (code === 'OperationFailed' && /INTERNAL_FAILURE|THROTTLED_REQUEST/.test(message)) return is('retry');
   if (BUSY.has(code)) return is('wait');
   if (NOT_FOUND.has(code)) return is('retry');
   if (STALL.has(code) || /AccessDenied|Unauthorized|NotAuthorized/i.test(code)) return is('stall');

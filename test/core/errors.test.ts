@@ -27,6 +27,9 @@ const table: { name: string; err: unknown; reaction: Reaction; code: string }[] 
   { name: 'missing permissions', err: aws('AccessDeniedException', 'not authorized to perform ecs:CreateService', 403), reaction: 'stall', code: 'AccessDeniedException' },
   { name: 'a name someone else holds', err: aws('NamespaceAlreadyExists', 'exists'), reaction: 'stall', code: 'NamespaceAlreadyExists' },
   { name: 'an unknown 4xx', err: aws('BrandNewException', 'no'), reaction: 'stall', code: 'BrandNewException' },
+  { name: 'a Cloud Map operation that failed for good', err: aws('OperationFailed', 'Cloud Map operation x failed: CANNOT_CREATE_HOSTED_ZONE: conflict', 0), reaction: 'stall', code: 'OperationFailed' },
+  { name: 'a Cloud Map operation that failed inside AWS', err: aws('OperationFailed', 'Cloud Map operation x failed: INTERNAL_FAILURE: try again', 0), reaction: 'retry', code: 'OperationFailed' },
+  { name: 'a Cloud Map operation still pending', err: aws('OperationPending', 'still PENDING', 0), reaction: 'wait', code: 'OperationPending' },
   { name: 'a plain error', err: new Error('boom'), reaction: 'retry', code: 'Error' },
   { name: 'a thrown string', err: 'boom', reaction: 'retry', code: 'Error' },
 ];

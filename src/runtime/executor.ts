@@ -1,0 +1,390 @@
+/**
+ * Runs a plan: its steps as a dependency graph with bounded concurrency, each step's calls
+ * in order. The plan is plain data; this is where it meets AWS. Between calls it fills in
+ * the ARNs and ids earlier steps produced, waits for Cloud Map operations to finish, waits
+ * for a replaced ECS service to drain, and retries — for a bounded time, on the injected
+ * clock — the errors AWS gives while an earlier change settles. Throttling and 5xx are left
+ * to the SDK's own retries; whatever is still wrong in the end is reported with the
+ * reaction `classifyAwsError` chose, for the daemon's retry policy.
+ */
+import type { AwsClients } from '../aws/clients.js';
+import { send } from '../aws/operations.js';
+import type { Clock } from '../core/clock.js';
+import { NOT_FOUND, classifyAwsError, type ErrorClass, type Reaction } from '../core/errors.js';
+import { revisionOf } from '../core/live.js';
+import type { ApiCall, Plan, Ref, Step } from '../core/plan.js';
+
+export interface StepOutputs {
+  arn?: string;
+  id?: string;
+}
+
+export interface StepResult {
+  id: string;
+  key: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  error?: { name: string; message: string; reaction: Reaction };
+  /** The plan's calls as sent, retries included (polls of operations and drains are not listed). */
+  calls: { operation: string; ok: boolean }[];
+  outputs: StepOutputs;
+}
+
+export type StepEvent =
+  | { type: 'started'; step: Step }
+  | { type: 'call'; step: Step; operation: string; ok: boolean; error?: ErrorClass }
+  | { type: 'retrying'; step: Step; operation: string; error: ErrorClass; delayMs: number }
+  | { type: 'waiting'; step: Step; for: 'operation' | 'inactive'; detail: string }
+  | { type: 'succeeded'; step: Step; result: StepResult }
+  | { type: 'failed'; step: Step; result: StepResult }
+  | { type: 'skipped'; step: Step; result: StepResult };
+
+export interface ExecuteOptions {
+  clients: AwsClients;
+  clock: Clock;
+  /** Steps running at once. Default 8. */
+  concurrency?: number;
+  /** How long to wait for one Cloud Map operation to finish. Default 120 s. */
+  operationTimeoutMs?: number;
+  /** How long to keep retrying a call that fails while an earlier change settles. Default 60 s. */
+  settleTimeoutMs?: number;
+  /** How long to wait for a replaced ECS service to become INACTIVE. Default 10 min. */
+  inactiveTimeoutMs?: number;
+  onStep?: (event: StepEvent) => void;
+  /** Stops starting steps, aborts calls and waits in flight. */
+  signal?: AbortSignal;
+}
+
+export interface ExecuteResult {
+  /** One per step, in plan order. */
+  results: StepResult[];
+  /** What each resource key's steps produced (the values `Ref`s resolve to). */
+  outputs: Map<string, StepOutputs>;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_OPERATION_TIMEOUT_MS = 120_000;
+export const DEFAULT_SETTLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_INACTIVE_TIMEOUT_MS = 600_000;
+
+/** Backoff of in-step retries (eventual consistency, "not yet"): from about a second. */
+const SETTLE_BACKOFF = { first: 1_000, factor: 2, max: 16_000 };
+/** Polls of a Cloud Map operation. */
+const OPERATION_BACKOFF = { first: 100, factor: 2, max: 2_000 };
+/** Polls of a draining service. */
+const INACTIVE_BACKOFF = { first: 1_000, factor: 1.5, max: 10_000 };
+
+/** An error the executor itself raises, named so `classifyAwsError` knows it. */
+class ExecutorError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+// ---------------------------------------------------------------- plain-data helpers
+
+function isRef(value: unknown): value is Ref {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.$ref === 'string' && (v.attr === 'arn' || v.attr === 'id');
+}
+
+/** A copy of `value` with every `Ref` replaced by what an earlier step produced. */
+export function resolveRefs(value: unknown, outputs: ReadonlyMap<string, StepOutputs>): unknown {
+  if (isRef(value)) {
+    const found = outputs.get(value.$ref)?.[value.attr];
+    if (found === undefined) {
+      throw new ExecutorError('UnresolvedReference', `the input needs the ${value.attr} of ${value.$ref}, which no earlier step produced`);
+    }
+    return value.format === 'revision' ? revisionOf(found) : found;
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveRefs(v, outputs));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, outputs)]));
+  }
+  return value;
+}
+
+/** `a.b.c` into an answer; undefined when any part is missing. */
+function atPath(answer: unknown, path: string): unknown {
+  let here = answer;
+  for (const part of path.split('.')) {
+    if (typeof here !== 'object' || here === null) return undefined;
+    here = (here as Record<string, unknown>)[part];
+  }
+  return here;
+}
+
+const kindOf = (key: string) => key.slice(0, key.indexOf('/'));
+
+/** Which kind of object a not-found error is about; undefined when it could be any. */
+const NOT_FOUND_KIND: Record<string, string> = {
+  ClusterNotFoundException: 'Cluster',
+  ServiceNotFoundException: 'Service',
+  NamespaceNotFound: 'CloudMapNamespace',
+  ServiceNotFound: 'CloudMapService',
+  InstanceNotFound: 'CloudMapInstance',
+};
+
+/** "Not yet" errors that clear on their own while an earlier change settles. */
+const SETTLING = new Set(['ClusterContainsServicesException', 'ClusterContainsTasksException', 'ResourceInUse', 'ResourceInUseException', 'UpdateInProgressException']);
+
+// ---------------------------------------------------------------- the executor
+
+export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecuteResult> {
+  return new Execution(plan, options).run();
+}
+
+class Execution {
+  private readonly outputs = new Map<string, StepOutputs>();
+  private readonly results = new Map<string, StepResult>();
+  private readonly index = new Map<string, number>();
+  /** Resource keys created or replaced by a step that has succeeded, per kind. */
+  private readonly created = new Set<string>();
+  private readonly concurrency: number;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: ExecuteOptions,
+  ) {
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+    plan.steps.forEach((s, i) => this.index.set(s.id, i));
+  }
+
+  async run(): Promise<ExecuteResult> {
+    const { steps } = this.plan;
+    const waitingOn = new Map<string, number>();
+    const dependents = new Map<string, string[]>();
+    const ready: Step[] = [];
+    for (const step of steps) {
+      const unknown = step.dependsOn.find((d) => !this.index.has(d));
+      if (unknown !== undefined) {
+        this.finish(step, this.skipped(step, `not run: it depends on "${unknown}", which is not in the plan`, 'stall'));
+        continue;
+      }
+      waitingOn.set(step.id, step.dependsOn.length);
+      for (const d of step.dependsOn) dependents.set(d, [...(dependents.get(d) ?? []), step.id]);
+      if (step.dependsOn.length === 0) ready.push(step);
+    }
+    // A step skipped up front (unknown dependency) takes its dependents with it.
+    for (const step of steps) {
+      const r = this.results.get(step.id);
+      if (r) this.skipDependents(step, r, dependents);
+    }
+
+    let running = 0;
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        while (running < this.concurrency && ready.length > 0 && !this.options.signal?.aborted) {
+          const step = ready.shift()!;
+          if (this.results.has(step.id)) continue;
+          running++;
+          void this.runStep(step).then((result) => {
+            running--;
+            this.finish(step, result);
+            if (result.status === 'succeeded') {
+              for (const id of dependents.get(step.id) ?? []) {
+                const left = waitingOn.get(id)! - 1;
+                waitingOn.set(id, left);
+                if (left === 0 && !this.results.has(id)) ready.push(steps[this.index.get(id)!]);
+              }
+              ready.sort((a, b) => this.index.get(a.id)! - this.index.get(b.id)!);
+            } else {
+              this.skipDependents(step, result, dependents);
+            }
+            pump();
+          });
+        }
+        if (running === 0) resolve();
+      };
+      pump();
+    });
+
+    for (const step of steps) {
+      if (this.results.has(step.id)) continue;
+      const reason = this.options.signal?.aborted ? 'not run: execution was aborted' : 'not run: its dependencies form a cycle';
+      this.finish(step, this.skipped(step, reason, this.options.signal?.aborted ? 'retry' : 'stall'));
+    }
+    return { results: steps.map((s) => this.results.get(s.id)!), outputs: this.outputs };
+  }
+
+  private emit(event: StepEvent): void {
+    try {
+      this.options.onStep?.(event);
+    } catch {
+      // A progress printer must not break a sync.
+    }
+  }
+
+  private finish(step: Step, result: StepResult): void {
+    if (this.results.has(step.id)) return;
+    this.results.set(step.id, result);
+    this.emit({ type: result.status, step, result });
+  }
+
+  private skipped(step: Step, message: string, reaction: Reaction): StepResult {
+    return { id: step.id, key: step.key, status: 'skipped', error: { name: 'DependencyFailed', message, reaction }, calls: [], outputs: {} };
+  }
+
+  /** Everything that depends on `failed`, transitively, is skipped naming it; the rest still runs. */
+  private skipDependents(failed: Step, result: StepResult, dependents: Map<string, string[]>): void {
+    const reaction = result.error?.reaction ?? 'retry';
+    const message = result.status === 'failed' ? `not run: "${failed.id}" failed` : (result.error?.message ?? `not run: "${failed.id}" did not run`);
+    const queue = [...(dependents.get(failed.id) ?? [])];
+    while (queue.length > 0) {
+      const id = queue.shift()!;
+      if (this.results.has(id)) continue;
+      const step = this.plan.steps[this.index.get(id)!];
+      this.finish(step, this.skipped(step, message, reaction));
+      queue.push(...(dependents.get(id) ?? []));
+    }
+  }
+
+  // ------------------------------------------------------------ one step
+
+  private async runStep(step: Step): Promise<StepResult> {
+    this.emit({ type: 'started', step });
+    const result: StepResult = { id: step.id, key: step.key, status: 'succeeded', calls: [], outputs: {} };
+    // A replacement: the calls up to and including its DeleteService, then the wait, then the rest.
+    const deleteAt = step.calls.map((c) => c.service === 'ecs' && c.operation === 'DeleteService').lastIndexOf(true);
+    const waitBefore = step.waitForInactive ? deleteAt + 1 : -1;
+    let operation = step.calls[0]?.operation ?? '(no calls)';
+    try {
+      for (let i = 0; i < step.calls.length; i++) {
+        const call = step.calls[i];
+        operation = call.operation;
+        if (i === waitBefore) await this.waitForInactive(step);
+        const visible = new Map(this.outputs);
+        visible.set(step.key, { ...this.outputs.get(step.key), ...result.outputs });
+        const input = resolveRefs(call.input, visible) as Record<string, unknown>;
+        const answer = await this.callSettling(step, i, call, input, result);
+        if (call.service === 'servicediscovery' && typeof answer.OperationId === 'string') {
+          answer.operation = await this.waitForOperation(step, answer.OperationId);
+        }
+        for (const [attr, path] of Object.entries(call.outputs ?? {}) as [keyof StepOutputs, string][]) {
+          const value = atPath(answer, path);
+          if (typeof value === 'string') result.outputs[attr] = value;
+        }
+      }
+      if (waitBefore === step.calls.length) await this.waitForInactive(step);
+    } catch (err) {
+      const cls = classifyAwsError(err);
+      result.status = 'failed';
+      result.error = { name: cls.code, message: `${operation}: ${cls.message}`, reaction: cls.reaction };
+    }
+    if (Object.keys(result.outputs).length > 0) {
+      this.outputs.set(step.key, { ...this.outputs.get(step.key), ...result.outputs });
+    }
+    if (result.status === 'succeeded' && (step.action === 'create' || step.action === 'replace')) this.created.add(step.key);
+    return result;
+  }
+
+  /**
+   * One call, retried with backoff while the error is one that clears as an earlier change
+   * settles: a delete blocked by children still going away, a name still draining, or an
+   * object this plan has just created that AWS does not show yet.
+   */
+  private async callSettling(step: Step, index: number, call: ApiCall, input: Record<string, unknown>, result: StepResult): Promise<Record<string, unknown>> {
+    const { clock, signal } = this.options;
+    const deadline = clock.now() + (this.options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS);
+    let delay = SETTLE_BACKOFF.first;
+    for (;;) {
+      try {
+        const answer = await send(this.options.clients, call.service, call.operation, input, signal ? { abortSignal: signal } : {});
+        result.calls.push({ operation: call.operation, ok: true });
+        this.emit({ type: 'call', step, operation: call.operation, ok: true });
+        return answer;
+      } catch (err) {
+        const cls = classifyAwsError(err);
+        result.calls.push({ operation: call.operation, ok: false });
+        this.emit({ type: 'call', step, operation: call.operation, ok: false, error: cls });
+        if (signal?.aborted || !this.settles(step, index, cls) || clock.now() + delay > deadline) throw err;
+        this.emit({ type: 'retrying', step, operation: call.operation, error: cls, delayMs: delay });
+        await clock.sleep(delay, signal);
+        delay = Math.min(delay * SETTLE_BACKOFF.factor, SETTLE_BACKOFF.max);
+      }
+    }
+  }
+
+  private settles(step: Step, index: number, cls: ErrorClass): boolean {
+    if (SETTLING.has(cls.code)) return true;
+    if (cls.reaction === 'wait' && cls.code === 'InvalidParameterException') return true; // a same-name service draining
+    if (!NOT_FOUND.has(cls.code)) return false;
+    // Not found right after this plan created it: an earlier call of this step, or a step this one depends on.
+    if (step.calls.slice(0, index).some((c) => /^(Create|Register)/.test(c.operation))) return true;
+    const kind = NOT_FOUND_KIND[cls.code];
+    return this.dependencies(step).some((key) => this.created.has(key) && (kind === undefined || kindOf(key) === kind));
+  }
+
+  /** Resource keys of the steps `step` depends on, transitively. */
+  private dependencies(step: Step): string[] {
+    const keys: string[] = [];
+    const seen = new Set<string>();
+    const queue = [...step.dependsOn];
+    while (queue.length > 0) {
+      const id = queue.shift()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const dep = this.plan.steps[this.index.get(id)!];
+      if (!dep) continue;
+      keys.push(dep.key);
+      queue.push(...dep.dependsOn);
+    }
+    return keys;
+  }
+
+  /** Polls GetOperation until SUCCESS; FAIL and timing out are errors. Returns the operation. */
+  private async waitForOperation(step: Step, operationId: string): Promise<Record<string, unknown>> {
+    const { clock, signal } = this.options;
+    const timeout = this.options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    const deadline = clock.now() + timeout;
+    let delay = OPERATION_BACKOFF.first;
+    this.emit({ type: 'waiting', step, for: 'operation', detail: operationId });
+    for (;;) {
+      let operation: Record<string, unknown> | undefined;
+      try {
+        const answer = await send(this.options.clients, 'servicediscovery', 'GetOperation', { OperationId: operationId }, signal ? { abortSignal: signal } : {});
+        operation = answer.Operation as Record<string, unknown> | undefined;
+      } catch (err) {
+        // Cloud Map may not show an operation it has just accepted.
+        if (classifyAwsError(err).code !== 'OperationNotFound') throw err;
+      }
+      if (operation?.Status === 'SUCCESS') return operation;
+      if (operation?.Status === 'FAIL') {
+        const code = typeof operation.ErrorCode === 'string' ? `${operation.ErrorCode}: ` : '';
+        throw new ExecutorError('OperationFailed', `Cloud Map operation ${operationId} failed: ${code}${String(operation.ErrorMessage ?? 'no message')}`);
+      }
+      if (clock.now() + delay > deadline) {
+        throw new ExecutorError('OperationPending', `Cloud Map operation ${operationId} is still ${String(operation?.Status ?? 'not visible')} after ${timeout / 1000} s`);
+      }
+      await clock.sleep(delay, signal);
+      delay = Math.min(delay * OPERATION_BACKOFF.factor, OPERATION_BACKOFF.max);
+    }
+  }
+
+  /** Before a replacement's create: the old service must be INACTIVE or gone, or ECS refuses the name. */
+  private async waitForInactive(step: Step): Promise<void> {
+    const target = step.waitForInactive!;
+    const { clock, signal } = this.options;
+    const timeout = this.options.inactiveTimeoutMs ?? DEFAULT_INACTIVE_TIMEOUT_MS;
+    const deadline = clock.now() + timeout;
+    let delay = INACTIVE_BACKOFF.first;
+    this.emit({ type: 'waiting', step, for: 'inactive', detail: `${target.cluster}/${target.service}` });
+    for (;;) {
+      let status: string | undefined;
+      try {
+        const answer = await send(this.options.clients, 'ecs', 'DescribeServices', { cluster: target.cluster, services: [target.service] }, signal ? { abortSignal: signal } : {});
+        status = (answer.services as { status?: string }[] | undefined)?.[0]?.status;
+      } catch (err) {
+        if (classifyAwsError(err).code === 'ClusterNotFoundException') return;
+        throw err;
+      }
+      if (status === undefined || status === 'INACTIVE') return;
+      if (clock.now() + delay > deadline) {
+        throw new ExecutorError('ServiceStillDraining', `service ${target.cluster}/${target.service} is still ${status} after ${timeout / 1000} s`);
+      }
+      await clock.sleep(delay, signal);
+      delay = Math.min(delay * INACTIVE_BACKOFF.factor, INACTIVE_BACKOFF.max);
+    }
+  }
+}
