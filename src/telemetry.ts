@@ -1,0 +1,236 @@
+/**
+ * Logs and metrics. The logger is pino writing JSON lines; a reconcile's child logger
+ * carries `kind`, `name`, `revision` and `reconcileId` so one resource's story can be
+ * filtered out of the stream. The metrics live in their own prom-client `Registry`, named
+ * the Prometheus way (prefix `ecs_gitops_`, base units, `_total`, `_info`,
+ * `_timestamp_seconds`), and every series exists from the first scrape: each label
+ * combination the product can produce starts at 0, so dashboards and `rate()` never see
+ * a series appear out of nothing.
+ */
+import { pino } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { KINDS } from './api/kinds.js';
+import type { Kind } from './api/kinds.js';
+import { API_OPERATIONS } from './aws/clients.js';
+import type { AwsService, CallEvent, CallRecorder } from './aws/clients.js';
+import type { HealthStatus } from './core/health.js';
+import type { SyncStatus } from './core/plan.js';
+import type { StatusStore } from './runtime/status.js';
+
+// ---------------------------------------------------------------- logs
+
+export type Logger = PinoLogger;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Where the lines go; standard output when absent. */
+  destination?: DestinationStream;
+}
+
+/** What a reconcile's child logger carries on every line. */
+export interface ReconcileLogContext {
+  kind: Kind;
+  name: string;
+  revision?: string;
+  reconcileId: string;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      // Level names instead of numbers and ISO times: CloudWatch Logs Insights and humans read these directly.
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      base: { pid: process.pid },
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+/** The child logger of one reconcile of one resource. */
+export function reconcileLogger(logger: Logger, context: ReconcileLogContext): Logger {
+  return logger.child({ kind: context.kind, name: context.name, revision: context.revision ?? null, reconcileId: context.reconcileId });
+}
+
+// ---------------------------------------------------------------- metrics
+
+export const METRIC_PREFIX = 'ecs_gitops_';
+
+/** How one reconcile of one resource ended. */
+export const RECONCILE_RESULTS = ['success', 'error', 'conflict', 'stalled'] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+
+export const SYNC_STATUSES: readonly SyncStatus[] = ['Synced', 'OutOfSync', 'Unknown'];
+export const HEALTH_STATUSES: readonly HealthStatus[] = ['Healthy', 'Progressing', 'Degraded', 'Missing', 'Unknown'];
+
+/** Seconds; a reconcile ranges from a cached no-op to a rollout wait. */
+const RECONCILE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** Seconds of one HTTP attempt against ECS or Cloud Map. */
+const AWS_REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Every metric the controller defines (prom-client's default process metrics come on top). */
+export const METRICS = {
+  reconcileDuration: { name: 'ecs_gitops_reconcile_duration_seconds', type: 'histogram', labels: ['kind', 'result'], help: 'Time to reconcile one resource, by kind and result.' },
+  reconcileTotal: { name: 'ecs_gitops_reconcile_total', type: 'counter', labels: ['kind', 'result'], help: 'Reconciles of one resource, by kind and result (success, error, conflict, stalled).' },
+  resources: { name: 'ecs_gitops_resources', type: 'gauge', labels: ['kind', 'sync_status', 'health_status'], help: 'Resources the controller knows, by kind, sync status and health status.' },
+  driftDetected: { name: 'ecs_gitops_drift_detected_total', type: 'counter', labels: ['kind'], help: 'Times a resource that was in sync was found changed in AWS.' },
+  awsCalls: { name: 'ecs_gitops_aws_api_calls_total', type: 'counter', labels: ['service', 'operation'], help: 'AWS API operations sent (one per operation, however many attempts).' },
+  awsErrors: { name: 'ecs_gitops_aws_api_errors_total', type: 'counter', labels: ['service', 'operation'], help: 'AWS API operations that failed after every retry.' },
+  awsThrottles: { name: 'ecs_gitops_aws_api_throttles_total', type: 'counter', labels: ['service', 'operation'], help: 'AWS API attempts answered with a throttling error.' },
+  awsRequestDuration: { name: 'ecs_gitops_aws_api_request_duration_seconds', type: 'histogram', labels: ['service', 'operation'], help: 'Duration of one HTTP attempt of an AWS API operation.' },
+  queueDepth: { name: 'ecs_gitops_workqueue_depth', type: 'gauge', labels: [], help: 'Resource keys waiting in the work queue.' },
+  queueRetries: { name: 'ecs_gitops_workqueue_retries_total', type: 'counter', labels: [], help: 'Resource keys put back on the work queue with a backoff.' },
+  queueLongestRunning: { name: 'ecs_gitops_workqueue_longest_running_seconds', type: 'gauge', labels: [], help: 'How long the longest reconcile still running has been running.' },
+  revision: { name: 'ecs_gitops_git_revision_info', type: 'gauge', labels: ['revision'], help: 'The git revision whose desired state is in force (1); revision="" with 0 before the first.' },
+  lastSuccessfulSync: { name: 'ecs_gitops_last_successful_sync_timestamp_seconds', type: 'gauge', labels: [], help: 'When the last full sync without errors finished, in seconds since the epoch (0 before the first).' },
+  loadErrors: { name: 'ecs_gitops_snapshot_load_errors', type: 'gauge', labels: [], help: 'Errors in the newest snapshot of the config repository (0 when it is valid).' },
+  loadFailures: { name: 'ecs_gitops_snapshot_load_failures_total', type: 'counter', labels: [], help: 'Snapshots of the config repository that failed to load.' },
+} as const satisfies Record<string, { name: `${typeof METRIC_PREFIX}${string}`; type: 'counter' | 'gauge' | 'histogram'; labels: readonly string[]; help: string }>;
+
+/** The names of every metric the controller defines, for docs and tests. */
+export const METRIC_NAMES: readonly string[] = Object.values(METRICS).map((m) => m.name);
+
+export interface Metrics {
+  registry: Registry;
+  observeReconcile(kind: Kind, result: ReconcileResult, seconds: number): void;
+  driftDetected(kind: Kind): void;
+  queue: {
+    setDepth(n: number): void;
+    retried(): void;
+    setLongestRunning(seconds: number): void;
+  };
+  /** The revision now in force; the previous revision's series goes away. */
+  setRevision(revision: string): void;
+  setLastSuccessfulSync(epochMs: number): void;
+  /** Errors in the newest snapshot (0 when it loaded). */
+  setLoadErrors(n: number): void;
+  loadFailed(): void;
+  /** Stops listening to the call recorder. */
+  close(): void;
+}
+
+/** Default metrics dropped because their names break the Prometheus conventions (see createMetrics). */
+export const MISNAMED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+
+/** A metric's name, help and label names, as prom-client takes them. */
+function described<L extends string>(metric: { name: string; help: string; labels: readonly L[] }): { name: string; help: string; labelNames: readonly L[] } {
+  return { name: metric.name, help: metric.help, labelNames: metric.labels };
+}
+
+/** Every service/operation pair the product may call, as label sets. */
+function awsOperations(): { service: AwsService; operation: string }[] {
+  return (Object.keys(API_OPERATIONS) as AwsService[]).flatMap((service) => Object.keys(API_OPERATIONS[service]).map((operation) => ({ service, operation })));
+}
+
+export function createMetrics({ status, calls }: { status: StatusStore; calls: CallRecorder }): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  // Unprefixed on purpose: the standard Node.js dashboards query process_* and nodejs_*.
+  collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges with a counter's `_total` suffix, which Prometheus's
+  // linter rejects; each is the sum of the per-type gauge beside it (nodejs_active_handles{type}…).
+  for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+
+  const m = METRICS;
+  const reconcileDuration = new Histogram({ ...described(m.reconcileDuration), buckets: RECONCILE_BUCKETS, registers });
+  const reconcileTotal = new Counter({ ...described(m.reconcileTotal), registers });
+  for (const kind of KINDS) {
+    for (const result of RECONCILE_RESULTS) {
+      reconcileDuration.zero({ kind, result });
+      reconcileTotal.inc({ kind, result }, 0);
+    }
+  }
+
+  // Read from the status store at scrape time, so the gauge can never disagree with the API.
+  const resources: Gauge<'kind' | 'sync_status' | 'health_status'> = new Gauge({
+    ...described(m.resources),
+    registers,
+    collect() {
+      const counts = new Map<string, number>();
+      for (const r of status.list()) {
+        const key = `${r.kind}\0${r.sync}\0${r.health.status}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      for (const kind of KINDS) {
+        for (const sync_status of SYNC_STATUSES) {
+          for (const health_status of HEALTH_STATUSES) {
+            resources.set({ kind, sync_status, health_status }, counts.get(`${kind}\0${sync_status}\0${health_status}`) ?? 0);
+          }
+        }
+      }
+    },
+  });
+
+  const drift = new Counter({ ...described(m.driftDetected), registers });
+  for (const kind of KINDS) drift.inc({ kind }, 0);
+
+  const awsCalls = new Counter({ ...described(m.awsCalls), registers });
+  const awsErrors = new Counter({ ...described(m.awsErrors), registers });
+  const awsThrottles = new Counter({ ...described(m.awsThrottles), registers });
+  const awsDuration = new Histogram({ ...described(m.awsRequestDuration), buckets: AWS_REQUEST_BUCKETS, registers });
+  for (const labels of awsOperations()) {
+    awsCalls.inc(labels, 0);
+    awsErrors.inc(labels, 0);
+    awsThrottles.inc(labels, 0);
+    awsDuration.zero(labels);
+  }
+  const unsubscribe = calls.onCall((event: CallEvent) => {
+    const labels = { service: event.service, operation: event.operation };
+    if (event.kind === 'operation') {
+      awsCalls.inc(labels);
+      if (event.outcome !== 'ok') awsErrors.inc(labels);
+    } else {
+      awsDuration.observe(labels, event.seconds);
+      if (event.throttled) awsThrottles.inc(labels);
+    }
+  });
+
+  const queueDepth = new Gauge({ ...described(m.queueDepth), registers });
+  const queueRetries = new Counter({ ...described(m.queueRetries), registers });
+  const queueLongestRunning = new Gauge({ ...described(m.queueLongestRunning), registers });
+  queueDepth.set(0);
+  queueRetries.inc(0);
+  queueLongestRunning.set(0);
+
+  const revisionInfo = new Gauge({ ...described(m.revision), registers });
+  let revision = '';
+  revisionInfo.set({ revision }, 0);
+
+  const lastSuccessfulSync = new Gauge({ ...described(m.lastSuccessfulSync), registers });
+  const loadErrors = new Gauge({ ...described(m.loadErrors), registers });
+  const loadFailures = new Counter({ ...described(m.loadFailures), registers });
+  lastSuccessfulSync.set(0);
+  loadErrors.set(0);
+  loadFailures.inc(0);
+
+  return {
+    registry,
+    observeReconcile(kind, result, seconds) {
+      reconcileDuration.observe({ kind, result }, seconds);
+      reconcileTotal.inc({ kind, result });
+    },
+    driftDetected(kind) {
+      drift.inc({ kind });
+    },
+    queue: {
+      setDepth: (n) => queueDepth.set(n),
+      retried: () => queueRetries.inc(),
+      setLongestRunning: (seconds) => queueLongestRunning.set(seconds),
+    },
+    setRevision(next) {
+      if (next === revision) return;
+      revisionInfo.remove({ revision });
+      revision = next;
+      revisionInfo.set({ revision }, 1);
+    },
+    setLastSuccessfulSync: (epochMs) => lastSuccessfulSync.set(epochMs / 1000),
+    setLoadErrors: (n) => loadErrors.set(n),
+    loadFailed: () => loadFailures.inc(),
+    close: unsubscribe,
+  };
+}

@@ -1,0 +1,186 @@
+import t from 'tap';
+import { Writable } from 'node:stream';
+import { KINDS } from '../src/api/kinds.js';
+import { API_OPERATIONS, CallRecorder } from '../src/aws/clients.js';
+import type { ResourcePlan } from '../src/core/plan.js';
+import { StatusStore } from '../src/runtime/status.js';
+import { HEALTH_STATUSES, METRIC_NAMES, MISNAMED_DEFAULT_METRICS, RECONCILE_RESULTS, SYNC_STATUSES, createLogger, createMetrics, reconcileLogger } from '../src/telemetry.js';
+import { assertPromtoolAccepts } from './http/promtool.js';
+import { parseExposition, sampleValue } from './http/exposition.js';
+
+function setup(t: { teardown(fn: () => unknown): void }) {
+  const status = new StatusStore(() => Date.UTC(2025, 0, 2, 3, 4, 5));
+  const calls = new CallRecorder();
+  const metrics = createMetrics({ status, calls });
+  t.teardown(() => metrics.close());
+  const scrape = async () => parseExposition(await metrics.registry.metrics());
+  return { status, calls, metrics, scrape };
+}
+
+const plan = (kind: ResourcePlan['kind'], name: string, sync: ResourcePlan['sync'], health: ResourcePlan['health']['status']): ResourcePlan => ({
+  key: `${kind}/${name}`,
+  kind,
+  name,
+  awsName: name,
+  action: sync === 'Synced' ? 'none' : 'update',
+  sync,
+  health: { status: health },
+  changes: [],
+});
+
+t.test('before anything happens, every metric and every label combination is exposed at 0', async (t) => {
+  const { scrape } = setup(t);
+  const samples = await scrape();
+  for (const name of METRIC_NAMES) t.ok(samples.families.has(name), `${name} is exposed`);
+
+  for (const kind of KINDS) {
+    for (const result of RECONCILE_RESULTS) {
+      t.equal(sampleValue(samples, 'ecs_gitops_reconcile_total', { kind, result }), 0);
+      t.equal(sampleValue(samples, 'ecs_gitops_reconcile_duration_seconds_count', { kind, result }), 0);
+    }
+    t.equal(sampleValue(samples, 'ecs_gitops_drift_detected_total', { kind }), 0);
+    for (const sync_status of SYNC_STATUSES) {
+      for (const health_status of HEALTH_STATUSES) t.equal(sampleValue(samples, 'ecs_gitops_resources', { kind, sync_status, health_status }), 0);
+    }
+  }
+  for (const [service, operations] of Object.entries(API_OPERATIONS)) {
+    for (const operation of Object.keys(operations)) {
+      for (const name of ['ecs_gitops_aws_api_calls_total', 'ecs_gitops_aws_api_errors_total', 'ecs_gitops_aws_api_throttles_total', 'ecs_gitops_aws_api_request_duration_seconds_count']) {
+        t.equal(sampleValue(samples, name, { service, operation }), 0, `${name}{${service},${operation}}`);
+      }
+    }
+  }
+  for (const name of ['ecs_gitops_workqueue_depth', 'ecs_gitops_workqueue_retries_total', 'ecs_gitops_workqueue_longest_running_seconds', 'ecs_gitops_last_successful_sync_timestamp_seconds', 'ecs_gitops_snapshot_load_errors', 'ecs_gitops_snapshot_load_failures_total']) {
+    t.equal(sampleValue(samples, name, {}), 0, name);
+  }
+  t.equal(sampleValue(samples, 'ecs_gitops_git_revision_info', { revision: '' }), 0, 'no revision applied yet');
+});
+
+t.test("prom-client's default process and Node.js metrics are there, unprefixed, minus the three misnamed gauges", async (t) => {
+  const { scrape } = setup(t);
+  const samples = await scrape();
+  for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_active_handles']) {
+    t.ok(samples.families.has(name), `${name} is exposed`);
+  }
+  for (const name of MISNAMED_DEFAULT_METRICS) t.notOk(samples.families.has(name), `${name} is left out`);
+});
+
+t.test('AWS API metrics follow the call recorder: operations count calls and errors, attempts count throttles and duration', async (t) => {
+  const { calls, scrape } = setup(t);
+  const labels = { service: 'ecs', operation: 'DescribeServices' };
+  calls.record({ kind: 'attempt', service: 'ecs', operation: 'DescribeServices', outcome: 'ThrottlingException', throttled: true, seconds: 0.02 });
+  calls.record({ kind: 'attempt', service: 'ecs', operation: 'DescribeServices', outcome: 'ok', throttled: false, seconds: 0.3 });
+  calls.record({ kind: 'operation', service: 'ecs', operation: 'DescribeServices', outcome: 'ok' });
+  calls.record({ kind: 'operation', service: 'ecs', operation: 'DescribeServices', outcome: 'ServerException' });
+  const samples = await scrape();
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_calls_total', labels), 2);
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_errors_total', labels), 1);
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_throttles_total', labels), 1);
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_request_duration_seconds_count', labels), 2);
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_request_duration_seconds_sum', labels), 0.32);
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_request_duration_seconds_bucket', { ...labels, le: '0.025' }), 1, 'the throttled attempt falls in the 25 ms bucket');
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_calls_total', { service: 'servicediscovery', operation: 'DescribeServices' }), undefined, 'Cloud Map has no DescribeServices');
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_calls_total', { service: 'servicediscovery', operation: 'ListServices' }), 0, 'the same name in the other service is counted apart');
+});
+
+t.test('after close() the metrics stop listening to the call recorder', async (t) => {
+  const { calls, metrics, scrape } = setup(t);
+  metrics.close();
+  calls.record({ kind: 'operation', service: 'ecs', operation: 'ListClusters', outcome: 'ok' });
+  t.equal(sampleValue(await scrape(), 'ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'ListClusters' }), 0);
+});
+
+t.test('resources by kind, sync and health are read from the status store at scrape time', async (t) => {
+  const { status, scrape } = setup(t);
+  status.recordPlan(plan('Service', 'web', 'OutOfSync', 'Progressing'), {});
+  status.recordPlan(plan('Service', 'api', 'OutOfSync', 'Progressing'), {});
+  status.recordPlan(plan('Cluster', 'main', 'Synced', 'Healthy'), {});
+  let samples = await scrape();
+  t.equal(sampleValue(samples, 'ecs_gitops_resources', { kind: 'Service', sync_status: 'OutOfSync', health_status: 'Progressing' }), 2);
+  t.equal(sampleValue(samples, 'ecs_gitops_resources', { kind: 'Cluster', sync_status: 'Synced', health_status: 'Healthy' }), 1);
+  t.equal(sampleValue(samples, 'ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 0);
+
+  status.recordPlan(plan('Service', 'web', 'Synced', 'Healthy'), {});
+  status.remove('Cluster/main');
+  samples = await scrape();
+  t.equal(sampleValue(samples, 'ecs_gitops_resources', { kind: 'Service', sync_status: 'OutOfSync', health_status: 'Progressing' }), 1, 'a resource moves between series');
+  t.equal(sampleValue(samples, 'ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 1);
+  t.equal(sampleValue(samples, 'ecs_gitops_resources', { kind: 'Cluster', sync_status: 'Synced', health_status: 'Healthy' }), 0, 'a forgotten resource goes back to 0');
+});
+
+t.test('reconciles, drift, the work queue, load errors and the last successful sync are recorded in base units', async (t) => {
+  const { metrics, scrape } = setup(t);
+  metrics.observeReconcile('Service', 'success', 1.5);
+  metrics.observeReconcile('Service', 'stalled', 0.2);
+  metrics.driftDetected('TaskDefinition');
+  metrics.queue.setDepth(7);
+  metrics.queue.retried();
+  metrics.queue.retried();
+  metrics.queue.setLongestRunning(42);
+  metrics.setLastSuccessfulSync(Date.UTC(2025, 0, 2, 3, 4, 5, 500));
+  metrics.setLoadErrors(3);
+  metrics.loadFailed();
+  const samples = await scrape();
+  t.equal(sampleValue(samples, 'ecs_gitops_reconcile_total', { kind: 'Service', result: 'success' }), 1);
+  t.equal(sampleValue(samples, 'ecs_gitops_reconcile_total', { kind: 'Service', result: 'stalled' }), 1);
+  t.equal(sampleValue(samples, 'ecs_gitops_reconcile_total', { kind: 'Service', result: 'error' }), 0);
+  t.equal(sampleValue(samples, 'ecs_gitops_reconcile_duration_seconds_sum', { kind: 'Service', result: 'success' }), 1.5);
+  t.equal(sampleValue(samples, 'ecs_gitops_reconcile_duration_seconds_bucket', { kind: 'Service', result: 'success', le: '1' }), 0);
+  t.equal(sampleValue(samples, 'ecs_gitops_reconcile_duration_seconds_bucket', { kind: 'Service', result: 'success', le: '2.5' }), 1);
+  t.equal(sampleValue(samples, 'ecs_gitops_drift_detected_total', { kind: 'TaskDefinition' }), 1);
+  t.equal(sampleValue(samples, 'ecs_gitops_workqueue_depth', {}), 7);
+  t.equal(sampleValue(samples, 'ecs_gitops_workqueue_retries_total', {}), 2);
+  t.equal(sampleValue(samples, 'ecs_gitops_workqueue_longest_running_seconds', {}), 42);
+  t.equal(sampleValue(samples, 'ecs_gitops_last_successful_sync_timestamp_seconds', {}), Date.UTC(2025, 0, 2, 3, 4, 5, 500) / 1000, 'seconds, not milliseconds');
+  t.equal(sampleValue(samples, 'ecs_gitops_snapshot_load_errors', {}), 3);
+  t.equal(sampleValue(samples, 'ecs_gitops_snapshot_load_failures_total', {}), 1);
+});
+
+t.test('git_revision_info shows only the revision in force', async (t) => {
+  const { metrics, scrape } = setup(t);
+  metrics.setRevision('1111111');
+  let series = (await scrape()).samples.filter((s) => s.name === 'ecs_gitops_git_revision_info');
+  t.same(series, [{ name: 'ecs_gitops_git_revision_info', labels: { revision: '1111111' }, value: 1 }], 'the placeholder is gone');
+  metrics.setRevision('2222222');
+  metrics.setRevision('2222222');
+  series = (await scrape()).samples.filter((s) => s.name === 'ecs_gitops_git_revision_info');
+  t.same(series, [{ name: 'ecs_gitops_git_revision_info', labels: { revision: '2222222' }, value: 1 }], 'the old revision is gone');
+});
+
+t.test('each createMetrics has its own registry: two controllers in one process do not collide', async (t) => {
+  const a = setup(t);
+  const b = setup(t);
+  a.metrics.queue.setDepth(5);
+  t.equal(sampleValue(await b.scrape(), 'ecs_gitops_workqueue_depth', {}), 0);
+  t.equal(sampleValue(await a.scrape(), 'ecs_gitops_workqueue_depth', {}), 5);
+});
+
+t.test('promtool check metrics accepts the exposition, before and after activity', async (t) => {
+  const { metrics, calls, status } = setup(t);
+  await assertPromtoolAccepts(t, await metrics.registry.metrics());
+  status.recordPlan(plan('Service', 'web', 'OutOfSync', 'Degraded'), {});
+  calls.record({ kind: 'operation', service: 'servicediscovery', operation: 'GetOperation', outcome: 'ok' });
+  metrics.setRevision('abc "quoted" \\ revision');
+  metrics.observeReconcile('CloudMapInstance', 'conflict', 0.01);
+  await assertPromtoolAccepts(t, await metrics.registry.metrics());
+});
+
+t.test('the logger writes one JSON object per line; a reconcile child carries kind, name, revision and reconcileId', async (t) => {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'info', destination });
+  logger.debug('not written at info');
+  logger.info({ trigger: 'api' }, 'sync requested');
+  reconcileLogger(logger, { kind: 'Service', name: 'web', revision: 'abc123', reconcileId: 'r-1' }).warn('rollout is slow');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(lines.length, 2);
+  const [first, second] = lines.map((l) => JSON.parse(l));
+  t.match(first, { level: 'info', msg: 'sync requested', trigger: 'api' });
+  t.match(first.time, /^\d{4}-\d\d-\d\dT/, 'ISO time');
+  t.match(second, { level: 'warn', msg: 'rollout is slow', kind: 'Service', name: 'web', revision: 'abc123', reconcileId: 'r-1' });
+});
