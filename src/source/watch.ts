@@ -1,0 +1,81 @@
+/**
+ * File watching with chokidar. Two watchers: one on the checkout's parent directory
+ * that sees the checkout path itself change (a git-sync style symlink swapped by
+ * rename, or a directory removed and re-created), and one on the resolved checkout
+ * that sees the config files and the git metadata that moves HEAD. The second is
+ * re-targeted whenever the checkout resolves somewhere new.
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import type { Stats } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+
+export interface WatchHandlers {
+  onChange(path: string): void;
+  onError(err: Error): void;
+}
+
+const YAML_FILE = /\.ya?ml$/i;
+
+/** Metadata that changes when a commit, checkout, reset or `git add` moves HEAD or the index. */
+const GIT_METADATA = /^(HEAD|index|packed-refs|refs(\/.*)?)$/;
+
+function within(dir: string, path: string): string | undefined {
+  if (path === dir) return '';
+  return path.startsWith(dir + sep) ? path.slice(dir.length + 1) : undefined;
+}
+
+async function ready(watcher: FSWatcher): Promise<FSWatcher> {
+  await new Promise<void>((resolveReady) => watcher.once('ready', () => resolveReady()));
+  return watcher;
+}
+
+function wire(watcher: FSWatcher, handlers: WatchHandlers): FSWatcher {
+  watcher.on('all', (_event, path) => handlers.onChange(path));
+  watcher.on('error', (err) => handlers.onError(err instanceof Error ? err : new Error(String(err))));
+  return watcher;
+}
+
+/** Watches the entry `checkout` in its parent directory, without following it. */
+export function watchCheckoutEntry(checkout: string, handlers: WatchHandlers): Promise<FSWatcher> {
+  const entry = resolve(checkout);
+  const parent = dirname(entry);
+  const watcher = watch(parent, {
+    depth: 0,
+    ignoreInitial: true,
+    followSymlinks: false,
+    ignored: (path: string) => path !== parent && path !== entry,
+  });
+  return ready(wire(watcher, handlers));
+}
+
+/**
+ * Watches `configDir` (inside the resolved `checkout`) and the git metadata
+ * directories. The checkout itself is watched, with everything outside the config
+ * directory ignored, so a config directory removed and created again is still seen.
+ */
+export function watchCheckoutTree(checkout: string, configDir: string, gitDirs: readonly string[], handlers: WatchHandlers): Promise<FSWatcher> {
+  const configRelative = relative(checkout, configDir);
+  // The most specific git dir first: a linked worktree's own dir lies inside the common one.
+  const metadataDirs = [...gitDirs].sort((a, b) => b.length - a.length);
+  const ignored = (path: string, stats?: Stats): boolean => {
+    for (const gitDir of metadataDirs) {
+      const inGit = within(gitDir, path);
+      if (inGit !== undefined) return inGit !== '' && !GIT_METADATA.test(inGit.split(sep).join('/'));
+    }
+    const inCheckout = within(checkout, path);
+    if (inCheckout === undefined) return true;
+    if (inCheckout === '') return false;
+    // An ancestor of the config directory: watched so its re-creation is seen.
+    if (configRelative === inCheckout || configRelative.startsWith(inCheckout + sep)) return false;
+    const inConfig = configRelative === '' ? inCheckout : within(configRelative, inCheckout);
+    if (inConfig === undefined) return true;
+    // The loader skips hidden entries (.git, .github): so does the watcher.
+    if (inConfig.split(sep).some((part) => part.startsWith('.'))) return true;
+    return stats?.isFile() === true && !YAML_FILE.test(path);
+  };
+  const watcher = watch([checkout, ...metadataDirs.filter((d) => within(checkout, d) === undefined)], {
+    ignoreInitial: true,
+    ignored,
+  });
+  return ready(wire(watcher, handlers));
+}
