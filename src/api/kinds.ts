@@ -42,6 +42,28 @@ export const REFERENCES: readonly ReferenceField[] = [
   { from: 'CloudMapInstance', path: ['service'], to: 'CloudMapService' },
 ];
 
+/** Every reference a document's spec makes: where, to which kind, and the name given. */
+export function referencesIn(kind: Kind, spec: unknown): { path: (string | number)[]; to: Kind; target: unknown }[] {
+  const found: { path: (string | number)[]; to: Kind; target: unknown }[] = [];
+  for (const ref of REFERENCES) {
+    if (ref.from !== kind) continue;
+    const walk = (node: unknown, rest: readonly string[], at: (string | number)[]): void => {
+      if (rest.length === 0) {
+        if (node !== undefined) found.push({ path: at, to: ref.to, target: node });
+        return;
+      }
+      const [head, ...tail] = rest;
+      if (head === '*') {
+        if (Array.isArray(node)) node.forEach((item, i) => walk(item, tail, [...at, i]));
+      } else if (typeof node === 'object' && node !== null) {
+        walk((node as Record<string, unknown>)[head], tail, [...at, head]);
+      }
+    };
+    walk(spec, ref.path, []);
+  }
+  return found;
+}
+
 export interface Metadata {
   name: string;
   labels?: Record<string, string>;

@@ -70,6 +70,12 @@ export class LiveCache {
 export interface ReadOptions {
   controllerId: string;
   cache?: LiveCache;
+  /**
+   * Read only what these documents need (a partial reconcile after a commit touched a
+   * few): named objects are described directly, nothing is listed to find objects the
+   * controller owns, so nothing read this way can be a prune candidate.
+   */
+  scope?: ReadonlySet<string>;
 }
 
 export async function readLive(clients: ReaderClients, desired: DesiredState, options: ReadOptions): Promise<LiveState> {
@@ -86,7 +92,9 @@ const chunks = <T>(items: T[], size: number): T[][] => {
 class Reader {
   private readonly live = emptyLiveState();
   private readonly cache: LiveCache;
+  /** The documents to read for (all, or the scope). */
   private readonly docs: Resource[];
+  private readonly allDocs: Resource[];
 
   constructor(
     private readonly clients: ReaderClients,
@@ -94,7 +102,8 @@ class Reader {
     private readonly options: ReadOptions,
   ) {
     this.cache = options.cache ?? new LiveCache();
-    this.docs = [...desired.resources.values()];
+    this.allDocs = [...desired.resources.values()];
+    this.docs = this.allDocs.filter((d) => !options.scope || options.scope.has(`${d.kind}/${d.metadata.name}`));
   }
 
   private ofKind(kind: Resource['kind']): Resource[] {
@@ -116,16 +125,21 @@ class Reader {
   }
 
   private async readClusters(): Promise<void> {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.clients.ecs.send(new ListClustersCommand({ nextToken, maxResults: 100 }));
-      arns.push(...(page.clusterArns ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
     const wanted = new Set(this.ofKind('Cluster').map(awsName));
-    // Every listed cluster is described (100 a call) to learn which ones the controller owns.
-    for (const batch of chunks(arns, DESCRIBE_CLUSTERS_BATCH)) {
+    let names: string[] = [...wanted];
+    if (!this.options.scope) {
+      // A full read lists every cluster to find the ones the controller owns but git no longer names.
+      names = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await this.clients.ecs.send(new ListClustersCommand({ nextToken, maxResults: 100 }));
+        names.push(...(page.clusterArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      const listed = new Set(names.map((a) => lastSegment(a)));
+      names.push(...[...wanted].filter((n) => !listed.has(n)));
+    }
+    for (const batch of chunks(names, DESCRIBE_CLUSTERS_BATCH)) {
       const answer = await this.clients.ecs.send(new DescribeClustersCommand({ clusters: batch, include: ['TAGS', 'SETTINGS', 'CONFIGURATIONS'] }));
       for (const cluster of answer.clusters ?? []) {
         const tags = fromTagList(cluster.tags);
@@ -140,7 +154,7 @@ class Reader {
   private async readServices(): Promise<void> {
     const wantedByCluster = new Map<string, Set<string>>();
     for (const doc of this.ofKind('Service')) {
-      const cluster = this.docs.find((d) => d.kind === 'Cluster' && d.metadata.name === doc.spec.cluster);
+      const cluster = this.allDocs.find((d) => d.kind === 'Cluster' && d.metadata.name === doc.spec.cluster);
       if (!cluster) continue;
       const set = wantedByCluster.get(awsName(cluster)) ?? new Set();
       set.add(awsName(doc));
@@ -149,6 +163,13 @@ class Reader {
     for (const cluster of this.live.clusters.values()) {
       const arns: string[] = [];
       let nextToken: string | undefined;
+      if (this.options.scope) {
+        for (const batch of chunks([...(wantedByCluster.get(cluster.name) ?? [])], DESCRIBE_SERVICES_BATCH)) {
+          const answer = await this.clients.ecs.send(new DescribeServicesCommand({ cluster: cluster.name, services: batch, include: ['TAGS'] }));
+          for (const service of answer.services ?? []) this.addService(cluster.name, service);
+        }
+        continue;
+      }
       do {
         const page = await this.clients.ecs.send(new ListServicesCommand({ cluster: cluster.name, nextToken, maxResults: 100 }));
         arns.push(...(page.serviceArns ?? []));
@@ -232,6 +253,7 @@ class Reader {
       const page = await this.clients.cloudMap.send(new ListNamespacesCommand({ NextToken: nextToken, MaxResults: 100 }));
       for (const ns of page.Namespaces ?? []) {
         if (!ns.Id || !ns.Arn || !ns.Name) continue;
+        if (this.options.scope && !wanted.has(ns.Name)) continue;
         const tags = await this.cloudMapTags(ns.Arn);
         if (!wanted.has(ns.Name) && tags[OWNER_TAG] !== this.options.controllerId) continue;
         this.live.namespaces.set(ns.Name, { id: ns.Id, arn: ns.Arn, name: ns.Name, tags, raw: ns });
@@ -239,6 +261,7 @@ class Reader {
       nextToken = page.NextToken;
     } while (nextToken);
 
+    const wantedServices = new Set(this.ofKind('CloudMapService').map(awsName));
     for (const ns of this.live.namespaces.values()) {
       let token: string | undefined;
       do {
@@ -250,6 +273,7 @@ class Reader {
           // moto ignores the filter; keep only this namespace's services.
           const namespaceId = (s as { NamespaceId?: string }).NamespaceId;
           if (namespaceId && namespaceId !== ns.id) continue;
+          if (this.options.scope && !wantedServices.has(s.Name)) continue;
           const tags = await this.cloudMapTags(s.Arn);
           this.live.cloudMapServices.set(`${ns.id}/${s.Name}`, { id: s.Id, arn: s.Arn, name: s.Name, namespaceId: ns.id, tags, raw: s });
         }
@@ -267,7 +291,7 @@ class Reader {
   private async readInstances(): Promise<void> {
     const byDocName = new Map<string, { id: string; owned: boolean }>();
     for (const doc of this.ofKind('CloudMapService')) {
-      const ns = this.docs.find((d) => d.kind === 'CloudMapNamespace' && d.metadata.name === doc.spec.namespace);
+      const ns = this.allDocs.find((d) => d.kind === 'CloudMapNamespace' && d.metadata.name === doc.spec.namespace);
       const liveNs = ns && this.live.namespaces.get(awsName(ns));
       const live = liveNs && this.live.cloudMapServices.get(`${liveNs.id}/${awsName(doc)}`);
       if (live) byDocName.set(doc.metadata.name, { id: live.id, owned: live.tags[OWNER_TAG] === this.options.controllerId });

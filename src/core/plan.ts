@@ -114,6 +114,11 @@ export interface PruneOptions {
 export interface PlanOptions {
   controllerId: string;
   prune: PruneOptions;
+  /**
+   * Plan only these documents (a partial reconcile; see core/scope.ts). Pruning needs
+   * the whole picture, so a scoped plan never deletes anything.
+   */
+  scope?: ReadonlySet<string>;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -210,6 +215,7 @@ class Planner {
     for (const kind of KINDS) {
       for (const resource of this.desired.resources.values()) {
         if (resource.kind !== kind) continue;
+        if (this.options.scope && !this.options.scope.has(resourceKey(resource.kind, resource.metadata.name))) continue;
         switch (kind) {
           case 'CloudMapNamespace': this.namespace(resource); break;
           case 'CloudMapService': this.cloudMapService(resource); break;
@@ -220,7 +226,7 @@ class Planner {
         }
       }
     }
-    this.prune();
+    if (!this.options.scope) this.prune();
     return { resources: this.resources, steps: this.steps };
   }
 

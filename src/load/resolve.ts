@@ -2,7 +2,7 @@
  * Checks the documents as a set: one document per identity, and every reference names
  * a document of the kind the field expects.
  */
-import { KINDS, REFERENCES, resourceKey, type Resource, type ResourceKey } from '../api/kinds.js';
+import { KINDS, referencesIn, resourceKey, type Resource, type ResourceKey } from '../api/kinds.js';
 import { fieldPath, type Finding } from './findings.js';
 import type { Locator } from './parse.js';
 
@@ -44,23 +44,20 @@ export function resolve(located: LocatedResource[], invalid: ReadonlySet<Resourc
   }
 
   for (const { resource, position } of byKey.values()) {
-    for (const ref of REFERENCES) {
-      if (ref.from !== resource.kind) continue;
-      for (const { path, target } of referencesAt(resource.spec, ref.path)) {
-        if (typeof target !== 'string' || byKey.has(resourceKey(ref.to, target)) || invalid.has(resourceKey(ref.to, target))) continue;
-        const others = [...(kindsByName.get(target) ?? [])];
-        const specPath = ['spec', ...path];
-        findings.push({
-          code: others.length ? 'WRONG_KIND_REFERENCE' : 'DANGLING_REFERENCE',
-          severity: 'error',
-          file: resource.source.file,
-          ...position(specPath),
-          field: fieldPath(specPath),
-          message: others.length
-            ? `refers to ${others.join(' and ')} "${target}", but this field must name a ${ref.to}`
-            : `refers to ${ref.to} "${target}", which no document defines`,
-        });
-      }
+    for (const { path, to, target } of referencesIn(resource.kind, resource.spec)) {
+      if (typeof target !== 'string' || byKey.has(resourceKey(to, target)) || invalid.has(resourceKey(to, target))) continue;
+      const others = [...(kindsByName.get(target) ?? [])];
+      const specPath = ['spec', ...path];
+      findings.push({
+        code: others.length ? 'WRONG_KIND_REFERENCE' : 'DANGLING_REFERENCE',
+        severity: 'error',
+        file: resource.source.file,
+        ...position(specPath),
+        field: fieldPath(specPath),
+        message: others.length
+          ? `refers to ${others.join(' and ')} "${target}", but this field must name a ${to}`
+          : `refers to ${to} "${target}", which no document defines`,
+      });
     }
   }
 
@@ -69,23 +66,4 @@ export function resolve(located: LocatedResource[], invalid: ReadonlySet<Resourc
     .map((l) => l.resource)
     .sort((a, b) => order(a) - order(b) || (a.metadata.name < b.metadata.name ? -1 : 1));
   return { resources: new Map(sorted.map((r) => [resourceKey(r.kind, r.metadata.name), r])), findings };
-}
-
-/** Values found at a reference path, `*` expanding every array element. */
-function referencesAt(spec: unknown, path: readonly string[]): { path: (string | number)[]; target: unknown }[] {
-  const found: { path: (string | number)[]; target: unknown }[] = [];
-  const walk = (node: unknown, rest: readonly string[], at: (string | number)[]) => {
-    if (rest.length === 0) {
-      if (node !== undefined) found.push({ path: at, target: node });
-      return;
-    }
-    const [head, ...tail] = rest;
-    if (head === '*') {
-      if (Array.isArray(node)) node.forEach((item, i) => walk(item, tail, [...at, i]));
-    } else if (typeof node === 'object' && node !== null) {
-      walk((node as Record<string, unknown>)[head], tail, [...at, head]);
-    }
-  };
-  walk(spec, path, []);
-  return found;
 }
