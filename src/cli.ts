@@ -1,41 +1,48 @@
 #!/usr/bin/env node
 /**
  * Command-line entry: parses arguments and hands them to a command. Nothing else.
- * Exit codes: 0 success, 1 the command's negative answer (invalid config), 2 usage
- * or I/O error.
+ * Exit codes: 0 success, 1 the command's negative answer (invalid config, differences,
+ * a failed sync), 2 usage or I/O error.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import type { CommandIO } from './commands/common.js';
+import { UsageError, oneOf, parseCommandLine } from './config.js';
 import { validateCommand } from './commands/validate.js';
 
 const USAGE = `Usage: ecs-gitops <command> [options]
 
 Commands:
-  validate [dir]     check a config directory offline (default: .)
-      --output text|json
-  sim                run the embedded ECS and Cloud Map simulator
-      --port N --region R --account ID --state-file F --throttle --rate-scale X
+  validate [dir]   check a config directory offline (default: .)
+                   --output text|json
+  diff [dir]       show what a sync would change; exit 0 none, 1 differences, 2 error
+                   --endpoint URL --region R --controller-id ID --prune --output text|json --all
+  sync [dir]       apply the config once and print every step and API call
+                   --once --dry-run --prune --allow-empty --max-deletes N --wait --wait-timeout 10m
+                   --endpoint URL --region R --controller-id ID
+  sim              run the embedded ECS and Cloud Map simulator
+                   --port N --region R --account ID --state-file F --throttle --rate-scale X
 
-Exit codes: 0 ok, 1 invalid config, 2 usage or I/O error.
-Environment: every option has an ECS_GITOPS_<OPTION> equivalent (e.g. ECS_GITOPS_OUTPUT=json).`;
+Every option also reads ECS_GITOPS_<OPTION> from the environment (--max-deletes: ECS_GITOPS_MAX_DELETES).
+Exit codes: 0 ok, 1 invalid config / differences / failed sync, 2 usage or I/O error.`;
 
-class UsageError extends Error {}
-
-function env(name: string): string | undefined {
-  return process.env[`ECS_GITOPS_${name.toUpperCase().replace(/-/g, '_')}`];
-}
-
-export async function main(argv: string[], out = (line: string) => console.log(line), err = (line: string) => console.error(line)): Promise<number> {
+export async function main(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'validate': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
+        const { values, positionals } = parseCommandLine(rest, { output: { type: 'string', short: 'o' }, dir: { type: 'string' } });
         if (positionals.length > 1) throw new UsageError('validate takes one directory');
-        const output = values.output ?? env('output') ?? 'text';
-        if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not ${output}`);
-        return await validateCommand({ dir: positionals[0] ?? env('dir') ?? '.', output }, out);
+        const output = oneOf(values.output as string | undefined, '--output', ['text', 'json'], 'text');
+        return await validateCommand({ dir: positionals[0] ?? (values.dir as string | undefined) ?? '.', output }, io.out);
+      }
+      case 'diff': {
+        const { diffCommand } = await import('./commands/diff.js');
+        return await diffCommand(rest, io);
+      }
+      case 'sync': {
+        const { syncCommand } = await import('./commands/sync.js');
+        return await syncCommand(rest, io);
       }
       case 'sim': {
         const { simCommand } = await import('./sim/cli.js');
@@ -45,18 +52,26 @@ export async function main(argv: string[], out = (line: string) => console.log(l
       case 'help':
       case '--help':
       case '-h':
-        out(USAGE);
+        io.out(USAGE);
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err(`ecs-gitops: ${(e as Error).message}\n\n${USAGE}`);
+    if (e instanceof UsageError) {
+      io.err(`ecs-gitops: ${e.message}\n\n${USAGE}`);
       return 2;
     }
     throw e;
   }
+}
+
+function defaultIO(): CommandIO {
+  return {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  };
 }
 
 // Run only when executed (directly or through the npm bin link), not when imported by tests.

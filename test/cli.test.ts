@@ -8,7 +8,7 @@ import { cluster } from './load/docs.js';
 const run = async (...argv: string[]) => {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), color: false });
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
 
@@ -39,6 +39,7 @@ t.test('validate --output json is machine-readable', async (t) => {
 t.test('usage and I/O errors exit 2', async (t) => {
   t.equal((await run('validate', '/nonexistent/config')).code, 2);
   t.match((await run('validate', '/nonexistent/config')).out, /cannot read config root \/nonexistent\/config: ENOENT/);
+  t.match((await run('validate', '--output', 'xml', '.')).err, /--output must be one of text, json, not "xml"/);
   t.equal((await run('validate', '--output', 'xml', '.')).code, 2);
   t.equal((await run('frobnicate')).code, 2);
   t.equal((await run('validate', '--bogus')).code, 2);

@@ -1,0 +1,113 @@
+/**
+ * `ecs-gitops sync [dir] --once`: one pass — load, read, plan, apply — printing every
+ * step and the API calls it made. With `--wait`, waits until every Service is Healthy
+ * or Degraded and fails on Degraded. Exit 0 converged, 1 a step failed or a service is
+ * Degraded, 2 invalid config or usage error.
+ */
+import { destroyAwsClients } from '../aws/clients.js';
+import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, parseDuration, pruneSettings } from '../config.js';
+import { systemClock } from '../core/clock.js';
+import { executePlan, type StepEvent } from '../runtime/executor.js';
+import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, type CommandIO } from './common.js';
+import { planJson, renderPlan, summary } from './render.js';
+
+export const SYNC_OPTIONS = {
+  ...AWS_OPTIONS,
+  ...PRUNE_OPTIONS,
+  once: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  wait: { type: 'boolean' },
+  'wait-timeout': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} as const;
+
+const WAIT_POLL_MS = 2000;
+
+export async function syncCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, SYNC_OPTIONS);
+  if (positionals.length > 1) throw new UsageError('sync takes one directory');
+  const output = oneOf(values.output as string | undefined, '--output', ['text', 'json'], 'text');
+  const waitTimeoutMs = parseDuration((values['wait-timeout'] as string | undefined) ?? '10m', '--wait-timeout');
+  const aws = awsSettings(values);
+  const prune = pruneSettings(values);
+  const desired = await loadOrExplain(positionals[0] ?? '.', io);
+  if (typeof desired === 'number') return desired;
+  const clients = clientsFor(aws);
+  const text = output === 'text';
+  try {
+    const { plan } = await readAndPlan(desired, clients, aws, prune);
+    if (values['dry-run'] === true) {
+      io.out(text ? `${renderPlan(plan, { color: io.color })}\n(dry run: nothing was changed)` : JSON.stringify(planJson(plan), null, 2));
+      return 0;
+    }
+    if (text) io.out(summary(plan));
+    const { results } = await executePlan(plan, {
+      clients,
+      clock: systemClock,
+      onStep: (event) => {
+        const line = text ? describeStepEvent(event) : undefined;
+        if (line) io.out(line);
+      },
+    });
+    const failed = results.filter((r) => r.status !== 'succeeded');
+    let healthFailure = false;
+    if (values.wait === true && failed.length === 0) healthFailure = !(await waitForServices(desired, clients, aws, prune, waitTimeoutMs, io, text));
+    const calls = clients.calls.snapshot();
+    if (text) {
+      const byOperation = Object.entries(calls).map(([op, s]) => `${op.replace(/^.*:/, '')} ${s.calls}`).join(', ');
+      io.out(`${results.length - failed.length} of ${results.length} steps applied; API calls: ${byOperation || 'none'} (${clients.calls.writes()} writes)`);
+    } else {
+      io.out(JSON.stringify({ plan: planJson(plan), results, calls, writes: clients.calls.writes() }, null, 2));
+    }
+    return failed.length > 0 || healthFailure ? 1 : 0;
+  } catch (err) {
+    io.err(`error: ${describeAwsFailure(err)}`);
+    return 2;
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
+
+function describeStepEvent(event: StepEvent): string | undefined {
+  const { step } = event;
+  const ops = `[${step.calls.map((c) => c.operation).join(', ')}]`;
+  switch (event.type) {
+    case 'succeeded':
+      return `  ✓ ${step.description} ${ops}`;
+    case 'failed':
+      return `  ✗ ${step.description}: ${event.result.error?.name ?? 'Error'}: ${event.result.error?.message ?? 'failed'}`;
+    case 'skipped':
+      return `  - ${step.description}: skipped (${event.result.error?.message ?? 'a step it depends on failed'})`;
+    case 'retrying':
+      return `  … ${step.description}: ${event.operation} answered ${event.error.code}; retrying in ${Math.round(event.delayMs / 100) / 10} s`;
+    case 'waiting':
+      return `  … ${step.description}: waiting for ${event.detail}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Polls until every Service is Healthy or Degraded; false on Degraded or timeout. */
+async function waitForServices(
+  desired: Parameters<typeof readAndPlan>[0],
+  clients: Parameters<typeof readAndPlan>[1],
+  aws: Parameters<typeof readAndPlan>[2],
+  prune: Parameters<typeof readAndPlan>[3],
+  timeoutMs: number,
+  io: CommandIO,
+  text: boolean,
+): Promise<boolean> {
+  const deadline = systemClock.now() + timeoutMs;
+  for (;;) {
+    const { plan } = await readAndPlan(desired, clients, aws, prune);
+    const services = plan.resources.filter((r) => r.kind === 'Service');
+    const degraded = services.filter((r) => r.health.status === 'Degraded');
+    const pending = services.filter((r) => r.health.status !== 'Healthy' && r.health.status !== 'Degraded');
+    if (degraded.length > 0 || pending.length === 0 || systemClock.now() >= deadline) {
+      if (text) for (const r of services) io.out(`  ${r.key}: ${r.health.status}${r.health.message ? ` — ${r.health.message}` : ''}`);
+      if (pending.length > 0 && degraded.length === 0 && text) io.out(`gave up waiting after ${Math.round(timeoutMs / 1000)} s`);
+      return degraded.length === 0 && pending.length === 0;
+    }
+    await systemClock.sleep(WAIT_POLL_MS);
+  }
+}

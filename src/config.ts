@@ -1,0 +1,125 @@
+/**
+ * Flags and environment into a validated, frozen configuration. Every flag `--some-flag`
+ * has the environment equivalent `ECS_GITOPS_SOME_FLAG`; a flag wins over the
+ * environment, the environment over the default. An ECS task is configured by
+ * environment alone.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A mistake in how the command was called: exit 2 with the usage. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export function envName(flag: string): string {
+  return `ECS_GITOPS_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * Parses `argv` against `options`, filling each option missing from the command line
+ * from its environment variable. Booleans read `true`/`1`/`yes` and `false`/`0`/`no`.
+ */
+export function parseCommandLine(argv: string[], options: OptionSpec, env: NodeJS.ProcessEnv = process.env) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const values: Record<string, string | boolean | undefined> = { ...(parsed.values as Record<string, string | boolean | undefined>) };
+  for (const [flag, spec] of Object.entries(options)) {
+    if (values[flag] !== undefined) continue;
+    const fromEnv = env[envName(flag)];
+    if (fromEnv === undefined || fromEnv === '') continue;
+    if (spec.type === 'boolean') {
+      if (/^(true|1|yes)$/i.test(fromEnv)) values[flag] = true;
+      else if (/^(false|0|no)$/i.test(fromEnv)) values[flag] = false;
+      else throw new UsageError(`${envName(flag)} must be true or false, not ${JSON.stringify(fromEnv)}`);
+    } else {
+      values[flag] = fromEnv;
+    }
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `500ms`, `30s`, `5m`, `1h`, `1m30s` → milliseconds. */
+export function parseDuration(text: string, name: string): number {
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text.trim()) {
+    throw new UsageError(`${name} must be a duration such as 500ms, 30s, 5m or 1h, not ${JSON.stringify(text)}`);
+  }
+  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]], 0);
+}
+
+export function parseCount(text: string | undefined, name: string, fallback: number, min = 0): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${name} must be a whole number >= ${min}, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+export function oneOf<T extends string>(text: string | undefined, name: string, allowed: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(text)}`);
+  return text as T;
+}
+
+// ---------------------------------------------------------------- the engine's options
+
+/** Options every command that talks to AWS takes. */
+export const AWS_OPTIONS = {
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  'controller-id': { type: 'string' },
+} as const satisfies OptionSpec;
+
+export const PRUNE_OPTIONS = {
+  prune: { type: 'boolean' },
+  'allow-empty': { type: 'boolean' },
+  'max-deletes': { type: 'string' },
+} as const satisfies OptionSpec;
+
+export interface AwsSettings {
+  region: string;
+  endpoint?: string;
+  controllerId: string;
+}
+
+export interface PruneSettings {
+  enabled: boolean;
+  allowEmpty: boolean;
+  maxDeletesPerSync: number;
+}
+
+export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
+export const DEFAULT_MAX_DELETES = 20;
+
+export function awsSettings(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): AwsSettings {
+  const endpoint = values.endpoint as string | undefined;
+  if (endpoint !== undefined) {
+    try {
+      const url = new URL(endpoint);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+    } catch {
+      throw new UsageError(`--endpoint must be an http(s) URL, not ${JSON.stringify(endpoint)}`);
+    }
+  }
+  const controllerId = (values['controller-id'] as string | undefined) ?? DEFAULT_CONTROLLER_ID;
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(controllerId)) throw new UsageError('--controller-id must be 1-128 letters, digits, dots, dashes or underscores');
+  return Object.freeze({
+    region: (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint } : {}),
+    controllerId,
+  });
+}
+
+export function pruneSettings(values: Record<string, string | boolean | undefined>): PruneSettings {
+  return Object.freeze({
+    enabled: values.prune === true,
+    allowEmpty: values['allow-empty'] === true,
+    maxDeletesPerSync: parseCount(values['max-deletes'] as string | undefined, '--max-deletes', DEFAULT_MAX_DELETES, 1),
+  });
+}

@@ -1,0 +1,173 @@
+// The engine end to end, as a user runs it: `ecs-gitops sync` and `diff` on a copy of
+// examples/ against the simulator and against moto, checked through the AWS CLI.
+import t, { type Test } from 'tap';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../src/cli.js';
+import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
+import { readAndPlan } from '../../src/commands/common.js';
+import { executePlan } from '../../src/runtime/executor.js';
+import { systemClock } from '../../src/core/clock.js';
+import { loadConfig } from '../../src/load/index.js';
+import { awsCli } from '../helpers/aws-cli.js';
+import { copyExamples, motoNetwork } from '../helpers/repo.js';
+import { startMoto } from '../helpers/moto.js';
+
+const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), color: false });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function simulator(t: Test): Promise<RunningSimulator> {
+  const sim = await startSimulator({ rolloutTimings: FAST });
+  t.teardown(() => sim.close());
+  return sim;
+}
+
+/** Loads `dir`, reads and plans with a fresh call recorder — a new process, as in CI. */
+async function plannedCalls(dir: string, endpoint: string, apply = false) {
+  const loaded = await loadConfig(dir);
+  if (!loaded.ok) throw new Error('invalid config');
+  const clients = createAwsClients({ region: 'us-east-1', endpoint });
+  const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' };
+  try {
+    const { plan } = await readAndPlan(loaded.state, clients, aws, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
+    if (apply) await executePlan(plan, { clients, clock: systemClock });
+    const stats = clients.calls.snapshot();
+    const count = (op: string) => Object.entries(stats).filter(([k]) => k.endsWith(`:${op}`)).reduce((n, [, s]) => n + s.calls, 0);
+    return { plan, count, writes: clients.calls.writes(), stats };
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
+
+t.test('simulator: sync converges the examples from empty; diff then finds nothing', async (t) => {
+  const sim = await simulator(t);
+  const dir = copyExamples(t.testdir());
+  const first = await cli('sync', dir, '--once', '--endpoint', sim.endpoint);
+  t.equal(first.code, 0, first.err);
+  t.match(first.out, /Plan: 19 to create, 0 to update, 0 to replace, 0 to delete, 0 in sync\./);
+  t.match(first.out, /✓ create service store\/billing \[CreateService\]/);
+  t.match(first.out, /19 of 19 steps applied; API calls: .*\(\d+ writes\)/);
+
+  const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
+  t.equal(diff.code, 0, `diff after sync is empty:\n${diff.out}`);
+  t.match(diff.out, /Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 19 in sync\./);
+
+  await t.test('what exists is what the YAML says, through the AWS CLI', async (t) => {
+    const described = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing', '--include', 'TAGS'])) as {
+      services: { taskDefinition: string; desiredCount: number; launchType: string; tags: { key: string; value: string }[]; deploymentConfiguration: unknown; serviceRegistries: { registryArn: string }[] }[];
+    };
+    const billing = described.services[0];
+    t.match(billing.taskDefinition, /:task-definition\/billing:1$/);
+    t.equal(billing.desiredCount, 2);
+    t.equal(billing.launchType, 'FARGATE');
+    t.match(billing.deploymentConfiguration, { deploymentCircuitBreaker: { enable: true, rollback: true } });
+    const tags = Object.fromEntries(billing.tags.map((x) => [x.key, x.value]));
+    t.match(tags, { team: 'payments', 'data-classification': 'pci', 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/resource': 'Service/billing', 'ecs-gitops.io/task-definition': 'billing:1' });
+    const namespaces = (await awsCli(sim.endpoint, ['servicediscovery', 'list-namespaces'])) as { Namespaces: { Name: string; Type: string }[] };
+    t.same(namespaces.Namespaces.map((n) => `${n.Name} ${n.Type}`).sort(), ['store-external HTTP', 'store.local DNS_PRIVATE']);
+    t.match(billing.serviceRegistries[0].registryArn, /^arn:aws:servicediscovery:us-east-1:123456789012:service\/srv-/);
+  });
+
+  await t.test('a second sync in a new process makes no write and describes no task definition', async (t) => {
+    const { count, writes, plan } = await plannedCalls(dir, sim.endpoint, true);
+    t.equal(writes, 0);
+    t.equal(count('DescribeTaskDefinition'), 0);
+    t.equal(count('DescribeServices'), 1, '5 services in one cluster: one DescribeServices call');
+    t.equal(plan.steps.length, 0);
+  });
+
+  await t.test('drift behind the controller\'s back: diff exits 1, sync reverts it', async (t) => {
+    await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'inventory', '--desired-count', '5']);
+    const drift = await cli('diff', dir, '--endpoint', sim.endpoint);
+    t.equal(drift.code, 1);
+    t.match(drift.out, /Service\/inventory: to update/);
+    t.match(drift.out, /-desiredCount: 5\n\s+\+desiredCount: 2/);
+    const heal = await cli('sync', dir, '--endpoint', sim.endpoint);
+    t.equal(heal.code, 0, heal.err);
+    t.equal((await cli('diff', dir, '--endpoint', sim.endpoint)).code, 0);
+  });
+
+  await t.test('one new image costs one registration, one UpdateService and one tag write', async (t) => {
+    const file = join(dir, 'store', 'inventory.yaml');
+    const text = readFileSync(file, 'utf8');
+    const image = /image: (\S+)/.exec(text)![1];
+    writeFileSync(file, text.replace(image, image.replace(/:[^:@]+$/, ':9.9.9')));
+    const { count, writes, stats } = await plannedCalls(dir, sim.endpoint, true);
+    t.equal(count('RegisterTaskDefinition'), 1);
+    t.equal(count('UpdateService'), 1);
+    t.equal(count('TagResource'), 1);
+    t.equal(writes, 3, `no other write: ${JSON.stringify(stats)}`);
+    const described = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'inventory'])) as { services: { taskDefinition: string; deployments: { status: string }[] }[] };
+    t.match(described.services[0].taskDefinition, /inventory:2$/);
+  });
+
+  await t.test('pruning: a deleted file stays in AWS until --prune', async (t) => {
+    rmSync(join(dir, 'store', 'shipping.yaml'));
+    const kept = await cli('sync', dir, '--endpoint', sim.endpoint);
+    t.equal(kept.code, 0, kept.err);
+    const still = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'shipping'])) as { services: { status: string }[] };
+    t.equal(still.services[0].status, 'ACTIVE');
+    const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
+    t.equal(diff.code, 1);
+    t.match(diff.out, /Service\/shipping \(store\/shipping\): not in git \(kept\) — no longer in git; pruning is off/);
+    const pruned = await cli('sync', dir, '--endpoint', sim.endpoint, '--prune');
+    t.equal(pruned.code, 0, `${pruned.out}\n${pruned.err}`);
+    t.match(pruned.out, /✓ delete Service store\/shipping \[UpdateService, DeleteService\]/);
+    const gone = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'shipping'])) as { services: { status: string }[] };
+    t.not(gone.services[0]?.status, 'ACTIVE');
+  });
+});
+
+t.test('simulator: an unowned service of the same name is a conflict and is left alone', async (t) => {
+  const sim = await simulator(t);
+  const dir = copyExamples(t.testdir());
+  await awsCli(sim.endpoint, ['ecs', 'create-cluster', '--cluster-name', 'store']);
+  await awsCli(sim.endpoint, ['ecs', 'register-task-definition', '--family', 'legacy', '--container-definitions', '[{"name":"app","image":"busybox:1.36","memory":128}]']);
+  await awsCli(sim.endpoint, ['ecs', 'create-service', '--cluster', 'store', '--service-name', 'storefront', '--task-definition', 'legacy', '--desired-count', '1']);
+  const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
+  t.equal(diff.code, 1);
+  t.match(diff.out, /Cluster\/store: conflict — exists in AWS but was not created by this controller/);
+  t.match(diff.out, /Service\/storefront: conflict/);
+  const sync = await cli('sync', dir, '--endpoint', sim.endpoint);
+  const after = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'storefront'])) as { services: { taskDefinition: string }[] };
+  t.match(after.services[0].taskDefinition, /legacy:1$/, 'the unowned service still runs its own task definition');
+  t.match(sync.out, /conflict/);
+});
+
+t.test('simulator: a failing image ends Degraded after the circuit breaker rolls back, and sync --wait says so', async (t) => {
+  const sim = await simulator(t);
+  const dir = copyExamples(t.testdir());
+  t.equal((await cli('sync', dir, '--endpoint', sim.endpoint, '--wait', '--wait-timeout', '60s')).code, 0, 'first rollout completes');
+  const file = join(dir, 'store', 'billing.yaml');
+  const text = readFileSync(file, 'utf8');
+  const bad = '123456789012.dkr.ecr.us-east-1.amazonaws.com/store/billing:broken-1';
+  writeFileSync(file, text.replace(/image: \S+/, `image: ${bad}`));
+  sim.faults.failImage(bad);
+  const result = await cli('sync', dir, '--endpoint', sim.endpoint, '--wait', '--wait-timeout', '60s');
+  t.equal(result.code, 1);
+  t.match(result.out, /Service\/billing: Degraded — .*(rolled back|failed)/);
+});
+
+t.test('moto: sync converges the examples; diff then finds nothing', async (t) => {
+  const moto = await startMoto(t, { MOTO_ECS_SERVICE_RUNNING: '5' });
+  if (!moto) return;
+  const dir = copyExamples(t.testdir(), await motoNetwork(moto.endpoint));
+  const first = await cli('sync', dir, '--endpoint', moto.endpoint);
+  t.equal(first.code, 0, `${first.out}\n${first.err}`);
+  const diff = await cli('diff', dir, '--endpoint', moto.endpoint);
+  t.equal(diff.code, 0, `diff after sync is empty:\n${diff.out}`);
+  const described = (await awsCli(moto.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing', '--include', 'TAGS'])) as { services: { tags: { key: string; value: string }[]; taskDefinition: string }[] };
+  const tags = Object.fromEntries(described.services[0].tags.map((x) => [x.key, x.value]));
+  t.match(tags, { team: 'payments', 'ecs-gitops.io/owner': 'ecs-gitops' });
+  t.match(described.services[0].taskDefinition, /billing:1$/);
+  const { writes, count } = await plannedCalls(dir, moto.endpoint, true);
+  t.equal(writes, 0, 'a second sync writes nothing');
+  t.equal(count('DescribeTaskDefinition'), 0);
+});

@@ -1,0 +1,40 @@
+// Config repositories for end-to-end tests: a copy of examples/ in a temporary
+// directory, optionally with the example VPC, subnet and security-group ids replaced by
+// real ones (moto checks network configuration against its own EC2).
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { awsCli } from './aws-cli.js';
+
+/** Copies examples/ into `dir` and rewrites ids with `replace` (old → new). */
+export function copyExamples(dir: string, replace: Record<string, string> = {}): string {
+  cpSync('examples', dir, { recursive: true });
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.ya?ml$/.test(name)) {
+        let text = readFileSync(path, 'utf8');
+        for (const [from, to] of Object.entries(replace)) text = text.split(from).join(to);
+        writeFileSync(path, text);
+      }
+    }
+  };
+  walk(dir);
+  return dir;
+}
+
+/** The network ids the examples use, created in moto's EC2; returns old id → new id. */
+export async function motoNetwork(endpoint: string): Promise<Record<string, string>> {
+  const vpc = ((await awsCli(endpoint, ['ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16'])) as { Vpc: { VpcId: string } }).Vpc.VpcId;
+  const ids: Record<string, string> = { 'vpc-0a1b2c3d4e5f67890': vpc };
+  const subnets = ['subnet-0aa1b2c3d4e5f6071', 'subnet-0bb1b2c3d4e5f6072', 'subnet-0cc1b2c3d4e5f6073'];
+  for (const [i, old] of subnets.entries()) {
+    const created = (await awsCli(endpoint, ['ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', `10.0.${i}.0/24`])) as { Subnet: { SubnetId: string } };
+    ids[old] = created.Subnet.SubnetId;
+  }
+  for (const [i, old] of ['sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002'].entries()) {
+    const created = (await awsCli(endpoint, ['ec2', 'create-security-group', '--group-name', `store-${i}`, '--description', 'store', '--vpc-id', vpc])) as { GroupId: string };
+    ids[old] = created.GroupId;
+  }
+  return ids;
+}
