@@ -1,0 +1,190 @@
+/**
+ * The status store: what the controller knows about every resource and about itself,
+ * written in one place by the controller loop and read by the HTTP API and the metrics.
+ * Plain data in, plain data out; listeners hear every change.
+ */
+import type { Kind, ResourceKey } from '../api/kinds.js';
+import type { Finding } from '../load/findings.js';
+import type { FieldChange } from '../core/diff.js';
+import type { Health, HealthStatus } from '../core/health.js';
+import type { Plan, ResourceAction, ResourcePlan, SyncStatus } from '../core/plan.js';
+
+export const EVENTS_KEPT = 20;
+
+export interface ResourceEvent {
+  at: number;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface ResourceStatus {
+  key: ResourceKey;
+  kind: Kind;
+  name: string;
+  awsName: string;
+  sync: SyncStatus;
+  health: Health;
+  action: ResourceAction;
+  message?: string;
+  /** The document's spec as written (absent for objects only in AWS). */
+  desired?: Record<string, unknown>;
+  /** Normalised desired and live bodies of the last comparison. */
+  normalizedDesired?: Record<string, unknown>;
+  normalizedLive?: Record<string, unknown>;
+  lastDiff: FieldChange[];
+  /** ARN or id of the live object. */
+  liveId?: string;
+  /** What AWS shows beyond the spec: for a Service its deployments, counts and Cloud Map instances. */
+  liveSummary?: Record<string, unknown>;
+  lastError?: { at: number; code: string; reaction: 'retry' | 'wait' | 'stall'; message: string };
+  lastReconciledAt?: number;
+  events: ResourceEvent[];
+}
+
+export interface ControllerStatus {
+  /** Revision whose desired state is in force (the last valid snapshot applied). */
+  appliedRevision?: string;
+  /** Newest revision seen, valid or not. */
+  attemptedRevision?: string;
+  lastSyncAt?: number;
+  lastSuccessfulSyncAt?: number;
+  /** Errors of the newest snapshot when it is invalid; empty when it is valid. */
+  loadErrors: Finding[];
+  /** After the first full pass. */
+  ready: boolean;
+  shuttingDown: boolean;
+}
+
+export type StatusListener = (event: { type: 'resource'; status: ResourceStatus } | { type: 'controller'; status: ControllerStatus } | { type: 'removed'; key: ResourceKey }) => void;
+
+export class StatusStore {
+  private readonly resources = new Map<ResourceKey, ResourceStatus>();
+  private controller: ControllerStatus = { loadErrors: [], ready: false, shuttingDown: false };
+  private readonly listeners = new Set<StatusListener>();
+  private lastPlan: Plan | undefined;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  onChange(listener: StatusListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: Parameters<StatusListener>[0]): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  // ------------------------------------------------------------ writes (the controller only)
+
+  updateController(patch: Partial<ControllerStatus>): void {
+    this.controller = { ...this.controller, ...patch };
+    this.emit({ type: 'controller', status: this.controllerStatus() });
+  }
+
+  /** Records a resource's comparison; an event is added when its sync or health changes. */
+  recordPlan(resource: ResourcePlan, desiredSpec: Record<string, unknown> | undefined, liveSummary?: Record<string, unknown>): ResourceStatus {
+    const before = this.resources.get(resource.key);
+    const status: ResourceStatus = {
+      key: resource.key,
+      kind: resource.kind,
+      name: resource.name,
+      awsName: resource.awsName,
+      sync: resource.sync,
+      health: resource.health,
+      action: resource.action,
+      ...(resource.message ? { message: resource.message } : {}),
+      ...(desiredSpec ? { desired: desiredSpec } : {}),
+      ...(resource.desired ? { normalizedDesired: resource.desired } : {}),
+      ...(resource.live ? { normalizedLive: resource.live } : {}),
+      lastDiff: resource.changes,
+      ...(resource.liveId ? { liveId: resource.liveId } : {}),
+      ...(liveSummary ? { liveSummary } : before?.liveSummary ? { liveSummary: before.liveSummary } : {}),
+      ...(before?.lastError ? { lastError: before.lastError } : {}),
+      lastReconciledAt: this.now(),
+      events: before?.events ?? [],
+    };
+    if (!before || before.sync !== status.sync) {
+      this.addEvent(status, status.sync === 'Synced' ? 'Normal' : 'Warning', status.sync, status.sync === 'Synced' ? 'in sync with git' : describeAction(resource));
+    }
+    if (before && before.health.status !== status.health.status) {
+      this.addEvent(status, healthWarning(status.health.status) ? 'Warning' : 'Normal', status.health.status, status.health.message ?? status.health.status);
+    }
+    this.resources.set(status.key, status);
+    this.emit({ type: 'resource', status });
+    return status;
+  }
+
+  recordEvent(key: ResourceKey, type: ResourceEvent['type'], reason: string, message: string): void {
+    const status = this.resources.get(key);
+    if (!status) return;
+    this.addEvent(status, type, reason, message);
+    this.emit({ type: 'resource', status });
+  }
+
+  recordError(key: ResourceKey, error: NonNullable<ResourceStatus['lastError']>): void {
+    const status = this.resources.get(key);
+    if (!status) return;
+    status.lastError = error;
+    this.addEvent(status, 'Warning', error.code, error.message);
+    this.emit({ type: 'resource', status });
+  }
+
+  clearError(key: ResourceKey): void {
+    const status = this.resources.get(key);
+    if (status?.lastError) delete status.lastError;
+  }
+
+  /** Forgets resources that are neither in git nor in AWS any more. */
+  remove(key: ResourceKey): void {
+    if (this.resources.delete(key)) this.emit({ type: 'removed', key });
+  }
+
+  setPlan(plan: Plan): void {
+    this.lastPlan = plan;
+  }
+
+  private addEvent(status: ResourceStatus, type: ResourceEvent['type'], reason: string, message: string): void {
+    status.events = [{ at: this.now(), type, reason, message }, ...status.events].slice(0, EVENTS_KEPT);
+  }
+
+  // ------------------------------------------------------------ reads (API, metrics)
+
+  controllerStatus(): ControllerStatus {
+    return { ...this.controller };
+  }
+
+  list(filter: { kind?: Kind; sync?: SyncStatus; health?: HealthStatus } = {}): ResourceStatus[] {
+    return [...this.resources.values()].filter(
+      (r) => (!filter.kind || r.kind === filter.kind) && (!filter.sync || r.sync === filter.sync) && (!filter.health || r.health.status === filter.health),
+    );
+  }
+
+  get(key: ResourceKey): ResourceStatus | undefined {
+    return this.resources.get(key);
+  }
+
+  plan(): Plan | undefined {
+    return this.lastPlan;
+  }
+
+  /** Counts by sync status and by health, for the status endpoint and the gauges. */
+  counts(): { sync: Record<SyncStatus, number>; health: Record<HealthStatus, number> } {
+    const sync: Record<SyncStatus, number> = { Synced: 0, OutOfSync: 0, Unknown: 0 };
+    const health: Record<HealthStatus, number> = { Healthy: 0, Progressing: 0, Degraded: 0, Missing: 0, Unknown: 0 };
+    for (const r of this.resources.values()) {
+      sync[r.sync]++;
+      health[r.health.status]++;
+    }
+    return { sync, health };
+  }
+}
+
+function healthWarning(status: HealthStatus): boolean {
+  return status === 'Degraded' || status === 'Missing' || status === 'Unknown';
+}
+
+function describeAction(resource: ResourcePlan): string {
+  const changed = resource.changes.map((c) => c.path).slice(0, 5).join(', ');
+  return `${resource.action}${changed ? `: ${changed}` : ''}${resource.message ? ` (${resource.message})` : ''}`;
+}

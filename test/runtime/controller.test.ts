@@ -1,0 +1,131 @@
+// The controller loop against the simulator: snapshots in, AWS converged, status out.
+import t, { type Test } from 'tap';
+import { startSimulator } from '../../src/sim/index.js';
+import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
+import { systemClock } from '../../src/core/clock.js';
+import { loadConfig } from '../../src/load/index.js';
+import { Controller, type ControllerMetrics } from '../../src/runtime/controller.js';
+import { StatusStore } from '../../src/runtime/status.js';
+import { awsCli } from '../helpers/aws-cli.js';
+import { copyExamples } from '../helpers/repo.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
+
+/** Polls `check` until it holds (bounded); returns whether it did. */
+async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+function recordingMetrics() {
+  const drift: string[] = [];
+  const reconciles: string[] = [];
+  const metrics: ControllerMetrics = {
+    observeReconcile: (kind, result) => reconciles.push(`${kind} ${result}`),
+    driftDetected: (kind) => drift.push(kind),
+    queue: { setDepth: () => undefined, retried: () => undefined, setLongestRunning: () => undefined },
+    setRevision: () => undefined,
+    setLastSuccessfulSync: () => undefined,
+    setLoadErrors: () => undefined,
+    loadFailed: () => undefined,
+  };
+  return { metrics, drift, reconciles };
+}
+
+async function setup(t: Test, { selfHeal = true, resyncMs = 60_000 } = {}) {
+  const sim = await startSimulator({ rolloutTimings: FAST });
+  const clients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint });
+  const status = new StatusStore();
+  const recorded = recordingMetrics();
+  const controller = new Controller({
+    clients, status, clock: systemClock, selfHeal, resyncMs, metrics: recorded.metrics, progressPollMs: 200,
+    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
+  });
+  controller.start();
+  t.teardown(async () => {
+    await controller.stop();
+    destroyAwsClients(clients);
+    await sim.close();
+  });
+  const dir = copyExamples(t.testdir());
+  const snapshot = async (revision: string) => {
+    const result = await loadConfig(dir);
+    controller.applySnapshot({ revision, result });
+  };
+  return { sim, clients, status, controller, dir, snapshot, ...recorded };
+}
+
+const allHealthy = (status: StatusStore) => () => {
+  const all = status.list();
+  return status.controllerStatus().ready && all.length === 19 && all.every((r) => r.sync === 'Synced' && r.health.status === 'Healthy');
+};
+
+t.test('from a first snapshot to every resource Synced and Healthy', async (t) => {
+  const { status, snapshot } = await setup(t);
+  await snapshot('r1');
+  t.ok(await eventually(allHealthy(status)), JSON.stringify(status.counts()));
+  t.equal(status.controllerStatus().appliedRevision, 'r1');
+  const billing = status.get('Service/billing')!;
+  t.match(billing.liveSummary, { runningCount: 2, deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }] });
+  t.ok(billing.events.some((e) => e.reason === 'Applied'), 'the write is an event');
+});
+
+t.test('an invalid snapshot changes nothing in AWS and names the file and line', async (t) => {
+  const { status, snapshot, clients, dir } = await setup(t);
+  await snapshot('r1');
+  t.ok(await eventually(allHealthy(status)));
+  const writesBefore = clients.calls.writes();
+  const file = join(dir, 'store', 'inventory.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('desiredCount: 2', 'desiredCount: two').replace(/image: \S+/, 'image: busybox:9'));
+  await snapshot('r2-bad');
+  t.equal(status.controllerStatus().attemptedRevision, 'r2-bad');
+  t.equal(status.controllerStatus().appliedRevision, 'r1', 'the last valid revision stays in force');
+  t.match(status.controllerStatus().loadErrors, [{ field: 'spec.desiredCount', file: /inventory\.yaml$/, line: 43 }]);
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(clients.calls.writes(), writesBefore, 'not one write');
+});
+
+t.test('one changed document reconciles only what depends on it', async (t) => {
+  const { status, snapshot, clients, dir, reconciles } = await setup(t);
+  await snapshot('r1');
+  t.ok(await eventually(allHealthy(status)));
+  await new Promise((r) => setTimeout(r, 500));
+  clients.calls.reset();
+  reconciles.length = 0;
+  const file = join(dir, 'store', 'shipping.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/image: (\S+):[^:\s]+\n/, 'image: $1:7.7.7\n'));
+  await snapshot('r2');
+  t.ok(await eventually(() => status.get('TaskDefinition/shipping')?.sync === 'Synced' && clients.calls.writes() === 3 && status.controllerStatus().appliedRevision === 'r2'));
+  const stats = clients.calls.snapshot();
+  t.same(Object.keys(stats).filter((k) => !/:(Describe|List|Get)/.test(k)).sort(), ['ecs:RegisterTaskDefinition', 'ecs:TagResource', 'ecs:UpdateService']);
+  t.notOk(stats['ecs:ListServices'], 'a partial reconcile lists nothing');
+  t.notOk(reconciles.some((r) => r.startsWith('Service ') && !r.includes('success')), 'no failures');
+});
+
+t.test('drift is healed at the next resync; with self-heal off it is only reported', async (t) => {
+  for (const selfHeal of [true, false]) {
+    await t.test(`self-heal ${selfHeal ? 'on' : 'off'}`, async (t) => {
+      const { status, snapshot, sim, drift } = await setup(t, { selfHeal, resyncMs: 400 });
+      await snapshot('r1');
+      t.ok(await eventually(allHealthy(status)));
+      await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'billing', '--desired-count', '4']);
+      t.ok(await eventually(() => drift.includes('Service')), 'drift counted');
+      const count = async () => ((await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing'])) as { services: { desiredCount: number }[] }).services[0].desiredCount;
+      if (selfHeal) {
+        t.ok(await eventually(async () => (await count()) === 2), 'reverted to git');
+      } else {
+        await new Promise((r) => setTimeout(r, 1000));
+        t.equal(await count(), 4, 'left as it is');
+        t.equal(status.get('Service/billing')!.sync, 'OutOfSync');
+        t.match(status.get('Service/billing')!.message, /self-heal is off/);
+      }
+    });
+  }
+});
