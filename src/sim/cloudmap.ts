@@ -7,7 +7,8 @@ import type {
   DiscoverInstancesRequest, GetInstanceRequest, GetInstancesHealthStatusRequest, GetNamespaceRequest,
   GetOperationRequest, GetServiceRequest, ListInstancesRequest, ListNamespacesRequest, ListOperationsRequest,
   ListServicesRequest, ListTagsForResourceRequest, RegisterInstanceRequest, TagResourceRequest,
-  UntagResourceRequest, UpdateServiceRequest,
+  UntagResourceRequest, UpdateHttpNamespaceRequest, UpdatePrivateDnsNamespaceRequest, UpdatePublicDnsNamespaceRequest,
+  UpdateServiceRequest,
 } from '@aws-sdk/client-servicediscovery';
 import type { SimContext } from './context.js';
 import { AwsError, invalidInput, resourceNotFound } from './errors.js';
@@ -91,6 +92,22 @@ function applyEffect(ctx: SimContext, op: OperationState): void {
       const ns = state.namespaces.find((n) => n.id === e.namespaceId);
       ctx.written(`namespace:${e.namespaceId}`, clone(ns));
       state.namespaces = state.namespaces.filter((n) => n.id !== e.namespaceId);
+      break;
+    }
+    case 'updateNamespace': {
+      const ns = state.namespaces.find((n) => n.id === e.namespaceId);
+      if (!ns) {
+        op.status = 'FAIL';
+        op.errorCode = 'NAMESPACE_NOT_FOUND';
+        op.errorMessage = 'The namespace no longer exists.';
+        return;
+      }
+      ctx.written(`namespace:${ns.id}`, clone(ns));
+      if (e.description !== undefined) ns.description = e.description;
+      if (e.soaTtl !== undefined) {
+        const dns = (ns.properties.DnsProperties ?? {}) as Json;
+        ns.properties.DnsProperties = { ...dns, SOA: { ...(dns.SOA as Json | undefined), TTL: e.soaTtl } };
+      }
       break;
     }
     case 'updateService': {
@@ -312,6 +329,41 @@ const deleteNamespace: Handler = (ctx, raw) => {
   }
   return { OperationId: submit(ctx, 'DELETE_NAMESPACE', { NAMESPACE: ns.id }, { kind: 'deleteNamespace', namespaceId: ns.id }) };
 };
+
+/**
+ * UpdateHttpNamespace / UpdatePrivateDnsNamespace / UpdatePublicDnsNamespace: an operation
+ * whose effect (description, SOA TTL) is applied at SUCCESS. A repeated `UpdaterRequestId`
+ * returns the first operation.
+ */
+function updateNamespace(
+  ctx: SimContext,
+  type: NamespaceState['type'],
+  input: { Id?: string; UpdaterRequestId?: string; Namespace?: { Description?: string; Properties?: { DnsProperties?: { SOA?: { TTL?: number } } } } },
+): Json {
+  const ns = findNamespace(ctx, input.Id);
+  if (input.UpdaterRequestId) {
+    const same = ctx.state.operations.find((o) => o.type === 'UPDATE_NAMESPACE' && o.creatorRequestId === input.UpdaterRequestId && o.targets.NAMESPACE === ns.id);
+    if (same) return { OperationId: same.id };
+  }
+  const change = input.Namespace;
+  if (!change || typeof change !== 'object') throw invalidInput('Namespace is required.');
+  if (ns.type !== type) throw invalidInput(`Namespace ${ns.id} is a ${ns.type} namespace, not ${type}.`);
+  if (type === 'HTTP' && typeof change.Description !== 'string') throw invalidInput('Namespace.Description is required.');
+  if (change.Description !== undefined && typeof change.Description !== 'string') throw invalidInput('Namespace.Description must be a string.');
+  const ttl = type === 'HTTP' ? undefined : change.Properties?.DnsProperties?.SOA?.TTL;
+  if (change.Properties !== undefined) {
+    if (type === 'HTTP') throw invalidInput('Properties cannot be changed for an HTTP namespace.');
+    if (!Number.isInteger(ttl) || (ttl as number) < 0 || (ttl as number) > 2147483647) throw invalidInput('Namespace.Properties.DnsProperties.SOA.TTL must be an integer from 0 to 2147483647.');
+  }
+  const effect: OperationEffect = { kind: 'updateNamespace', namespaceId: ns.id };
+  if (change.Description !== undefined) effect.description = change.Description;
+  if (ttl !== undefined) effect.soaTtl = ttl;
+  return { OperationId: submit(ctx, 'UPDATE_NAMESPACE', { NAMESPACE: ns.id }, effect, input.UpdaterRequestId) };
+}
+
+const updateHttpNamespace: Handler = (ctx, raw) => updateNamespace(ctx, 'HTTP', raw as UpdateHttpNamespaceRequest);
+const updatePrivateDnsNamespace: Handler = (ctx, raw) => updateNamespace(ctx, 'DNS_PRIVATE', raw as UpdatePrivateDnsNamespaceRequest);
+const updatePublicDnsNamespace: Handler = (ctx, raw) => updateNamespace(ctx, 'DNS_PUBLIC', raw as UpdatePublicDnsNamespaceRequest);
 
 // ---------- services ----------
 
@@ -563,6 +615,9 @@ export const CLOUDMAP_OPERATIONS: Record<string, Handler> = {
   GetNamespace: getNamespace,
   ListNamespaces: listNamespaces,
   DeleteNamespace: deleteNamespace,
+  UpdateHttpNamespace: updateHttpNamespace,
+  UpdatePrivateDnsNamespace: updatePrivateDnsNamespace,
+  UpdatePublicDnsNamespace: updatePublicDnsNamespace,
   GetOperation: getOperation,
   ListOperations: listOperations,
   CreateService: createService,

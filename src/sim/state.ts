@@ -131,6 +131,7 @@ export interface CloudMapServiceState {
 export type OperationEffect =
   | { kind: 'createNamespace'; namespace: NamespaceState }
   | { kind: 'deleteNamespace'; namespaceId: string }
+  | { kind: 'updateNamespace'; namespaceId: string; description?: string; soaTtl?: number }
   | { kind: 'updateService'; serviceId: string; changes: Record<string, unknown> }
   | { kind: 'registerInstance'; serviceId: string; instance: InstanceState }
   | { kind: 'deregisterInstance'; serviceId: string; instanceId: string };
@@ -138,7 +139,7 @@ export type OperationEffect =
 export interface OperationState {
   seq: number;
   id: string;
-  type: 'CREATE_NAMESPACE' | 'DELETE_NAMESPACE' | 'UPDATE_SERVICE' | 'REGISTER_INSTANCE' | 'DEREGISTER_INSTANCE';
+  type: 'CREATE_NAMESPACE' | 'DELETE_NAMESPACE' | 'UPDATE_NAMESPACE' | 'UPDATE_SERVICE' | 'REGISTER_INSTANCE' | 'DEREGISTER_INSTANCE';
   status: 'SUBMITTED' | 'PENDING' | 'SUCCESS' | 'FAIL';
   createDate: number;
   updateDate: number;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  CreateHttpNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DeleteServiceCommand as DeleteCmServiceCommand, GetOperationCommand, GetServiceCommand,
+  CreateHttpNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DeleteServiceCommand as DeleteCmServiceCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand,
 } from '@aws-sdk/client-servicediscovery';
 import { DescribeClustersCommand, DescribeServicesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ecs';
 import { executePlan } from '../../src/runtime/executor.js';
@@ -113,18 +113,22 @@ t.test('Cloud Map: create namespace → create service → register instance, ea
       step('create CloudMapInstance/i-1', 'CloudMapInstance/i-1', [{
         service: 'servicediscovery', operation: 'RegisterInstance', input: { ServiceId: { $ref: 'CloudMapService/api', attr: 'id' }, InstanceId: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.0.0.1' } },
       }], { dependsOn: ['create CloudMapService/api'] }),
+      step('update CloudMapNamespace/app', 'CloudMapNamespace/app', [{
+        service: 'servicediscovery', operation: 'UpdateHttpNamespace', input: { Id: { $ref: 'CloudMapNamespace/app', attr: 'id' }, UpdaterRequestId: 'u-1', Namespace: { Description: 'updated' } },
+      }], { action: 'update', dependsOn: ['create CloudMapInstance/i-1'] }),
     ),
     { clients: r.aws, clock: r.clock, onStep: (e) => events.push(e) },
   );
-  t.same(results.map((x) => x.status), ['succeeded', 'succeeded', 'succeeded']);
+  t.same(results.map((x) => x.status), ['succeeded', 'succeeded', 'succeeded', 'succeeded']);
   const nsId = outputs.get('CloudMapNamespace/app')?.id;
   t.match(nsId, /^ns-/, 'the namespace id comes from the finished operation');
   const svc = (await r.aws.cloudMap.send(new GetServiceCommand({ Id: outputs.get('CloudMapService/api')?.id }))).Service;
   t.equal(svc?.NamespaceId, nsId, 'the service was created in that namespace');
   t.equal(svc?.InstanceCount, 1, 'the instance was registered (its operation finished)');
-  t.ok(r.clock.now() - start >= 2_000, 'two operations of two 500 ms steps each');
+  t.ok(r.clock.now() - start >= 3_000, 'three operations of two 500 ms steps each');
+  t.equal((await r.aws.cloudMap.send(new GetNamespaceCommand({ Id: nsId }))).Namespace?.Description, 'updated', 'the namespace update finished before the step did');
   t.ok(r.aws.calls.total({ operation: 'GetOperation' }).calls >= 4, 'operations were polled');
-  t.same(events.filter((e) => e.type === 'waiting').map((e) => e.step.id), ['create CloudMapNamespace/app', 'create CloudMapInstance/i-1']);
+  t.same(events.filter((e) => e.type === 'waiting').map((e) => e.step.id), ['create CloudMapNamespace/app', 'create CloudMapInstance/i-1', 'update CloudMapNamespace/app']);
   t.same(results[0].calls, [{ operation: 'CreateHttpNamespace', ok: true }], 'polls are not listed as the step\'s calls');
 });
 

@@ -4,7 +4,8 @@ import {
   DeleteNamespaceCommand, DeleteServiceCommand, DeregisterInstanceCommand, DiscoverInstancesCommand, GetInstanceCommand,
   GetInstancesHealthStatusCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand, ListInstancesCommand,
   ListNamespacesCommand, ListOperationsCommand, ListServicesCommand, ListTagsForResourceCommand, RegisterInstanceCommand,
-  TagResourceCommand, UntagResourceCommand, UpdateServiceCommand,
+  TagResourceCommand, UntagResourceCommand, UpdateHttpNamespaceCommand, UpdatePrivateDnsNamespaceCommand,
+  UpdatePublicDnsNamespaceCommand, UpdateServiceCommand,
 } from '@aws-sdk/client-servicediscovery';
 import type { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { errorOf, harness } from './fixtures.js';
@@ -124,4 +125,50 @@ t.test('services and instances: duplicates, ResourceInUse, re-registration updat
   t.equal((await errorOf(() => h.sd.send(new GetNamespaceCommand({ Id: nsId })))).name, 'NamespaceNotFound');
   const badFilter = await errorOf(() => h.sd.send(new ListNamespacesCommand({ Filters: [{ Name: 'NAME', Values: ['a', 'b'], Condition: 'EQ' }] })));
   t.equal(badFilter.name, 'InvalidInput');
+});
+
+t.test('namespace updates are operations applied at SUCCESS: description and SOA TTL', async (t) => {
+  const h = await harness(t, { rolloutTimings: { cloudMapStepMs: STEP } });
+  const httpId = await namespace(h, 'app');
+  const op = await h.sd.send(new UpdateHttpNamespaceCommand({ Id: httpId, UpdaterRequestId: 'u-1', Namespace: { Description: 'new' } }));
+  t.match(op.OperationId, /^[a-z0-9]{32}-[a-z0-9]{8}$/);
+  const operation = (await h.sd.send(new GetOperationCommand({ OperationId: op.OperationId }))).Operation;
+  t.equal(operation?.Type, 'UPDATE_NAMESPACE');
+  t.same(operation?.Targets, { NAMESPACE: httpId });
+  t.equal((await h.sd.send(new GetNamespaceCommand({ Id: httpId }))).Namespace?.Description, undefined, 'not applied before SUCCESS');
+  const again = await h.sd.send(new UpdateHttpNamespaceCommand({ Id: httpId, UpdaterRequestId: 'u-1', Namespace: { Description: 'new' } }));
+  t.equal(again.OperationId, op.OperationId, 'a repeated UpdaterRequestId returns the first operation');
+  t.equal(await settle(h, h.sd, op.OperationId), 'SUCCESS');
+  t.equal((await h.sd.send(new GetNamespaceCommand({ Id: httpId }))).Namespace?.Description, 'new');
+
+  const created = await h.sd.send(new CreatePrivateDnsNamespaceCommand({ Name: 'corp.local', Vpc: 'vpc-1', Description: 'old' }));
+  h.clock.advance(2 * STEP);
+  const privId = (await h.sd.send(new GetOperationCommand({ OperationId: created.OperationId }))).Operation?.Targets?.NAMESPACE as string;
+  const zone = (await h.sd.send(new GetNamespaceCommand({ Id: privId }))).Namespace?.Properties?.DnsProperties?.HostedZoneId;
+  const dnsOp = await h.sd.send(new UpdatePrivateDnsNamespaceCommand({ Id: privId, Namespace: { Properties: { DnsProperties: { SOA: { TTL: 60 } } } } }));
+  t.equal(await settle(h, h.sd, dnsOp.OperationId), 'SUCCESS');
+  const priv = (await h.sd.send(new GetNamespaceCommand({ Id: privId }))).Namespace;
+  t.same(priv?.Properties?.DnsProperties, { HostedZoneId: zone, SOA: { TTL: 60 } }, 'the TTL changes, the hosted zone stays');
+  t.equal(priv?.Description, 'old', 'a description left out is unchanged');
+
+  await h.sd.send(new CreatePublicDnsNamespaceCommand({ Name: 'example.com' }));
+  h.clock.advance(2 * STEP);
+  const pubId = (await h.sd.send(new ListNamespacesCommand({ Filters: [{ Name: 'TYPE', Values: ['DNS_PUBLIC'] }] }))).Namespaces?.[0].Id as string;
+  const pubOp = await h.sd.send(new UpdatePublicDnsNamespaceCommand({ Id: pubId, Namespace: { Description: 'public', Properties: { DnsProperties: { SOA: { TTL: 300 } } } } }));
+  t.equal(await settle(h, h.sd, pubOp.OperationId), 'SUCCESS');
+  const pub = (await h.sd.send(new GetNamespaceCommand({ Id: pubId }))).Namespace;
+  t.equal(pub?.Description, 'public');
+  t.equal(pub?.Properties?.DnsProperties?.SOA?.TTL, 300);
+
+  t.equal((await errorOf(() => h.sd.send(new UpdateHttpNamespaceCommand({ Id: 'ns-doesnotexist0000', Namespace: { Description: 'x' } })))).name, 'NamespaceNotFound');
+  t.equal((await errorOf(() => h.sd.send(new UpdateHttpNamespaceCommand({ Id: privId, Namespace: { Description: 'x' } })))).name, 'InvalidInput', 'the operation must match the namespace type');
+  t.equal((await errorOf(() => h.sd.send(new UpdateHttpNamespaceCommand({ Id: httpId, Namespace: {} as { Description: string } })))).name, 'InvalidInput', 'an HTTP change needs a description');
+  t.equal((await errorOf(() => h.sd.send(new UpdatePrivateDnsNamespaceCommand({ Id: privId, Namespace: { Properties: { DnsProperties: { SOA: { TTL: -1 } } } } })))).name, 'InvalidInput');
+
+  await h.sd.send(new DeleteNamespaceCommand({ Id: httpId }));
+  const lost = await h.sd.send(new UpdateHttpNamespaceCommand({ Id: httpId, Namespace: { Description: 'late' } }));
+  h.clock.advance(2 * STEP);
+  const failed = (await h.sd.send(new GetOperationCommand({ OperationId: lost.OperationId }))).Operation;
+  t.equal(failed?.Status, 'FAIL', 'an update of a namespace deleted meanwhile fails');
+  t.equal(failed?.ErrorCode, 'NAMESPACE_NOT_FOUND');
 });

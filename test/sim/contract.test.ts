@@ -10,10 +10,10 @@ import {
   RegisterTaskDefinitionCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
-  CreateHttpNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DeleteNamespaceCommand,
+  CreateHttpNamespaceCommand, CreatePrivateDnsNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DeleteNamespaceCommand,
   DeleteServiceCommand as DeleteCmServiceCommand, DeregisterInstanceCommand, DiscoverInstancesCommand, GetInstanceCommand,
   GetNamespaceCommand, GetOperationCommand, GetServiceCommand, ListInstancesCommand, ListTagsForResourceCommand as ListCmTagsCommand,
-  RegisterInstanceCommand, ServiceDiscoveryClient,
+  RegisterInstanceCommand, ServiceDiscoveryClient, UpdateHttpNamespaceCommand, UpdatePrivateDnsNamespaceCommand,
 } from '@aws-sdk/client-servicediscovery';
 import { ManualClock, startSimulator } from '../../src/sim/index.js';
 import { startMoto } from '../helpers/moto.js';
@@ -173,6 +173,29 @@ const scenarios: Record<string, Scenario> = {
       goneNamespace: await failure(() => sd.send(new GetNamespaceCommand({ Id: nsId }))),
       goneService: await failure(() => sd.send(new GetServiceCommand({ Id: svc?.Id }))),
       noOperation: await failure(() => sd.send(new GetOperationCommand({ OperationId: 'ghost' }))),
+    };
+  },
+
+  // moto answers UpdateHttpNamespace with `operationId` (lower case) and replaces the whole
+  // DnsProperties on a DNS update (README §10), so the operation of the HTTP update and the
+  // hosted zone id are compared on the simulator only (cloudmap.test.ts).
+  async namespaceUpdates({ sd, settle }) {
+    const http = await sd.send(new CreateHttpNamespaceCommand({ Name: 'internal', Description: 'before' }));
+    const priv = await sd.send(new CreatePrivateDnsNamespaceCommand({ Name: 'corp.local', Vpc: 'vpc-1', Description: 'before', Properties: { DnsProperties: { SOA: { TTL: 15 } } } }));
+    settle();
+    const target = async (id: string | undefined) => (await sd.send(new GetOperationCommand({ OperationId: id }))).Operation?.Targets?.NAMESPACE as string;
+    const httpId = await target(http.OperationId);
+    const privId = await target(priv.OperationId);
+    await sd.send(new UpdateHttpNamespaceCommand({ Id: httpId, Namespace: { Description: 'after' } }));
+    const dnsOp = await sd.send(new UpdatePrivateDnsNamespaceCommand({ Id: privId, Namespace: { Description: 'after', Properties: { DnsProperties: { SOA: { TTL: 60 } } } } }));
+    settle();
+    const httpNs = (await sd.send(new GetNamespaceCommand({ Id: httpId }))).Namespace;
+    const privNs = (await sd.send(new GetNamespaceCommand({ Id: privId }))).Namespace;
+    return {
+      http: pick(httpNs, ['Id', 'Name', 'Description']),
+      priv: { ...pick(privNs, ['Id', 'Name', 'Description']), soa: privNs?.Properties?.DnsProperties?.SOA },
+      dnsOperation: pick((await sd.send(new GetOperationCommand({ OperationId: dnsOp.OperationId }))).Operation, ['Status', 'Type', 'Targets']),
+      missing: await failure(() => sd.send(new UpdateHttpNamespaceCommand({ Id: 'ns-ghost', Namespace: { Description: 'x' } }))),
     };
   },
 };
