@@ -24,14 +24,15 @@ function within(dir: string, path: string): string | undefined {
   return path.startsWith(dir + sep) ? path.slice(dir.length + 1) : undefined;
 }
 
-async function ready(watcher: FSWatcher): Promise<FSWatcher> {
-  await new Promise<void>((resolveReady) => watcher.once('ready', () => resolveReady()));
-  return watcher;
-}
-
-function wire(watcher: FSWatcher, handlers: WatchHandlers): FSWatcher {
-  watcher.on('all', (_event, path) => handlers.onChange(path));
+/**
+ * Resolves once the initial scan is done, then reports changes. Events of the scan
+ * itself are dropped: chokidar reports an unfollowed symlink as added even with
+ * `ignoreInitial`, and the first snapshot is read after this anyway.
+ */
+async function ready(watcher: FSWatcher, handlers: WatchHandlers): Promise<FSWatcher> {
   watcher.on('error', (err) => handlers.onError(err instanceof Error ? err : new Error(String(err))));
+  await new Promise<void>((resolveReady) => watcher.once('ready', () => resolveReady()));
+  watcher.on('all', (_event, path) => handlers.onChange(path));
   return watcher;
 }
 
@@ -45,7 +46,7 @@ export function watchCheckoutEntry(checkout: string, handlers: WatchHandlers): P
     followSymlinks: false,
     ignored: (path: string) => path !== parent && path !== entry,
   });
-  return ready(wire(watcher, handlers));
+  return ready(watcher, handlers);
 }
 
 /**
@@ -77,5 +78,5 @@ export function watchCheckoutTree(checkout: string, configDir: string, gitDirs: 
     ignoreInitial: true,
     ignored,
   });
-  return ready(wire(watcher, handlers));
+  return ready(watcher, handlers);
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ManualClock } from '../../src/core/clock.js';
 import { createSource, SourceError } from '../../src/source/index.js';
 import { cluster, keys, recordedSource, waitFor } from './fixtures.js';
 
@@ -93,4 +94,24 @@ t.test('start rejects, leaving nothing running, when the config path does not ex
   t.same(snapshots, []);
   t.equal(source.current, undefined);
   await t.rejects(source.refresh(), { code: 'SOURCE_CLOSED' });
+});
+
+t.test('the debounce runs on the injected clock: nothing is read until the quiet period has passed on it', async (t) => {
+  const dir = t.testdir({ 'cluster.yaml': cluster('store') });
+  const clock = new ManualClock();
+  const { source, snapshots, loads } = recordedSource(t, { repo: dir, clock, debounceMs: 60_000 });
+  const first = await source.start();
+  t.equal(first.at, clock.now(), 'snapshot time is the injected clock');
+  t.equal(clock.pendingSleeps(), 0, 'nothing scheduled before any change');
+
+  writeFileSync(join(dir, 'cluster.yaml'), cluster('shop'));
+  await waitFor(() => clock.pendingSleeps() > 0, 'the debounce timer to be armed by the file event');
+  const reads = loads();
+  clock.advance(59_000);
+  t.equal(loads(), reads, 'still quiet: no read yet');
+  t.equal(snapshots.length, 1);
+  clock.advance(1_000);
+  await waitFor(() => snapshots.length >= 2, 'the snapshot once the minute has passed on the clock');
+  t.same(keys(snapshots[1]), ['Cluster/shop']);
+  t.equal(snapshots[1].at, first.at + 60_000);
 });
