@@ -1,0 +1,21 @@
+/** What the HTTP server is built from; the composition root supplies the real objects. */
+import type { StatusStore } from '../runtime/status.js';
+import type { Logger, Metrics } from '../telemetry.js';
+
+export interface ControllerFacade {
+  /** Enqueue a full sync now (api) or after refreshing the checkout (webhook). Never throws. */
+  requestSync(trigger: 'api' | 'webhook', detail?: string): { accepted: boolean; message: string };
+}
+
+export interface ServerDeps {
+  status: StatusStore;
+  controller: ControllerFacade;
+  metrics: Metrics;
+  logger: Logger;
+  /** Bearer token of `POST /api/v1/sync` (ECS_GITOPS_API_TOKEN); the endpoint is disabled without it. */
+  apiToken?: string;
+  /** HMAC secret of `POST /api/v1/webhooks/git` (ECS_GITOPS_WEBHOOK_SECRET); the endpoint is disabled without it. */
+  webhookSecret?: string;
+  /** The controller's version, shown by the status endpoint and the OpenAPI document. */
+  version: string;
+}

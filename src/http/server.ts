@@ -1,0 +1,53 @@
+/**
+ * The HTTP server: health, metrics, the status API, the two mutating endpoints and the
+ * OpenAPI document. `buildServer` returns a fastify instance that is not listening; the
+ * daemon calls `listen`, tests call `inject`.
+ */
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { syncRoutes, webhookRoutes } from './actions.js';
+import type { ServerDeps } from './deps.js';
+import { ApiError, installErrorHandlers, sendError } from './errors.js';
+import { healthRoutes } from './health.js';
+import { collectRoutes, openApiRoutes } from './openapi.js';
+import { statusRoutes } from './status.js';
+
+export type { ControllerFacade, ServerDeps } from './deps.js';
+
+/** One debug line per request, when it completes; fastify's own request lines are info. */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+  override routeNotFound(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 };
+    if (error) request.log.warn({ ...line, err: error }, 'request failed while sending');
+    else request.log.debug(line, 'request');
+  }
+}
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    // The project's pino is newer than the one fastify's types name; the logger interface is the same.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new RequestLog(),
+    // A URL that is not valid percent-encoding gets the same error shape as everything else.
+    frameworkErrors: (error, _request, reply) => sendError(reply, new ApiError('BAD_REQUEST', error.message)),
+    // Reject unknown query parameters instead of silently dropping them: `?knd=Service` is a typo, not "all".
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  installErrorHandlers(app);
+
+  const routes = collectRoutes(app);
+  const isClosing = () => closing;
+  app.register(healthRoutes, { deps, closing: isClosing });
+  app.register(statusRoutes, { deps, closing: isClosing });
+  app.register(syncRoutes, { deps });
+  app.register(webhookRoutes, { deps });
+  app.register(openApiRoutes, { routes, version: deps.version });
+  return app;
+}
