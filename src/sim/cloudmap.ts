@@ -256,7 +256,11 @@ function namespaceOut(ctx: SimContext, ns: NamespaceState): Json {
   return out;
 }
 
-function createNamespace(ctx: SimContext, type: NamespaceState['type'], input: { Name?: string; CreatorRequestId?: string; Description?: string; Tags?: unknown; Vpc?: string }): Json {
+function createNamespace(
+  ctx: SimContext,
+  type: NamespaceState['type'],
+  input: { Name?: string; CreatorRequestId?: string; Description?: string; Tags?: unknown; Vpc?: string; Properties?: { DnsProperties?: { SOA?: { TTL?: number } } } },
+): Json {
   const name = requireString(input.Name, 'Name');
   if (type !== 'HTTP' && !/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(name.replace(/\.$/, ''))) throw invalidInput('Namespace name is not a valid DNS name.');
   if (type === 'DNS_PRIVATE') requireString(input.Vpc, 'Vpc');
@@ -276,7 +280,10 @@ function createNamespace(ctx: SimContext, type: NamespaceState['type'], input: {
   }
   const id = namespaceId();
   const properties: Json = { DnsProperties: {}, HttpProperties: { HttpName: name } };
-  if (type !== 'HTTP') properties.DnsProperties = { HostedZoneId: hostedZoneId(), SOA: { TTL: 15 } };
+  // Cloud Map's default negative-caching TTL is 15 s unless the request sets one.
+  const ttl = type === 'HTTP' ? undefined : input.Properties?.DnsProperties?.SOA?.TTL;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0 || ttl > 2147483647)) throw invalidInput('Properties.DnsProperties.SOA.TTL must be an integer from 0 to 2147483647.');
+  if (type !== 'HTTP') properties.DnsProperties = { HostedZoneId: hostedZoneId(), SOA: { TTL: ttl ?? 15 } };
   const ns: NamespaceState = {
     seq: ctx.nextSeq(),
     id,

@@ -127,6 +127,17 @@ t.test('services and instances: duplicates, ResourceInUse, re-registration updat
   t.equal(badFilter.name, 'InvalidInput');
 });
 
+t.test('a DNS namespace keeps the SOA TTL its create request gives, else 15', async (t) => {
+  const h = await harness(t, { rolloutTimings: { cloudMapStepMs: STEP } });
+  const given = await h.sd.send(new CreatePrivateDnsNamespaceCommand({ Name: 'given.local', Vpc: 'vpc-1', Properties: { DnsProperties: { SOA: { TTL: 60 } } } }));
+  const fallback = await h.sd.send(new CreatePrivateDnsNamespaceCommand({ Name: 'default.local', Vpc: 'vpc-1' }));
+  t.equal(await settle(h, h.sd, given.OperationId), 'SUCCESS');
+  t.equal(await settle(h, h.sd, fallback.OperationId), 'SUCCESS');
+  const ttl = async (name: string) => (await h.sd.send(new ListNamespacesCommand({}))).Namespaces?.find((n) => n.Name === name)?.Properties?.DnsProperties?.SOA?.TTL;
+  t.equal(await ttl('given.local'), 60);
+  t.equal(await ttl('default.local'), 15);
+});
+
 t.test('namespace updates are operations applied at SUCCESS: description and SOA TTL', async (t) => {
   const h = await harness(t, { rolloutTimings: { cloudMapStepMs: STEP } });
   const httpId = await namespace(h, 'app');
