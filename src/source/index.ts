@@ -75,7 +75,10 @@ export interface SourceOptions {
 export interface Source {
   /** Starts watching (and polling) and resolves with the first snapshot, after `onSnapshot` has seen it. Rejects, with nothing left running, when there is none. */
   start(): Promise<Snapshot>;
-  /** Forces a new read now (webhook, manual sync); resolves with the current snapshot, new or unchanged. */
+  /**
+   * Forces a new read now (webhook, manual sync), after a fetch with the built-in poller;
+   * resolves with the current snapshot, new or unchanged.
+   */
   refresh(): Promise<Snapshot>;
   /** Stops watchers, timers and the poller, and waits for a snapshot in progress. */
   close(): Promise<void>;
@@ -179,8 +182,10 @@ class CheckoutSource implements Source {
     }
   }
 
-  refresh(): Promise<Snapshot> {
-    if (this.state !== 'started') return Promise.reject(new SourceError('SOURCE_CLOSED', 'the source is not running'));
+  async refresh(): Promise<Snapshot> {
+    if (this.state !== 'started') throw new SourceError('SOURCE_CLOSED', 'the source is not running');
+    // With the built-in poller, "now" means the branch as it is now: fetch first.
+    await this.poller?.pollNow();
     return this.enqueue();
   }
 

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { SourceError } from './errors.js';
 import { git, GitCommandError } from './git.js';
@@ -35,7 +35,10 @@ export class GitPoller {
   private readonly bare: string;
   private readonly worktrees: string;
   private readonly abort = new AbortController();
+  private readonly url: string;
   private loop: Promise<void> | undefined;
+  /** Polls run one at a time: the loop's and those asked for by `pollNow()`. */
+  private polling: Promise<unknown> = Promise.resolve();
   private commit: string | undefined;
   /** The worktree before the current one: kept, as a snapshot may still be reading it. */
   private previous: string | undefined;
@@ -45,6 +48,8 @@ export class GitPoller {
     if (options.branch !== undefined && (options.branch === '' || options.branch.startsWith('-') || /[\s:^~?*[\\]|\.\.|@\{/.test(options.branch))) {
       throw new SourceError('POLL_FAILED', `git branch ${JSON.stringify(options.branch)} is not a valid branch name`);
     }
+    // A local path is taken relative to where the controller runs, not to the cache.
+    this.url = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.url) || /^[^/]+:/.test(options.url) ? options.url : resolve(options.url);
     this.link = join(options.cacheDir, 'current');
     this.bare = join(options.cacheDir, 'repo.git');
     this.worktrees = join(options.cacheDir, 'worktrees');
@@ -54,7 +59,14 @@ export class GitPoller {
   async init(): Promise<void> {
     await mkdir(this.worktrees, { recursive: true });
     await this.git(['init', '--quiet', '--bare', this.bare], this.options.cacheDir);
-    await this.sync();
+    await this.pollNow();
+  }
+
+  /** Fetches now (a push webhook, a manual sync), after any poll under way. */
+  pollNow(): Promise<void> {
+    const run = this.polling.then(() => this.sync());
+    this.polling = run.catch(() => undefined);
+    return run;
   }
 
   /** Polls every interval until `close()`; failures go to `onError` and polling goes on. */
@@ -63,7 +75,7 @@ export class GitPoller {
       while (!this.abort.signal.aborted) {
         try {
           await this.options.clock.sleep(this.options.intervalMs, this.abort.signal);
-          await this.sync();
+          await this.pollNow();
         } catch (err) {
           if (this.abort.signal.aborted) return;
           this.options.onError(err instanceof SourceError ? err : new SourceError('POLL_FAILED', `git poll failed: ${(err as Error).message}`, { cause: err }));
@@ -74,13 +86,13 @@ export class GitPoller {
 
   async close(): Promise<void> {
     this.abort.abort();
-    await this.loop;
+    await Promise.all([this.loop, this.polling]);
   }
 
   /** One poll: fetch, and when the branch moved, check out and swap. */
-  async sync(): Promise<void> {
+  private async sync(): Promise<void> {
     const ref = this.options.branch === undefined ? 'HEAD' : `refs/heads/${this.options.branch}`;
-    await this.git(['-c', 'protocol.ext.allow=never', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', this.options.url, `+${ref}:${UPSTREAM_REF}`], this.bare);
+    await this.git(['-c', 'protocol.ext.allow=never', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', this.url, `+${ref}:${UPSTREAM_REF}`], this.bare);
     const commit = (await this.git(['rev-parse', '--verify', `${UPSTREAM_REF}^{commit}`], this.bare)).trim();
     if (commit === this.commit) return;
     const current = await this.currentWorktree();
@@ -90,7 +102,8 @@ export class GitPoller {
     }
     const name = `${commit.slice(0, 12)}-${randomBytes(4).toString('hex')}`;
     const worktree = join(this.worktrees, name);
-    await this.git(['worktree', 'add', '--quiet', '--detach', worktree, commit], this.bare);
+    // No hooks: a user's global core.hooksPath has no business running here.
+    await this.git(['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--quiet', '--detach', worktree, commit], this.bare);
     const temporary = join(this.options.cacheDir, `.current-${randomBytes(4).toString('hex')}`);
     await symlink(join('worktrees', name), temporary);
     await rename(temporary, this.link);

@@ -73,3 +73,22 @@ t.test('built-in poller: an unreachable remote fails start; a poll that fails la
   t.match(errors[0], { name: 'SourceError', code: 'GIT_FAILED' });
   t.equal(snapshots.length, 1, 'the last snapshot stays; nothing was deleted');
 });
+
+t.test('built-in poller: refresh (a push webhook) fetches at once, without waiting for the interval', async (t) => {
+  const root = t.testdir({ cache: {} });
+  const origin = remote(root);
+  origin.push({ 'cluster.yaml': cluster('a') }, 'a');
+  const { source, snapshots } = recordedSource(t, { repo: join(root, 'cache'), gitUrl: origin.url, gitBranch: 'main', path: 'config', gitIntervalMs: 3_600_000 });
+  await source.start();
+  const second = origin.push({ 'cluster.yaml': cluster('b') }, 'b');
+  const refreshed = await source.refresh();
+  t.equal(refreshed.revision, second);
+  t.same(keys(refreshed), ['Cluster/b']);
+  t.equal(snapshots.at(-1), refreshed, 'delivered to onSnapshot as well');
+});
+
+t.test('built-in poller: a branch name that could be read as an option is refused', async (t) => {
+  const root = t.testdir({});
+  t.throws(() => recordedSource(t, { repo: root, gitUrl: join(root, 'x.git'), gitBranch: '--upload-pack=touch /tmp/x' }), { code: 'POLL_FAILED' });
+  t.throws(() => recordedSource(t, { repo: root, gitUrl: '--upload-pack=touch /tmp/x' }), { code: 'POLL_FAILED' });
+});
