@@ -219,3 +219,15 @@ t.test('time in responses comes from the store clock', async (t) => {
   status.updateController({ lastSyncAt: T0 + 1234 });
   t.equal((await app.inject('/api/v1/status')).json().lastSyncAt, '2025-06-01T12:00:01.234Z');
 });
+
+t.test('diff values of every JSON type come through the detail endpoint unchanged', async (t) => {
+  const { app, status } = setup(t);
+  const changes = [
+    { path: 'spec.containerDefinitions[0].environment', from: [{ name: 'A', value: '1' }], to: [{ name: 'A', value: '2' }, { name: 'B', value: '3' }] },
+    { path: 'spec.cpu', from: '256', to: 512 },
+    { path: 'spec.networkMode', to: 'awsvpc' },
+    { path: 'spec.placementConstraints', from: null },
+  ];
+  status.recordPlan({ key: 'TaskDefinition/web', kind: 'TaskDefinition', name: 'web', awsName: 'web', action: 'update', sync: 'OutOfSync', health: { status: 'Healthy' }, changes }, undefined);
+  t.same((await app.inject('/api/v1/resources/TaskDefinition/web')).json().lastDiff, changes);
+});
