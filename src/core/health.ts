@@ -12,12 +12,16 @@ export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 
 export interface Health {
   status: HealthStatus;
   message?: string;
+  /** Why a Service is Degraded: its deployment failed, or the circuit breaker rolled it back. */
+  reason?: 'DeploymentFailed' | 'RolledBack';
 }
 
 export const HEALTHY: Health = { status: 'Healthy' };
 export const MISSING: Health = { status: 'Missing', message: 'does not exist in AWS' };
 
 const ROLLBACK = /circuit breaker.*roll(ing|ed)? ?back|rolling back|rolled back/i;
+/** ECS reports a rollback in the deployment's reason while it runs and in the service's events after. */
+const RECENT_EVENTS = 10;
 
 /**
  * `wantedRevision` is the `family:revision` the document asks for, when known (it is not
@@ -31,13 +35,17 @@ export function serviceHealth(service: EcsService | undefined, wantedRevision?: 
   if (!primary) return { status: 'Unknown', message: 'no PRIMARY deployment' };
   const running = revisionOf(primary.taskDefinition);
 
-  const rollbackNote = [primary.rolloutStateReason, ...deployments.map((d) => d.rolloutStateReason)].find((r) => r && ROLLBACK.test(r));
+  const rollbackNote = [
+    primary.rolloutStateReason,
+    ...deployments.map((d) => d.rolloutStateReason),
+    ...(service.events ?? []).slice(0, RECENT_EVENTS).map((e) => e.message),
+  ].find((r) => r && ROLLBACK.test(r));
   if (primary.rolloutState === 'FAILED') {
-    return { status: 'Degraded', message: `deployment of ${running} failed: ${primary.rolloutStateReason ?? 'no reason given'}` };
+    return { status: 'Degraded', reason: 'DeploymentFailed', message: `deployment of ${running} failed: ${primary.rolloutStateReason ?? 'no reason given'}` };
   }
   if (wantedRevision && running !== wantedRevision) {
     if (rollbackNote || deployments.some((d) => d.rolloutState === 'FAILED' && revisionOf(d.taskDefinition) === wantedRevision)) {
-      return { status: 'Degraded', message: `the deployment circuit breaker rolled back from ${wantedRevision} to ${running}${rollbackNote ? `: ${rollbackNote}` : ''}` };
+      return { status: 'Degraded', reason: 'RolledBack', message: `the deployment circuit breaker rolled back from ${wantedRevision} to ${running}${rollbackNote ? `: ${rollbackNote}` : ''}` };
     }
     return { status: 'Progressing', message: `running ${running}; ${wantedRevision} not deployed yet` };
   }

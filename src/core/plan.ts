@@ -552,6 +552,16 @@ class Planner {
       this.resources.push({ ...this.base(resource), action: 'create', sync: 'OutOfSync', health, changes: [], desired: desiredBody, message: 'a deleted service of this name is still draining; it will be created once ECS has finished' });
       return;
     }
+    // ECS rolled this very revision back: deploying it again would fail again. Wait for a commit.
+    if (active && health.reason === 'RolledBack' && active.tags[TASK_DEFINITION_TAG] === wantedRevision && active.tags[OWNER_TAG] === this.options.controllerId) {
+      this.matched.add(active.arn);
+      this.resources.push({
+        ...this.base(resource), action: 'stalled', sync: 'OutOfSync', health, desired: desiredBody, ...(liveBody ? { live: liveBody } : {}),
+        changes: diffObjects(desiredBody, liveBody), liveId: active.arn,
+        message: `ECS rolled back ${wantedRevision}; not deploying it again — fix or revert it in git`,
+      });
+      return;
+    }
     const decision = this.compare(
       resource,
       active && { id: active.arn, owner: active.tags[OWNER_TAG], tags: active.tags },

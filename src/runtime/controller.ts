@@ -231,8 +231,8 @@ export class Controller {
     let failures = 0;
     for (const resource of plan.resources) {
       const spec = desired.resources.get(resource.key)?.spec;
-      status.recordPlan(held.has(resource.key) ? { ...resource, message: `drift; self-heal is off${resource.message ? ` (${resource.message})` : ''}` } : resource, spec, serviceSummary(resource, live));
       const stepResults = resultsByKey.get(resource.key) ?? [];
+      status.recordPlan(afterApply(resource, stepResults, held.has(resource.key)), spec, serviceSummary(resource, live));
       const failed = stepResults.find((r) => r.status !== 'succeeded');
       if (failed) {
         failures++;
@@ -295,6 +295,18 @@ export class Controller {
   queueDepth(): number {
     return this.queue.depth();
   }
+}
+
+/**
+ * What to show for a resource once its steps ran: applied means in sync with git, with
+ * health Progressing until the confirming read; held drift says why it is left alone.
+ */
+function afterApply(resource: ResourcePlan, results: StepResult[], held: boolean): ResourcePlan {
+  if (held) return { ...resource, message: `drift; self-heal is off${resource.message ? ` (${resource.message})` : ''}` };
+  if (results.length === 0 || results.some((r) => r.status !== 'succeeded')) return resource;
+  if (resource.action === 'delete') return { ...resource, sync: 'Synced', health: { status: 'Missing', message: 'deleted (pruned)' } };
+  const health = resource.health.status === 'Missing' || resource.health.status === 'Healthy' ? { status: 'Progressing' as const, message: 'applied; waiting for AWS to confirm' } : resource.health;
+  return { ...resource, sync: 'Synced', health, desired: resource.desired, live: resource.desired };
 }
 
 /** Drops the steps `drop` selects and every step that depends on one of them. */

@@ -4,6 +4,7 @@
  * never processed twice at once (added while processing, it runs again after), and
  * failures back off per key exponentially, capped. Time is the injected Clock.
  */
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
 
 export interface BackoffOptions {
@@ -26,7 +27,10 @@ export class WorkQueue<K> {
   constructor(
     private readonly clock: Clock,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
-  ) {}
+  ) {
+    // One listener per delayed key; thousands of keys may wait at once.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** Queues `key` unless it is already waiting; a key being processed is queued again when done. */
   add(key: K): void {

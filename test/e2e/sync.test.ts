@@ -11,7 +11,7 @@ import { executePlan } from '../../src/runtime/executor.js';
 import { systemClock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/load/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { copyExamples, motoNetwork } from '../helpers/repo.js';
+import { copyExamples, motoNetwork, withoutMotoGaps } from '../helpers/repo.js';
 import { startMoto } from '../helpers/moto.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
@@ -158,7 +158,7 @@ t.test('simulator: a failing image ends Degraded after the circuit breaker rolls
 t.test('moto: sync converges the examples; diff then finds nothing', async (t) => {
   const moto = await startMoto(t, { MOTO_ECS_SERVICE_RUNNING: '5' });
   if (!moto) return;
-  const dir = copyExamples(t.testdir(), await motoNetwork(moto.endpoint));
+  const dir = withoutMotoGaps(copyExamples(t.testdir(), await motoNetwork(moto.endpoint)));
   const first = await cli('sync', dir, '--endpoint', moto.endpoint);
   t.equal(first.code, 0, `${first.out}\n${first.err}`);
   const diff = await cli('diff', dir, '--endpoint', moto.endpoint);

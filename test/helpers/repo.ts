@@ -3,6 +3,7 @@
 // real ones (moto checks network configuration against its own EC2).
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { awsCli } from './aws-cli.js';
 
 /** Copies examples/ into `dir` and rewrites ids with `replace` (old → new). */
@@ -37,4 +38,30 @@ export async function motoNetwork(endpoint: string): Promise<Record<string, stri
     ids[old] = created.GroupId;
   }
   return ids;
+}
+
+/**
+ * Removes Service fields moto does not store (it answers without them, which would be a
+ * difference only moto makes): the divergence is listed in the README, and what AWS
+ * does with them is asserted on the simulator.
+ */
+export const MOTO_UNSTORED_SERVICE_FIELDS = [['enableECSManagedTags'], ['healthCheckGracePeriodSeconds'], ['deploymentConfiguration', 'deploymentCircuitBreaker']];
+
+export function withoutMotoGaps(dir: string): string {
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.ya?ml$/.test(name)) {
+        const docs = parseAllDocuments(readFileSync(path, 'utf8'));
+        for (const doc of docs) {
+          if (doc.get('kind') !== 'Service') continue;
+          for (const field of MOTO_UNSTORED_SERVICE_FIELDS) if (doc.hasIn(['spec', ...field])) doc.deleteIn(['spec', ...field]);
+        }
+        writeFileSync(path, docs.map((d) => d.toString()).join(''));
+      }
+    }
+  };
+  walk(dir);
+  return dir;
 }
