@@ -20,6 +20,12 @@ Commands:
   sync [dir]       apply the config once and print every step and API call
                    --once --dry-run --prune --allow-empty --max-deletes N --wait --wait-timeout 10m
                    --endpoint URL --region R --controller-id ID
+  run              the daemon: watch a checkout, reconcile continuously, serve status and metrics
+                   --repo DIR --path SUBDIR --git-url URL --git-branch B --git-interval 60s
+                   --resync 60s --no-self-heal --prune --allow-empty --max-deletes N --debounce 300ms
+                   --listen 0.0.0.0:8080 --log-level info --stop-timeout 20s --no-rate-limit
+                   --embedded-aws [--sim-state-file F] | --endpoint URL --region R --controller-id ID
+                   secrets from the environment only: ECS_GITOPS_API_TOKEN, ECS_GITOPS_WEBHOOK_SECRET
   sim              run the embedded ECS and Cloud Map simulator
                    --port N --region R --account ID --state-file F --throttle --rate-scale X
 
@@ -43,6 +49,10 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
       case 'sync': {
         const { syncCommand } = await import('./commands/sync.js');
         return await syncCommand(rest, io);
+      }
+      case 'run': {
+        const { runCommand } = await import('./commands/run.js');
+        return await runCommand(rest, io);
       }
       case 'sim': {
         const { simCommand } = await import('./sim/cli.js');

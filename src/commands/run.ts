@@ -1,0 +1,93 @@
+/**
+ * `ecs-gitops run`: the daemon. Watches the checkout, reconciles continuously, serves the
+ * status API and metrics. Configured by flags or, as an ECS task is, by ECS_GITOPS_*
+ * environment variables; secrets (API token, webhook secret) by environment only.
+ */
+import {
+  AWS_OPTIONS,
+  PRUNE_OPTIONS,
+  UsageError,
+  awsSettings,
+  oneOf,
+  parseCommandLine,
+  parseDuration,
+  pruneSettings,
+} from '../config.js';
+import { startDaemon, type DaemonConfig } from '../main.js';
+import { LOG_LEVELS } from '../telemetry.js';
+import type { CommandIO } from './common.js';
+
+export const RUN_OPTIONS = {
+  ...AWS_OPTIONS,
+  ...PRUNE_OPTIONS,
+  repo: { type: 'string' },
+  path: { type: 'string' },
+  'git-url': { type: 'string' },
+  'git-branch': { type: 'string' },
+  'git-interval': { type: 'string' },
+  debounce: { type: 'string' },
+  resync: { type: 'string' },
+  'no-self-heal': { type: 'boolean' },
+  listen: { type: 'string' },
+  'log-level': { type: 'string' },
+  'embedded-aws': { type: 'boolean' },
+  'sim-state-file': { type: 'string' },
+  'no-rate-limit': { type: 'boolean' },
+  'stop-timeout': { type: 'string' },
+} as const;
+
+export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const { values, positionals } = parseCommandLine(argv, RUN_OPTIONS, env);
+  if (positionals.length > 0) throw new UsageError(`run takes no arguments (got ${positionals.join(' ')}); use --repo DIR`);
+  const embeddedAws = values['embedded-aws'] === true;
+  const repo = (values.repo as string | undefined) ?? (embeddedAws ? 'examples' : undefined);
+  if (!repo) throw new UsageError('--repo DIR is required (the checkout to watch; with --git-url, where to keep the clone)');
+  const listen = (values.listen as string | undefined) ?? '0.0.0.0:8080';
+  const match = /^(.*):(\d{1,5})$/.exec(listen);
+  if (!match || Number(match[2]) > 65535) throw new UsageError(`--listen must be HOST:PORT, not ${JSON.stringify(listen)}`);
+  const aws = awsSettings(values, env);
+  if (embeddedAws && aws.endpoint) throw new UsageError('--embedded-aws and --endpoint exclude each other');
+  const stopGraceMs = parseDuration((values['stop-timeout'] as string | undefined) ?? '20s', '--stop-timeout');
+  if (stopGraceMs >= 30_000) throw new UsageError('--stop-timeout must stay below ECS\'s 30 s stopTimeout');
+  return Object.freeze({
+    repo,
+    ...(values.path ? { path: values.path as string } : {}),
+    ...(values['git-url'] ? { gitUrl: values['git-url'] as string } : {}),
+    ...(values['git-branch'] ? { gitBranch: values['git-branch'] as string } : {}),
+    gitIntervalMs: parseDuration((values['git-interval'] as string | undefined) ?? '60s', '--git-interval'),
+    debounceMs: parseDuration((values.debounce as string | undefined) ?? '300ms', '--debounce'),
+    resyncMs: parseDuration((values.resync as string | undefined) ?? '60s', '--resync'),
+    selfHeal: values['no-self-heal'] !== true,
+    prune: pruneSettings(values),
+    aws,
+    embeddedAws,
+    ...(values['sim-state-file'] ? { simStateFile: values['sim-state-file'] as string } : {}),
+    // Against the simulator the buckets would only slow the demo; against AWS they keep calls under its limits.
+    rateLimit: values['no-rate-limit'] !== true && !embeddedAws && !aws.endpoint,
+    listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(match[2]) },
+    logLevel: oneOf(values['log-level'] as string | undefined, '--log-level', LOG_LEVELS, 'info'),
+    stopGraceMs,
+    ...(env.ECS_GITOPS_API_TOKEN ? { apiToken: env.ECS_GITOPS_API_TOKEN } : {}),
+    ...(env.ECS_GITOPS_WEBHOOK_SECRET ? { webhookSecret: env.ECS_GITOPS_WEBHOOK_SECRET } : {}),
+  });
+}
+
+export async function runCommand(argv: string[], io: CommandIO): Promise<number> {
+  const config = daemonConfig(argv);
+  const daemon = await startDaemon(config);
+  io.err(`ecs-gitops ${config.embeddedAws ? `on the embedded AWS simulator (${daemon.awsEndpoint}) ` : ''}watching ${config.gitUrl ?? config.repo}`);
+  io.err(`status API: ${daemon.url.replace('0.0.0.0', '127.0.0.1')}/api/v1/status   metrics: ${daemon.url.replace('0.0.0.0', '127.0.0.1')}/metrics`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      io.err(`${signal}: shutting down`);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      daemon.stop().then(resolve, resolve);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  return 0;
+}
