@@ -82,6 +82,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     closers.push(() => destroyAwsClients(clients));
     const status = new StatusStore();
     const metrics = createMetrics({ status, calls: clients.calls });
+    closers.push(() => metrics.close());
     const controller = new Controller({
       clients,
       aws,
