@@ -8,12 +8,13 @@
  * `# yaml-language-server: $schema=` modeline; they are never edited by hand. The CRDs'
  * CEL rules (`x-kubernetes-validations`) are kept as they are, for the loader to run.
  *
- *   npm run schemas        rewrite crds/schemas/
+ *   npm run schemas        rewrite crds/schemas/ and crds/REFERENCE.md
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { KINDS, type Kind } from '../api/kinds.js';
 
 export const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
 export const SCHEMA_DIR = join(CRD_DIR, 'schemas');
@@ -107,6 +108,92 @@ export function deriveSchemas(crdDir = CRD_DIR): DerivedSchema[] {
   return derived;
 }
 
+// ---------------------------------------------------------------- the resource reference
+
+type SchemaNode = {
+  type?: string;
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  additionalProperties?: SchemaNode | boolean;
+  required?: string[];
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  pattern?: string;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-validations'?: { rule: string; message?: string }[];
+};
+
+function typeOf(node: SchemaNode): string {
+  if (node['x-kubernetes-int-or-string']) return 'integer or string';
+  if (node.type === 'array') return `list of ${node.items ? typeOf(node.items) : 'any'}`;
+  if (node.type === 'object' && !node.properties && typeof node.additionalProperties === 'object') return `map of ${typeOf(node.additionalProperties)}`;
+  return node.type ?? 'any';
+}
+
+function constraints(node: SchemaNode): string {
+  const out: string[] = [];
+  if (node.enum) out.push(`one of ${node.enum.map((v) => `\`${String(v)}\``).join(', ')}`);
+  if (node.minimum !== undefined || node.maximum !== undefined) out.push(`${node.minimum ?? '…'}–${node.maximum ?? '…'}`);
+  if (node.minLength !== undefined || node.maxLength !== undefined) out.push(`${node.minLength ?? 0}–${node.maxLength ?? '…'} chars`);
+  if (node.minItems !== undefined || node.maxItems !== undefined) out.push(`${node.minItems ?? 0}–${node.maxItems ?? '…'} items`);
+  if (node.pattern) out.push(`pattern \`${node.pattern}\``);
+  return out.join('; ');
+}
+
+const cell = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
+
+/** Rows for every field below `node`, depth first; list items are shown as `field[]`. */
+function fieldRows(node: SchemaNode, path: string, rows: string[]): void {
+  const required = new Set(node.required ?? []);
+  for (const [name, child] of Object.entries(node.properties ?? {})) {
+    const field = path ? `${path}.${name}` : name;
+    rows.push(`| \`${field}\` | ${typeOf(child)}${required.has(name) ? ' (required)' : ''} | ${cell(child.description)} | ${cell(constraints(child))} |`);
+    if (child.properties) fieldRows(child, field, rows);
+    if (child.items?.properties) fieldRows(child.items, `${field}[]`, rows);
+  }
+}
+
+/** The resource reference (crds/REFERENCE.md): every kind and field, from the CRDs. */
+export function referenceMarkdown(crdDir = CRD_DIR): string {
+  const lines = [
+    '# Resource reference',
+    '',
+    '<!-- Generated from crds/*.yaml by `npm run schemas`; do not edit. -->',
+    '',
+    'Every document has `apiVersion: ecs-gitops.io/v1alpha1`, `kind`, `metadata` (`name`, optional `labels` and `annotations`) and `spec`. Unknown fields are errors. Rules that span fields are listed under each kind. Kinds appear in the order they are applied.',
+    '',
+  ];
+  const crds = readdirSync(crdDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((file) => parse(readFileSync(join(crdDir, file), 'utf8')) as Crd)
+    .sort((a, b) => KINDS.indexOf(a.spec.names.kind as Kind) - KINDS.indexOf(b.spec.names.kind as Kind));
+  for (const crd of crds) {
+    const root = crd.spec.versions[0].schema.openAPIV3Schema as SchemaNode;
+    const spec = root.properties?.spec ?? {};
+    lines.push(`## ${crd.spec.names.kind}`, '', cell(root.description), '');
+    if (spec.description) lines.push(cell(spec.description), '');
+    lines.push('| field | type | description | constraints |', '| --- | --- | --- | --- |');
+    const rows: string[] = [];
+    fieldRows(spec, 'spec', rows);
+    lines.push(...rows, '');
+    const rules: string[] = [];
+    const collect = (node: SchemaNode, path: string) => {
+      for (const v of node['x-kubernetes-validations'] ?? []) rules.push(`- \`${path || '(document)'}\`: ${v.message ?? v.rule}`);
+      for (const [name, child] of Object.entries(node.properties ?? {})) collect(child, path ? `${path}.${name}` : name);
+      if (node.items) collect(node.items, `${path}[]`);
+    };
+    collect(root, '');
+    if (rules.length) lines.push('Rules:', '', ...rules, '');
+  }
+  return lines.join('\n');
+}
+
 function main(): void {
   rmSync(SCHEMA_DIR, { recursive: true, force: true });
   mkdirSync(SCHEMA_DIR, { recursive: true });
@@ -114,6 +201,8 @@ function main(): void {
     writeFileSync(join(SCHEMA_DIR, schema.fileName), schema.content);
     console.log(`wrote crds/schemas/${schema.fileName}`);
   }
+  writeFileSync(join(CRD_DIR, 'REFERENCE.md'), referenceMarkdown());
+  console.log('wrote crds/REFERENCE.md');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

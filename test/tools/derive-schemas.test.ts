@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveSchemas, strictSchema, SCHEMA_DIR } from '../../src/tools/derive-schemas.js';
+import { CRD_DIR, deriveSchemas, referenceMarkdown, strictSchema, SCHEMA_DIR } from '../../src/tools/derive-schemas.js';
 
 t.test('the committed JSON Schemas are exactly what the CRDs derive (run `npm run schemas` if not)', async (t) => {
   const derived = deriveSchemas();
@@ -35,4 +35,12 @@ t.test('derivation makes unknown fields errors, int-or-string and sets explicit,
       subnets: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     },
   });
+});
+
+t.test('the resource reference is generated from the CRDs and current (run `npm run schemas` if not)', async (t) => {
+  const reference = referenceMarkdown();
+  t.equal(readFileSync(join(CRD_DIR, 'REFERENCE.md'), 'utf8'), reference);
+  for (const kind of ['Cluster', 'TaskDefinition', 'Service', 'CloudMapNamespace', 'CloudMapService', 'CloudMapInstance']) t.match(reference, `\n## ${kind}\n`);
+  t.match(reference, /\| `spec\.desiredCount` \| integer \|/);
+  t.match(reference, /\| `spec\.containerDefinitions\[\]\.image` \| string \(required\) \|/);
 });
