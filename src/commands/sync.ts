@@ -54,7 +54,7 @@ export async function syncCommand(argv: string[], io: CommandIO): Promise<number
     if (values.wait === true && failed.length === 0) healthFailure = !(await waitForServices(desired, clients, aws, prune, waitTimeoutMs, io, text));
     const calls = clients.calls.snapshot();
     if (text) {
-      const byOperation = Object.entries(calls).map(([op, s]) => `${op.replace(/^.*:/, '')} ${s.calls}`).join(', ');
+      const byOperation = Object.entries(calls).map(([op, s]) => `${op.replace(/^servicediscovery:/, 'cloudmap:')} ${s.calls}`).join(', ');
       io.out(`${results.length - failed.length} of ${results.length} steps applied; API calls: ${byOperation || 'none'} (${clients.calls.writes()} writes)`);
     } else {
       io.out(JSON.stringify({ plan: planJson(plan), results, calls, writes: clients.calls.writes() }, null, 2));
@@ -81,7 +81,7 @@ function describeStepEvent(event: StepEvent): string | undefined {
     case 'retrying':
       return `  … ${step.description}: ${event.operation} answered ${event.error.code}; retrying in ${Math.round(event.delayMs / 100) / 10} s`;
     case 'waiting':
-      return `  … ${step.description}: waiting for ${event.detail}`;
+      return `  … ${step.description}: waiting for ${event.for === 'operation' ? 'Cloud Map operation ' : ''}${event.detail}`;
     default:
       return undefined;
   }
