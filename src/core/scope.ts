@@ -28,29 +28,36 @@ export function referencesOf(resource: Resource): ResourceKey[] {
     .map((r) => resourceKey(r.to, r.target));
 }
 
-/** `keys` plus everything that refers to them (transitively) plus everything they all refer to (transitively). */
-export function reconcileScope(desired: DesiredState, keys: Iterable<ResourceKey>): Set<ResourceKey> {
+/**
+ * What a partial reconcile covers. `plan`: the changed keys and everything that refers to
+ * them, transitively (a new task-definition revision must reach its services). `read`:
+ * those plus everything they refer to, transitively — planning a service needs its
+ * cluster, task definition and Cloud Map services as they are live, though nothing about
+ * them changed.
+ */
+export function reconcileScope(desired: DesiredState, keys: Iterable<ResourceKey>): { plan: Set<ResourceKey>; read: Set<ResourceKey> } {
   const referrers = new Map<ResourceKey, ResourceKey[]>();
   for (const [key, r] of desired.resources) {
     for (const target of referencesOf(r)) referrers.set(target, [...(referrers.get(target) ?? []), key]);
   }
-  const scope = new Set<ResourceKey>();
+  const plan = new Set<ResourceKey>();
   const up = [...keys].filter((k) => desired.resources.has(k));
   while (up.length) {
     const key = up.pop()!;
-    if (scope.has(key)) continue;
-    scope.add(key);
+    if (plan.has(key)) continue;
+    plan.add(key);
     up.push(...(referrers.get(key) ?? []));
   }
-  const down = [...scope];
+  const read = new Set(plan);
+  const down = [...plan];
   while (down.length) {
     const r = desired.resources.get(down.pop()!);
     for (const target of r ? referencesOf(r) : []) {
-      if (!scope.has(target) && desired.resources.has(target)) {
-        scope.add(target);
+      if (!read.has(target) && desired.resources.has(target)) {
+        read.add(target);
         down.push(target);
       }
     }
   }
-  return scope;
+  return { plan, read };
 }

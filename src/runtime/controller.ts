@@ -181,14 +181,14 @@ export class Controller {
     const reconcileId = randomUUID().slice(0, 8);
     const revision = this.revision!;
     const started = clock.now();
-    const log = { reconcileId, revision, full, keys: full ? 'all' : [...scope!].length };
+    const log = { reconcileId, revision, full, keys: full ? 'all' : scope!.plan.size };
     logger?.debug(log, 'reconcile started');
 
     let live: LiveState;
     let plan: Plan;
     try {
-      live = await readLive(clients, desired, { controllerId: aws.controllerId, cache: this.cache, ...(scope ? { scope } : {}) });
-      plan = planSync(desired, live, { controllerId: aws.controllerId, prune, ...(scope ? { scope } : {}) });
+      live = await readLive(clients, desired, { controllerId: aws.controllerId, cache: this.cache, ...(scope ? { scope: scope.read } : {}) });
+      plan = planSync(desired, live, { controllerId: aws.controllerId, prune, ...(scope ? { scope: scope.plan } : {}) });
     } catch (err) {
       const error = classifyAwsError(err as Error);
       logger?.warn({ ...log, error }, 'reading live state failed');

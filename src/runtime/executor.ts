@@ -143,13 +143,35 @@ class Execution {
   private readonly created = new Set<string>();
   private readonly concurrency: number;
 
+  /** Longest chain of dependencies below a step: 0 for a step that needs nothing. */
+  private readonly depth = new Map<string, number>();
+
   constructor(
     private readonly plan: Plan,
     private readonly options: ExecuteOptions,
   ) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
     plan.steps.forEach((s, i) => this.index.set(s.id, i));
+    const byId = new Map(plan.steps.map((s) => [s.id, s]));
+    const depthOf = (step: Step, seen: Set<string>): number => {
+      const known = this.depth.get(step.id);
+      if (known !== undefined) return known;
+      if (seen.has(step.id)) return 0;
+      seen.add(step.id);
+      const d = Math.max(-1, ...step.dependsOn.map((id) => (byId.has(id) ? depthOf(byId.get(id)!, seen) : -1))) + 1;
+      this.depth.set(step.id, d);
+      return d;
+    };
+    for (const step of plan.steps) depthOf(step, new Set());
   }
+
+  /**
+   * Which ready step runs first: the deepest, so a chain (register a task definition,
+   * then update its service) finishes before more chains start — under AWS's rate limits
+   * the services then roll out while registrations continue, instead of all at the end.
+   */
+  private readonly byPriority = (a: Step, b: Step) =>
+    this.depth.get(b.id)! - this.depth.get(a.id)! || this.index.get(a.id)! - this.index.get(b.id)!;
 
   async run(): Promise<ExecuteResult> {
     const { steps } = this.plan;
@@ -188,7 +210,7 @@ class Execution {
                 waitingOn.set(id, left);
                 if (left === 0 && !this.results.has(id)) ready.push(steps[this.index.get(id)!]);
               }
-              ready.sort((a, b) => this.index.get(a.id)! - this.index.get(b.id)!);
+              ready.sort(this.byPriority);
             } else {
               this.skipDependents(step, result, dependents);
             }
