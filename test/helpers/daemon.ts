@@ -1,0 +1,338 @@
+// The daemon as a user runs it: `node dist/cli.js run …` in a child process, for
+// end-to-end tests, plus the git repository it watches and small readers of its status
+// API and metrics.
+//
+//   const repo = gitRepo(t.testdir());                 // examples/ committed
+//   const d = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint });
+//   await d.until(async () => (await d.status()).ready, 'first sync');
+//   const m = await d.metrics();  m.value('ecs_gitops_resources', { kind: 'Service', … })
+//   const code = await d.stop('SIGTERM');
+//
+// The child listens on 127.0.0.1:0; its `status API: http://…` line on stderr gives the
+// URL. Its JSON log lines (stdout) are kept in `logs`. It is killed in t.teardown if the
+// test did not stop it.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createHmac } from 'node:crypto';
+import { copyExamples } from './repo.js';
+
+export const CLI = resolve('dist/cli.js');
+
+/** The subset of a tap Test the helper uses. */
+export interface TapLike {
+  teardown(fn: () => unknown): void;
+}
+
+export interface DaemonOptions {
+  /** --repo */
+  repo: string;
+  /** --endpoint (the simulator or moto); leave out with `embeddedAws`. */
+  endpoint?: string;
+  embeddedAws?: boolean;
+  prune?: boolean;
+  /** Default 2s. */
+  resync?: string;
+  /** Default 100ms. */
+  debounce?: string;
+  /** Further flags. */
+  args?: string[];
+  apiToken?: string;
+  webhookSecret?: string;
+  /** How long to wait for the `status API:` line; default 20 s. */
+  startTimeoutMs?: number;
+}
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+export interface ExitResult {
+  /** Exit code, or null when a signal ended the process. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunningDaemon {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  pid: number;
+  /** Every JSON line the daemon logged so far. */
+  logs: LogLine[];
+  /** Everything printed on stderr so far. */
+  stderr(): string;
+  /** The log lines with this message (and these fields). */
+  logged(msg: string | RegExp, fields?: Record<string, unknown>): LogLine[];
+  get(path: string): Promise<HttpAnswer>;
+  post(path: string, init?: { headers?: Record<string, string>; body?: string }): Promise<HttpAnswer>;
+  /** GET /api/v1/status. */
+  status(): Promise<DaemonStatus>;
+  /** GET /api/v1/resources/:kind/:name (undefined when 404). */
+  resource(kind: string, name: string): Promise<ResourceView | undefined>;
+  /** GET /metrics, parsed. */
+  metrics(): Promise<Metrics>;
+  /** Polls `check` every 100 ms until it holds, at most `timeoutMs` (default 20 s); throws with `what` and the daemon's last lines otherwise. */
+  until(check: () => boolean | Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
+  /** Sends `signal` (default SIGTERM) and resolves with how the process ended; SIGKILL after `timeoutMs` (default 30 s). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<ExitResult & { ms: number }>;
+  /** Resolves when the process has exited. */
+  exited: Promise<ExitResult>;
+}
+
+export interface DaemonStatus {
+  appliedRevision: string | null;
+  attemptedRevision: string | null;
+  lastSyncAt: string | null;
+  lastSuccessfulSyncAt: string | null;
+  resources: { total: number; sync: Record<string, number>; health: Record<string, number> };
+  loadErrors: { code: string; file: string; line: number; column: number; field: string | null; message: string; formatted: string }[];
+  ready: boolean;
+  shuttingDown: boolean;
+}
+
+export interface ResourceView {
+  key: string;
+  kind: string;
+  name: string;
+  sync: string;
+  health: { status: string; message?: string };
+  action: string;
+  message: string | null;
+  liveSummary: { taskDefinition?: string; desiredCount?: number; runningCount?: number; deployments?: { status: string; taskDefinition: string; rolloutState?: string }[] } | null;
+  events: { reason: string; message: string }[];
+}
+
+/** Polls `check` every `intervalMs` until it holds; false after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, intervalMs = 100): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return true;
+    } catch {
+      // not yet answerable (e.g. the server is still starting): keep polling
+    }
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<RunningDaemon> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` builds it in pretest)`);
+  const args = [CLI, 'run', '--repo', options.repo, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', 'info'];
+  if (options.embeddedAws) args.push('--embedded-aws');
+  if (options.endpoint) args.push('--endpoint', options.endpoint);
+  if (options.prune) args.push('--prune');
+  args.push(...(options.args ?? []));
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
+  for (const key of Object.keys(env)) if (key.startsWith('ECS_GITOPS_')) delete env[key];
+  if (options.apiToken) env.ECS_GITOPS_API_TOKEN = options.apiToken;
+  if (options.webhookSecret) env.ECS_GITOPS_WEBHOOK_SECRET = options.webhookSecret;
+
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const logs: LogLine[] = [];
+  let stderr = '';
+  let partial = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        logs.push({ level: 'raw', msg: line });
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<ExitResult>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  const tail = () => `\n--- stderr ---\n${stderr.slice(-3000)}\n--- last log lines ---\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`;
+  let url: string | undefined;
+  const started = await eventually(
+    () => {
+      if (child.exitCode !== null) throw Object.assign(new Error('exited'), { fatal: true });
+      url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(stderr)?.[1];
+      return url !== undefined;
+    },
+    options.startTimeoutMs ?? 20_000,
+    50,
+  );
+  if (!started || !url) {
+    child.kill('SIGKILL');
+    const end = await exited;
+    throw new Error(`the daemon did not print its status API URL (exit ${end.code ?? end.signal})${tail()}`);
+  }
+  const base = url;
+
+  const request = async (path: string, init: RequestInit = {}): Promise<HttpAnswer> => {
+    const res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    let body: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
+    return { status: res.status, body, text };
+  };
+
+  const daemon: RunningDaemon = {
+    url: base,
+    pid: child.pid!,
+    logs,
+    stderr: () => stderr,
+    logged: (msg, fields = {}) =>
+      logs.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg)) && Object.entries(fields).every(([k, v]) => JSON.stringify(l[k]) === JSON.stringify(v))),
+    get: (path) => request(path),
+    post: (path, init = {}) => request(path, { method: 'POST', ...(init.headers ? { headers: init.headers } : {}), ...(init.body !== undefined ? { body: init.body } : {}) }),
+    async status() {
+      const answer = await request('/api/v1/status');
+      if (answer.status !== 200) throw new Error(`GET /api/v1/status: HTTP ${answer.status}`);
+      return answer.body as DaemonStatus;
+    },
+    async resource(kind, name) {
+      const answer = await request(`/api/v1/resources/${kind}/${encodeURIComponent(name)}`);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) throw new Error(`GET resource ${kind}/${name}: HTTP ${answer.status}`);
+      return answer.body as ResourceView;
+    },
+    async metrics() {
+      const answer = await request('/metrics');
+      if (answer.status !== 200) throw new Error(`GET /metrics: HTTP ${answer.status}`);
+      return parseMetrics(answer.text);
+    },
+    async until(check, what, timeoutMs = 20_000) {
+      if (!(await eventually(check, timeoutMs))) {
+        let last: string;
+        try {
+          last = JSON.stringify(await daemon.status());
+        } catch (err) {
+          last = String(err);
+        }
+        throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}\nstatus: ${last}${tail()}`);
+      }
+    },
+    async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
+      const from = Date.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        const end = await exited;
+        return { ...end, ms: Date.now() - from };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    exited,
+  };
+  return daemon;
+}
+
+// ---------------------------------------------------------------- metrics
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface Metrics {
+  samples: Sample[];
+  /** The value of the series with exactly these labels; undefined when absent. */
+  value(name: string, labels?: Record<string, string>): number | undefined;
+  /** The sum over every series of `name` whose labels include `labels`. */
+  sum(name: string, labels?: Record<string, string>): number;
+  /** The series of `name` whose labels include `labels`. */
+  series(name: string, labels?: Record<string, string>): Sample[];
+}
+
+/** Parses the Prometheus text exposition format (the subset prom-client writes). */
+export function parseMetrics(text: string): Metrics {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  const includes = (s: Sample, labels: Record<string, string>) => Object.entries(labels).every(([k, v]) => s.labels[k] === v);
+  const series = (name: string, labels: Record<string, string> = {}) => samples.filter((s) => s.name === name && includes(s, labels));
+  return {
+    samples,
+    series,
+    value: (name, labels = {}) =>
+      samples.find((s) => s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && includes(s, labels))?.value,
+    sum: (name, labels = {}) => series(name, labels).reduce((n, s) => n + s.value, 0),
+  };
+}
+
+/** The `X-Hub-Signature-256` value GitHub sends for `body`. */
+export function hubSignature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+// ---------------------------------------------------------------- git
+
+export interface GitRepo {
+  dir: string;
+  git(...args: string[]): string;
+  /** Commits every change in the work tree; returns the new HEAD. */
+  commit(message: string): string;
+  head(): string;
+  /** Rewrites `file` (relative to `dir`) through `edit`. */
+  edit(file: string, edit: (text: string) => string): void;
+}
+
+const GIT_IDENTITY = ['-c', 'user.name=ecs-gitops tests', '-c', 'user.email=tests@ecs-gitops.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main'];
+
+/** Opens a git repository at `dir` (run git in it). */
+export function openRepo(dir: string): GitRepo {
+  const git = (...args: string[]) =>
+    execFileSync('git', [...GIT_IDENTITY, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  return {
+    dir,
+    git,
+    commit(message) {
+      git('add', '-A', '.');
+      git('commit', '-q', '--allow-empty', '-m', message);
+      return git('rev-parse', 'HEAD');
+    },
+    head: () => git('rev-parse', 'HEAD'),
+    edit(file, edit) {
+      const path = join(dir, file);
+      writeFileSync(path, edit(readFileSync(path, 'utf8')));
+    },
+  };
+}
+
+/** `git init` in `dir` with examples/ (ids rewritten by `replace`, then `prepare`) as the first commit. */
+export function gitRepo(dir: string, replace: Record<string, string> = {}, prepare?: (dir: string) => void): GitRepo {
+  copyExamples(dir, replace);
+  prepare?.(dir);
+  const repo = openRepo(dir);
+  repo.git('init', '-q');
+  repo.commit('examples');
+  return repo;
+}
+
+/** A new image tag for the container in `text` (the first `image:` line). */
+export function withImageTag(text: string, tag: string): string {
+  return text.replace(/image: (\S+):[^:\s]+\n/, `image: $1:${tag}\n`);
+}
