@@ -23,7 +23,7 @@ import {
   ListTagsForResourceCommand,
   type ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
-import type { DesiredState, Resource } from '../api/kinds.js';
+import { resourceKey, type DesiredState, type Resource } from '../api/kinds.js';
 import { awsName, taskDefinitionHash } from '../core/desired.js';
 import { emptyLiveState, lastSegment, revisionOf, type LiveState, type LiveTaskDefinition } from '../core/live.js';
 import { OWNER_TAG, SPEC_HASH_TAG, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, fromCloudMapTags, fromTagList, type Tags } from '../core/tags.js';
@@ -94,16 +94,14 @@ class Reader {
   private readonly cache: LiveCache;
   /** The documents to read for (all, or the scope). */
   private readonly docs: Resource[];
-  private readonly allDocs: Resource[];
 
   constructor(
     private readonly clients: ReaderClients,
-    desired: DesiredState,
+    private readonly desired: DesiredState,
     private readonly options: ReadOptions,
   ) {
     this.cache = options.cache ?? new LiveCache();
-    this.allDocs = [...desired.resources.values()];
-    this.docs = this.allDocs.filter((d) => !options.scope || options.scope.has(`${d.kind}/${d.metadata.name}`));
+    this.docs = [...desired.resources.values()].filter((d) => !options.scope || options.scope.has(`${d.kind}/${d.metadata.name}`));
   }
 
   private ofKind(kind: Resource['kind']): Resource[] {
@@ -154,7 +152,7 @@ class Reader {
   private async readServices(): Promise<void> {
     const wantedByCluster = new Map<string, Set<string>>();
     for (const doc of this.ofKind('Service')) {
-      const cluster = this.allDocs.find((d) => d.kind === 'Cluster' && d.metadata.name === doc.spec.cluster);
+      const cluster = this.desired.resources.get(resourceKey('Cluster', String(doc.spec.cluster)));
       if (!cluster) continue;
       const set = wantedByCluster.get(awsName(cluster)) ?? new Set();
       set.add(awsName(doc));
@@ -198,17 +196,21 @@ class Reader {
    * already carries the desired content, e.g. registered just before a crash) are read.
    */
   private async readTaskDefinitions(): Promise<void> {
-    const services = [...this.live.services.values()];
+    // Indexed once: which content each service records, and which services run each family.
+    const recorded = new Set<string>();
+    const runningByFamily = new Map<string, Set<string>>();
+    for (const s of this.live.services.values()) {
+      const running = revisionOf(s.raw.taskDefinition);
+      if (!running || !s.raw.taskDefinition) continue;
+      const family = running.slice(0, running.lastIndexOf(':'));
+      if (s.tags[TASK_DEFINITION_TAG] === running && s.tags[TASK_DEFINITION_HASH_TAG]) recorded.add(`${family}\0${s.tags[TASK_DEFINITION_HASH_TAG]}`);
+      runningByFamily.set(family, (runningByFamily.get(family) ?? new Set()).add(s.raw.taskDefinition));
+    }
     for (const doc of this.ofKind('TaskDefinition')) {
       const family = awsName(doc);
       const hash = taskDefinitionHash(doc);
-      const recorded = services.some(
-        (s) => s.tags[TASK_DEFINITION_HASH_TAG] === hash && s.tags[TASK_DEFINITION_TAG] === revisionOf(s.raw.taskDefinition) && revisionOf(s.raw.taskDefinition)?.startsWith(`${family}:`),
-      );
-      if (recorded) continue;
-      for (const s of services) {
-        if (s.raw.taskDefinition && revisionOf(s.raw.taskDefinition)?.startsWith(`${family}:`)) await this.describeTaskDefinition(s.raw.taskDefinition);
-      }
+      if (recorded.has(`${family}\0${hash}`)) continue;
+      for (const arn of runningByFamily.get(family) ?? []) await this.describeTaskDefinition(arn);
       const page = await this.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, sort: 'DESC', status: 'ACTIVE', maxResults: REVISIONS_SEARCHED }));
       const newest = (page.taskDefinitionArns ?? []).slice(0, REVISIONS_SEARCHED);
       if (newest[0]) this.live.latestRevision.set(family, newest[0]);
@@ -291,7 +293,7 @@ class Reader {
   private async readInstances(): Promise<void> {
     const byDocName = new Map<string, { id: string; owned: boolean }>();
     for (const doc of this.ofKind('CloudMapService')) {
-      const ns = this.allDocs.find((d) => d.kind === 'CloudMapNamespace' && d.metadata.name === doc.spec.namespace);
+      const ns = this.desired.resources.get(resourceKey('CloudMapNamespace', String(doc.spec.namespace)));
       const liveNs = ns && this.live.namespaces.get(awsName(ns));
       const live = liveNs && this.live.cloudMapServices.get(`${liveNs.id}/${awsName(doc)}`);
       if (live) byDocName.set(doc.metadata.name, { id: live.id, owned: live.tags[OWNER_TAG] === this.options.controllerId });
@@ -303,9 +305,9 @@ class Reader {
       if (target) toRead.add(target.id);
     }
     for (const [docName, s] of byDocName) if (s.owned && !usedByEcs.has(docName)) toRead.add(s.id);
+    const known = new Set([...byDocName.values()].map((b) => b.id));
     for (const s of this.live.cloudMapServices.values()) {
-      const known = [...byDocName.values()].some((b) => b.id === s.id);
-      if (!known && s.tags[OWNER_TAG] === this.options.controllerId) toRead.add(s.id);
+      if (!known.has(s.id) && s.tags[OWNER_TAG] === this.options.controllerId) toRead.add(s.id);
     }
     for (const serviceId of toRead) {
       let token: string | undefined;

@@ -455,16 +455,34 @@ class Planner {
   revisionFor(resource: Resource): { arn: string; hash: string } | undefined {
     const hash = taskDefinitionHash(resource);
     const family = awsName(resource);
+    const indexes = this.revisionIndexes();
+    const arn = indexes.recordedOnServices.get(`${family}\0${hash}`) ?? indexes.taggedRevisions.get(`${family}\0${hash}`);
+    return arn ? { arn, hash } : undefined;
+  }
+
+  private indexes: { recordedOnServices: Map<string, string>; taggedRevisions: Map<string, string>; runningByFamily: Map<string, string> } | undefined;
+
+  /** Built once per plan: which revision carries which content, and what services run. */
+  private revisionIndexes() {
+    if (this.indexes) return this.indexes;
+    const recordedOnServices = new Map<string, string>();
+    const runningByFamily = new Map<string, string>();
     for (const s of this.live.services.values()) {
-      const recorded = s.tags[TASK_DEFINITION_TAG];
-      if (s.tags[TASK_DEFINITION_HASH_TAG] === hash && recorded && revisionOf(s.raw.taskDefinition) === recorded && recorded.startsWith(`${family}:`)) {
-        return { arn: s.raw.taskDefinition!, hash };
-      }
+      const arn = s.raw.taskDefinition;
+      const running = revisionOf(arn);
+      if (!arn || !running) continue;
+      const family = running.slice(0, running.lastIndexOf(':'));
+      if (this.live.taskDefinitions.has(arn) && !runningByFamily.has(family)) runningByFamily.set(family, arn);
+      const hash = s.tags[TASK_DEFINITION_HASH_TAG];
+      if (hash && s.tags[TASK_DEFINITION_TAG] === running) recordedOnServices.set(`${family}\0${hash}`, arn);
     }
+    const taggedRevisions = new Map<string, string>();
     for (const td of this.live.taskDefinitions.values()) {
-      if (td.family === family && td.tags[SPEC_HASH_TAG] === hash && td.raw.status === 'ACTIVE') return { arn: td.arn, hash };
+      const hash = td.tags[SPEC_HASH_TAG];
+      if (hash && td.raw.status === 'ACTIVE') taggedRevisions.set(`${td.family}\0${hash}`, td.arn);
     }
-    return undefined;
+    this.indexes = { recordedOnServices, taggedRevisions, runningByFamily };
+    return this.indexes;
   }
 
   private taskDefinition(resource: Resource): void {
@@ -507,11 +525,8 @@ class Planner {
   }
 
   private currentRevision(family: string) {
-    for (const s of this.live.services.values()) {
-      const arn = s.raw.taskDefinition;
-      const td = arn ? this.live.taskDefinitions.get(arn) : undefined;
-      if (td?.family === family) return td;
-    }
+    const running = this.revisionIndexes().runningByFamily.get(family);
+    if (running) return this.live.taskDefinitions.get(running);
     const latest = this.live.latestRevision.get(family);
     return latest ? this.live.taskDefinitions.get(latest) : undefined;
   }
@@ -531,12 +546,7 @@ class Planner {
     const spec = specBody(resource, 'cluster');
 
     const registryDocs = ((spec.serviceRegistries as Obj[] | undefined) ?? []).map((r) => this.doc('CloudMapService', r.cloudMapService)!);
-    const registryNames = new Map<string, string>();
-    for (const doc of this.desired.resources.values()) {
-      if (doc.kind !== 'CloudMapService') continue;
-      const arn = this.cloudMapServiceArn(doc);
-      if (arn) registryNames.set(arn, doc.metadata.name);
-    }
+    const registryNames = this.registryNames();
     const wantedRevision = revision ? revisionOf(revision.arn)! : `${family}:<next>`;
     const desiredBody = canonicalService(spec, { taskDefinition: wantedRevision, registries: registryDocs.map((d) => d.metadata.name) });
     let liveBody: Canonical | undefined;
@@ -635,6 +645,20 @@ class Planner {
     const want = { ...tdTags, [TASK_DEFINITION_TAG]: revisionOf(revision.arn)! };
     if (Object.entries(want).every(([k, v]) => active.tags[k] === v)) return;
     this.addStep({ key, action: 'tag', description: `record the deployed revision on service ${active.cluster}/${active.name}`, calls: ecsTagCalls(active.arn, want, []) });
+  }
+
+  private registryNamesByArn: Map<string, string> | undefined;
+
+  /** Cloud Map service ARN → the name of the document it belongs to, built once per plan. */
+  private registryNames(): Map<string, string> {
+    if (this.registryNamesByArn) return this.registryNamesByArn;
+    this.registryNamesByArn = new Map();
+    for (const doc of this.desired.resources.values()) {
+      if (doc.kind !== 'CloudMapService') continue;
+      const arn = this.cloudMapServiceArn(doc);
+      if (arn) this.registryNamesByArn.set(arn, doc.metadata.name);
+    }
+    return this.registryNamesByArn;
   }
 
   private cloudMapServiceArn(doc: Resource): string | undefined {

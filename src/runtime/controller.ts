@@ -11,7 +11,7 @@ import type { DesiredState, Kind, ResourceKey } from '../api/kinds.js';
 import type { AwsSettings, PruneSettings } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { classifyAwsError, type ErrorClass } from '../core/errors.js';
-import type { LiveState } from '../core/live.js';
+import type { LiveService, LiveState } from '../core/live.js';
 import { planSync, type Plan, type ResourcePlan, type Step } from '../core/plan.js';
 import { changedKeys, reconcileScope, referencesOf } from '../core/scope.js';
 import type { LoadResult } from '../load/index.js';
@@ -230,10 +230,11 @@ export class Controller {
     const resultsByKey = new Map<string, StepResult[]>();
     for (const r of results) resultsByKey.set(r.key, [...(resultsByKey.get(r.key) ?? []), r]);
     let failures = 0;
+    const servicesByArn = new Map([...live.services.values()].map((s) => [s.arn, s]));
     for (const resource of plan.resources) {
       const spec = desired.resources.get(resource.key)?.spec;
       const stepResults = resultsByKey.get(resource.key) ?? [];
-      status.recordPlan(afterApply(resource, stepResults, held.has(resource.key)), spec, serviceSummary(resource, live));
+      status.recordPlan(afterApply(resource, stepResults, held.has(resource.key)), spec, serviceSummary(resource, servicesByArn));
       const failed = stepResults.find((r) => r.status !== 'succeeded');
       if (failed) {
         failures++;
@@ -344,9 +345,9 @@ function withoutDependents(steps: Step[], drop: (s: Step) => boolean): Step[] {
 }
 
 /** What the status API shows of a live Service beyond its spec. */
-function serviceSummary(resource: ResourcePlan, live: LiveState): Record<string, unknown> | undefined {
-  if (resource.kind !== 'Service') return undefined;
-  const service = [...live.services.values()].find((s) => s.arn === resource.liveId);
+function serviceSummary(resource: ResourcePlan, services: ReadonlyMap<string, LiveService>): Record<string, unknown> | undefined {
+  if (resource.kind !== 'Service' || !resource.liveId) return undefined;
+  const service = services.get(resource.liveId);
   if (!service) return undefined;
   const raw = service.raw;
   return {
