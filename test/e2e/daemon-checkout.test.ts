@@ -2,6 +2,8 @@
 // shape what reaches AWS: self-heal off, a git-sync style link swapped mid-run, and a
 // deleted file with pruning on.
 import t, { type Test } from 'tap';
+import { renameSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { gitRepo, startDaemon, withImageTag, type RunningDaemon } from '../helpers/daemon.js';
@@ -65,5 +67,71 @@ t.test('self-heal off: a commit still rolls out; a change made outside git is re
   t.ok((m.value('ecs_gitops_drift_detected_total', { kind: 'Service' }) ?? 0) >= 1, 'drift counted');
   t.equal(service('inventory').desiredCount, 4, 'left as it is');
   t.equal(m.sum('ecs_gitops_resources', { kind: 'Service', sync_status: 'OutOfSync' }), 1, 'one service out of sync');
+  await stopped(t, daemon);
+});
+
+t.test('git-sync style: the checkout link swapped to another worktree mid-run', async (t) => {
+  const { sim, ecs, rolledOut } = await simulator(t);
+  const base = t.testdir();
+  const origin = gitRepo(join(base, 'origin'));
+  const a = origin.head();
+  origin.edit('store/inventory.yaml', (text) => withImageTag(text, '3.0.0'));
+  const b = origin.commit('inventory 3.0.0');
+  origin.git('worktree', 'add', '-q', '--detach', join(base, 'rev-a'), a);
+  origin.git('worktree', 'add', '-q', '--detach', join(base, 'rev-b'), b);
+  const link = join(base, 'current');
+  symlinkSync('rev-a', link);
+
+  const daemon = await startDaemon(t, { repo: link, endpoint: sim.endpoint });
+  await synced(daemon);
+  t.equal((await daemon.status()).appliedRevision, a, 'worktree A is in force');
+  const before = await daemon.metrics();
+  t.equal(before.value('ecs_gitops_git_revision_info', { revision: a }), 1);
+
+  // What git-sync does: a new link under a temporary name, renamed over the old one.
+  symlinkSync('rev-b', `${link}.tmp`);
+  renameSync(`${link}.tmp`, link);
+  await daemon.until(rolledOut('inventory', /inventory:2$/), 'inventory rolled out from worktree B', 15_000);
+  await daemon.until(async () => (await daemon.status()).appliedRevision === b, 'revision B in force');
+  const td = ecs<{ taskDefinition: { containerDefinitions: { image: string }[] } }>('DescribeTaskDefinition', { taskDefinition: 'inventory:2' });
+  t.match(td.taskDefinition.containerDefinitions[0].image, /store\/inventory:3\.0\.0$/);
+  const after = await daemon.metrics();
+  const registrations = (m: typeof after) => m.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'RegisterTaskDefinition' }) ?? 0;
+  t.equal(registrations(after) - registrations(before), 1, 'one registration');
+  t.equal(after.value('ecs_gitops_git_revision_info', { revision: b }), 1);
+  t.equal(after.value('ecs_gitops_git_revision_info', { revision: a }), undefined);
+  t.equal(after.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, 'a new worktree is not drift');
+  const status = await daemon.status();
+  t.same(status.loadErrors, [], 'no read error during the swap');
+  t.equal(daemon.logged('cannot read the config source; keeping the last valid revision').length, 0, 'the swap never looked like a missing checkout');
+  await stopped(t, daemon);
+});
+
+t.test('a deleted file with pruning on: the service is scaled to 0, then deleted', async (t) => {
+  const { sim, service } = await simulator(t);
+  const repo = gitRepo(t.testdir());
+  const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, prune: true });
+  await synced(daemon);
+  const before = await daemon.metrics();
+  const calls = (m: typeof before, service: string, operation: string) => m.value('ecs_gitops_aws_api_calls_total', { service, operation }) ?? 0;
+  t.equal(calls(before, 'ecs', 'DeleteService'), 0);
+
+  rmSync(join(repo.dir, 'store', 'shipping.yaml'));
+  const sha = repo.commit('shipping leaves git');
+  await daemon.until(() => service('shipping')?.status !== 'ACTIVE', 'the shipping service deleted');
+  const gone = service('shipping');
+  t.equal(gone?.desiredCount ?? 0, 0, 'scaled to 0 first');
+  await synced(daemon, 16);
+  const status = await daemon.status();
+  t.equal(status.appliedRevision, sha);
+  t.equal(await daemon.resource('Service', 'shipping'), undefined, 'no longer listed once gone from git and AWS');
+  t.ok(daemon.logged('applied', { key: 'Service/shipping', step: 'delete Service store/shipping' }).length === 1, 'the delete is logged');
+  const after = await daemon.metrics();
+  t.equal(calls(after, 'ecs', 'DeleteService'), 1);
+  t.equal(calls(after, 'ecs', 'UpdateService') - calls(before, 'ecs', 'UpdateService'), 1, 'one UpdateService: desiredCount 0');
+  t.equal(calls(after, 'servicediscovery', 'DeleteService'), 1, 'its Cloud Map service too');
+  t.equal(after.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 4);
+  t.equal(after.sum('ecs_gitops_resources'), 16);
+  t.equal(service('inventory').status, 'ACTIVE', 'nothing else is touched');
   await stopped(t, daemon);
 });
