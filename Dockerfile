@@ -29,6 +29,8 @@ FROM ${NODE_IMAGE} AS runtime
 # git: the built-in poller (ECS_GITOPS_GIT_URL) and the revision of a git-sync checkout.
 # tini: PID 1 that forwards SIGTERM to node and reaps git's child processes.
 # safe.directory: a git-sync sidecar may write the shared checkout as another user.
+# /git: where a git-sync sidecar's checkout is mounted (deploy/cloudformation.yaml); the
+# VOLUME line makes ECS create that task volume owned by `node` instead of root.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git tini ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
@@ -45,6 +47,7 @@ COPY --from=build /app/dist ./dist
 COPY crds ./crds
 COPY examples ./examples
 USER node
+VOLUME ["/git"]
 EXPOSE 8080
 # For `docker run`; ECS uses the task definition's healthCheck (the same command).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
