@@ -1,0 +1,73 @@
+// deploy/prometheus.yml and deploy/alerts.yml: promtool accepts both, the alert unit tests
+// in test/deploy/alerts.test.yml pass (each alert fires on the series that should raise
+// it and stays quiet on a healthy controller), and every metric a rule reads is one the
+// controller exposes.
+import t, { type Test } from 'tap';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ROOT } from './cfn.js';
+import { metricNames, unknownMetric } from './promql.js';
+
+function promtool(...args: string[]): Promise<{ code: number; output: string } | undefined> {
+  return new Promise((resolve) => {
+    execFile('promtool', args, { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return resolve(undefined);
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+async function assertPromtool(t: Test, args: string[], what: string) {
+  const result = await promtool(...args);
+  if (!result) {
+    const why = 'promtool is not installed (apt-get install -y prometheus)';
+    if (process.env.CI === 'true') t.fail(`${why}; CI must run this check`);
+    else t.skip(why, () => {});
+    return;
+  }
+  t.equal(result.code, 0, `${what}:\n${result.output}`);
+}
+
+t.test('promtool check rules accepts the alert rules', (t) => assertPromtool(t, ['check', 'rules', 'deploy/alerts.yml'], 'promtool check rules'));
+t.test('promtool check config accepts the scrape configuration and its rule file', (t) => assertPromtool(t, ['check', 'config', 'deploy/prometheus.yml'], 'promtool check config'));
+t.test('each alert fires when it should and not on a healthy controller (promtool test rules)', (t) => assertPromtool(t, ['test', 'rules', 'test/deploy/alerts.test.yml'], 'promtool test rules'));
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+t.test('the alerts the issue asks for exist, read only metrics the controller exposes, and say what to do', async (t) => {
+  const rules = (parse(await readFile(join(ROOT, 'deploy/alerts.yml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+  const byName = new Map(rules.map((r) => [r.alert, r]));
+  for (const [alert, reads] of [
+    ['EcsGitopsSyncFailing', 'ecs_gitops_reconcile_total'],
+    ['EcsGitopsResourceDegraded', 'ecs_gitops_resources'],
+    ['EcsGitopsNoSuccessfulSync', 'ecs_gitops_last_successful_sync_timestamp_seconds'],
+    ['EcsGitopsAwsThrottling', 'ecs_gitops_aws_api_throttles_total'],
+  ] as const) {
+    const rule = byName.get(alert);
+    t.ok(rule, `${alert} exists`);
+    t.ok(rule && metricNames(rule.expr).includes(reads), `${alert} reads ${reads}`);
+    t.ok(rule?.for, `${alert} waits (for:) before firing, so one bad reconcile does not page`);
+  }
+  for (const rule of rules) {
+    t.ok(['warning', 'critical'].includes(rule.labels?.severity ?? ''), `${rule.alert} has a severity`);
+    t.ok(rule.annotations?.summary && rule.annotations.description, `${rule.alert} has a summary and a description`);
+    for (const name of metricNames(rule.expr)) t.equal(unknownMetric(name), undefined, `${rule.alert}: ${name}`);
+  }
+});
+
+t.test('the scrape configuration finds the controller by its Cloud Map DNS name on port 8080', async (t) => {
+  const config = parse(await readFile(join(ROOT, 'deploy/prometheus.yml'), 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string; metrics_path: string; dns_sd_configs: { names: string[]; type: string; port: number }[] }[] };
+  const job = config.scrape_configs.find((j) => j.job_name === 'ecs-gitops');
+  t.ok(job, 'an ecs-gitops job (the alerts select job="ecs-gitops")');
+  t.equal(job!.metrics_path, '/metrics');
+  t.match(job!.dns_sd_configs, [{ names: ['ecs-gitops.ecs-gitops.internal'], type: 'A', port: 8080 }]);
+  t.ok(config.rule_files.includes('alerts.yml'), 'loads the alert rules beside it');
+});
