@@ -207,7 +207,7 @@ t.test('a deleted file with pruning off: the objects stay in AWS, shown as not i
 
 t.test('SIGTERM on an idle daemon: clean exit', async (t) => {
   const end = await daemon.stop('SIGTERM');
-  t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null }, daemon.stderr().slice(-500));
+  if (!t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null }, 'exit code 0')) t.comment(daemon.stderr().slice(-2000));
   t.ok(end.ms < 5_000, `exited in ${end.ms} ms`);
   t.ok(daemon.logged('shutting down').length === 1);
 });

@@ -1,0 +1,89 @@
+// The daemon's life: SIGTERM in the middle of a sync (503 on /readyz, exit 0 within the
+// stop bound, nothing half-made that a restart cannot finish) and the embedded simulator.
+import t from 'tap';
+import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
+import { awsCli } from '../helpers/aws-cli.js';
+import { eventually, gitRepo, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+
+const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
+
+async function synced(daemon: RunningDaemon, total = 19) {
+  await daemon.until(async () => {
+    const s = await daemon.status();
+    return s.ready && s.resources.total === total && s.resources.sync.Synced === total && s.resources.health.Healthy === total;
+  }, `all ${total} resources Synced and Healthy`);
+}
+
+t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, a restart converges', async (t) => {
+  // Every API answer takes 500 ms: the first sync, a chain of dependent calls, runs for several seconds.
+  const sim = await startSimulator({ rolloutTimings: FAST, faults: { latencyMs: 500 } });
+  t.teardown(() => sim.close());
+  const listServices = () => {
+    const answer = sim.invoke(`${ECS_TARGET_PREFIX}.ListServices`, JSON.stringify({ cluster: 'store' }));
+    return answer.status === 200 ? (answer.body as { serviceArns: string[] }).serviceArns : [];
+  };
+  const repo = gitRepo(t.testdir());
+  const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, args: ['--stop-timeout', '1s'] });
+
+  await daemon.until(() => daemon.logged('applied').length > 0, 'the first sync has applied something');
+  t.equal(daemon.logged('reconcile finished').length, 0, 'the sync is still running');
+  t.equal((await daemon.get('/readyz')).status, 503, 'not ready before the first sync finished');
+  const exit = daemon.stop('SIGTERM');
+  let sawShuttingDown = false;
+  await eventually(async () => {
+    const ready = await daemon.get('/readyz');
+    if (ready.status === 503 && JSON.stringify(ready.body).includes('shutting down')) sawShuttingDown = true;
+    return sawShuttingDown;
+  }, 2_000, 20).catch(() => false);
+  const end = await exit;
+  if (!t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null }, 'exit code 0')) t.comment(daemon.stderr().slice(-2000));
+  t.ok(end.ms < 10_000, `exited ${end.ms} ms after SIGTERM (stop timeout 1 s; ECS kills at 30 s)`);
+  t.ok(sawShuttingDown, '/readyz answered 503 "shutting down" while the daemon stopped');
+  t.ok(daemon.logged('shutting down').length === 1, 'the shutdown is logged');
+  t.match(daemon.stderr(), /SIGTERM: shutting down/);
+
+  t.ok(listServices().length < 5, `the sync was cut short (${listServices().length} of 5 services exist)`);
+  // Calls abandoned at the deadline had already reached AWS, which answers them after its
+  // latency: let those land (one latency period), then see what the restart finds.
+  await new Promise((r) => setTimeout(r, 600));
+  const created = listServices();
+  t.equal(new Set(created).size, created.length, 'no service twice');
+
+  // A new process on the same AWS finishes the job, creating each missing service once.
+  sim.faults.set({ latencyMs: 0 });
+  const next = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint });
+  await synced(next);
+  const services = listServices();
+  t.equal(services.length, 5, 'five services');
+  t.same(services.map((arn) => arn.split('/').pop()).sort(), ['api-gateway', 'billing', 'inventory', 'shipping', 'storefront']);
+  const m = await next.metrics();
+  t.equal(m.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'CreateService' }), 5 - created.length, 'the restart creates only what was missing');
+  t.equal(m.sum('ecs_gitops_reconcile_total', { result: 'error' }), 0, 'without errors');
+  t.equal((await next.stop('SIGTERM')).code, 0);
+});
+
+t.test('--embedded-aws: the daemon brings its own simulator, inspectable with the AWS CLI; SIGINT stops it', async (t) => {
+  const repo = gitRepo(t.testdir());
+  const daemon = await startDaemon(t, { repo: repo.dir, embeddedAws: true });
+  await synced(daemon);
+  const endpoint = /on the embedded AWS simulator \((http:\/\/127\.0\.0\.1:\d+)\)/.exec(daemon.stderr())?.[1];
+  t.ok(endpoint, 'the simulator endpoint is printed');
+  t.equal(daemon.logged('embedded AWS simulator started', { endpoint }).length, 1);
+  const described = (await awsCli(endpoint!, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing'])) as { services: { desiredCount: number; runningCount: number; taskDefinition: string }[] };
+  t.match(described.services[0], { desiredCount: 2, runningCount: 2, taskDefinition: /billing:1$/ });
+  const m = await daemon.metrics();
+  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 5);
+  t.equal(m.value('ecs_gitops_git_revision_info', { revision: repo.head() }), 1);
+  const end = await daemon.stop('SIGINT');
+  t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null });
+  t.match(daemon.stderr(), /SIGINT: shutting down/);
+  const gone = await eventually(async () => {
+    try {
+      await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(500) });
+      return false;
+    } catch {
+      return true;
+    }
+  }, 2_000);
+  t.ok(gone, 'the embedded simulator went with the daemon');
+});
