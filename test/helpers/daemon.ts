@@ -332,7 +332,10 @@ export function gitRepo(dir: string, replace: Record<string, string> = {}, prepa
   return repo;
 }
 
-/** A new image tag for the container in `text` (the first `image:` line). */
+/** The first `image:` in `text` as `<repository>:<tag>` (its old tag or digest dropped). */
 export function withImageTag(text: string, tag: string): string {
-  return text.replace(/image: (\S+):[^:\s]+\n/, `image: $1:${tag}\n`);
+  return text.replace(/image: (\S+)/, (_line, image: string) => {
+    const repository = image.replace(/@.*$/, '').replace(/:[^:/]+$/, '');
+    return `image: ${repository}:${tag}`;
+  });
 }
