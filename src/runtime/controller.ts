@@ -107,7 +107,8 @@ export class Controller {
     // A document whose references changed changes too (a service pins its task definition's new revision): that is git's doing, not drift.
     for (const key of withReferrers(snapshot.result.state, changed)) this.pending.add(key);
     logger?.info({ revision: snapshot.revision, changed: changed.size, removed: removed.size }, 'new snapshot');
-    if (first || removed.size > 0) this.queue.add(FULL_SYNC);
+    // A revision that changes no document (a comment, a README) still has to be confirmed and shown as applied: a full pass does both.
+    if (first || removed.size > 0 || changed.size === 0) this.queue.add(FULL_SYNC);
     else for (const key of changed) this.queue.add(key);
   }
 

@@ -70,27 +70,33 @@ t.test('self-heal off: a commit still rolls out; a change made outside git is re
   await stopped(t, daemon);
 });
 
-t.test('git-sync style: the checkout link swapped to another worktree mid-run', async (t) => {
+t.test('git-sync style: the checkout link swapped to other worktrees mid-run, old ones removed', async (t) => {
   const { sim, ecs, rolledOut } = await simulator(t);
   const base = t.testdir();
   const origin = gitRepo(join(base, 'origin'));
   const a = origin.head();
   origin.edit('store/inventory.yaml', (text) => withImageTag(text, '3.0.0'));
   const b = origin.commit('inventory 3.0.0');
-  origin.git('worktree', 'add', '-q', '--detach', join(base, 'rev-a'), a);
-  origin.git('worktree', 'add', '-q', '--detach', join(base, 'rev-b'), b);
+  origin.edit('store/inventory.yaml', (text) => `# owned by the fulfilment team\n${text}`);
+  const c = origin.commit('inventory: a comment');
+  for (const [name, commit] of [['rev-a', a], ['rev-b', b], ['rev-c', c]]) origin.git('worktree', 'add', '-q', '--detach', join(base, name), commit);
   const link = join(base, 'current');
   symlinkSync('rev-a', link);
+  /** What git-sync does: a new link under a temporary name renamed over the old one, then the old worktree removed. */
+  const swap = (to: string, from: string) => {
+    symlinkSync(to, `${link}.tmp`);
+    renameSync(`${link}.tmp`, link);
+    rmSync(join(base, from), { recursive: true, force: true });
+  };
 
-  const daemon = await startDaemon(t, { repo: link, endpoint: sim.endpoint });
+  // A long resync: whatever happens below is the link swap's doing.
+  const daemon = await startDaemon(t, { repo: link, endpoint: sim.endpoint, resync: '60s' });
   await synced(daemon);
   t.equal((await daemon.status()).appliedRevision, a, 'worktree A is in force');
   const before = await daemon.metrics();
   t.equal(before.value('ecs_gitops_git_revision_info', { revision: a }), 1);
 
-  // What git-sync does: a new link under a temporary name, renamed over the old one.
-  symlinkSync('rev-b', `${link}.tmp`);
-  renameSync(`${link}.tmp`, link);
+  swap('rev-b', 'rev-a');
   await daemon.until(rolledOut('inventory', /inventory:2$/), 'inventory rolled out from worktree B', 15_000);
   await daemon.until(async () => (await daemon.status()).appliedRevision === b, 'revision B in force');
   const td = ecs<{ taskDefinition: { containerDefinitions: { image: string }[] } }>('DescribeTaskDefinition', { taskDefinition: 'inventory:2' });
@@ -104,6 +110,15 @@ t.test('git-sync style: the checkout link swapped to another worktree mid-run', 
   const status = await daemon.status();
   t.same(status.loadErrors, [], 'no read error during the swap');
   t.equal(daemon.logged('cannot read the config source; keeping the last valid revision').length, 0, 'the swap never looked like a missing checkout');
+
+  // A revision that changes no resource is in force at once, not at the next resync.
+  await synced(daemon); // every write confirmed: nothing more is queued before the resync
+  swap('rev-c', 'rev-b');
+  await daemon.until(async () => (await daemon.status()).appliedRevision === c, 'the comment-only revision shown as applied', 5_000);
+  const last = await daemon.metrics();
+  t.equal(last.value('ecs_gitops_git_revision_info', { revision: c }), 1);
+  t.equal(registrations(last), registrations(after), 'no registration for a comment');
+  t.equal(last.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'UpdateService' }), after.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'UpdateService' }), 'no service update');
   await stopped(t, daemon);
 });
 
