@@ -121,6 +121,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       controller: {
         requestSync(trigger, detail) {
           if (trigger === 'webhook') {
+            // Refused like the sync endpoint while stopping: the source is closed, no sync would follow.
+            if (status.controllerStatus().shuttingDown) return { accepted: false, message: 'shutting down' };
             // A push: read the checkout again first, so the sync sees the new commit.
             source.refresh().then(
               () => controller.requestSync(trigger, detail),

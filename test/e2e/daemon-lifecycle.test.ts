@@ -3,9 +3,11 @@
 import t from 'tap';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { eventually, gitRepo, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { eventually, gitRepo, hubSignature, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
+const TOKEN = 'sync-token-for-tests';
+const SECRET = 'webhook-secret-for-tests';
 
 async function synced(daemon: RunningDaemon, total = 19) {
   await daemon.until(async () => {
@@ -23,7 +25,7 @@ t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, 
     return answer.status === 200 ? (answer.body as { serviceArns: string[] }).serviceArns : [];
   };
   const repo = gitRepo(t.testdir());
-  const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, args: ['--stop-timeout', '1s'] });
+  const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, args: ['--stop-timeout', '1s'], apiToken: TOKEN, webhookSecret: SECRET });
 
   await daemon.until(() => daemon.logged('applied').length > 0, 'the first sync has applied something');
   t.equal(daemon.logged('reconcile finished').length, 0, 'the sync is still running');
@@ -34,8 +36,16 @@ t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, 
     const ready = await daemon.get('/readyz');
     if (ready.status === 503 && JSON.stringify(ready.body).includes('shutting down')) sawShuttingDown = true;
     return sawShuttingDown;
-  }, 2_000, 20).catch(() => false);
+  }, 2_000, 20);
+  // While it stops, neither trigger may claim a sync will happen.
+  const body = JSON.stringify({ ref: 'refs/heads/main', after: repo.head() });
+  const [sync, hook] = await Promise.all([
+    daemon.post('/api/v1/sync', { headers: { authorization: `Bearer ${TOKEN}` } }).catch((err: Error) => ({ status: 0, text: err.message })),
+    daemon.post('/api/v1/webhooks/git', { headers: { 'content-type': 'application/json', 'x-hub-signature-256': hubSignature(SECRET, body) }, body }).catch((err: Error) => ({ status: 0, text: err.message })),
+  ]);
   const end = await exit;
+  t.equal(sync.status, 503, `sync while stopping: ${sync.text}`);
+  t.equal(hook.status, 503, `webhook while stopping: ${hook.text}`);
   if (!t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null }, 'exit code 0')) t.comment(daemon.stderr().slice(-2000));
   t.ok(end.ms < 10_000, `exited ${end.ms} ms after SIGTERM (stop timeout 1 s; ECS kills at 30 s)`);
   t.ok(sawShuttingDown, '/readyz answered 503 "shutting down" while the daemon stopped');
