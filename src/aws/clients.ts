@@ -68,6 +68,7 @@ export const API_OPERATIONS: Readonly<Record<AwsService, Readonly<Record<string,
     DeregisterTaskDefinition: 'task-definition-modify',
     DescribeTaskDefinition: 'task-definition-read',
     ListTaskDefinitions: 'task-definition-read',
+    ListTaskDefinitionFamilies: 'task-definition-read',
     CreateService: 'service-modify',
     UpdateService: 'service-modify',
     DeleteService: 'service-modify',
@@ -218,12 +219,20 @@ interface Bucket {
   perMs: number;
 }
 
+export const DEFAULT_HEADROOM = 0.97;
+
 export interface RateLimiterOptions {
   clock?: Clock;
   /** Multiplies every refill rate (benchmarks run AWS's shape faster). Default 1. */
   scale?: number;
   /** Overrides of `API_LIMITS` per category. */
   limits?: Partial<Record<ApiCategory, { burst: number; perSecond: number }>>;
+  /**
+   * Fraction of the published refill rate to use. AWS's bucket and ours run on different
+   * clocks, a network hop apart; spacing calls exactly at the published rate lets jitter
+   * land one just before AWS has its token. Default 0.97.
+   */
+  headroom?: number;
 }
 
 /**
@@ -237,7 +246,7 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    const scale = options.scale ?? 1;
+    const scale = (options.scale ?? 1) * (options.headroom ?? DEFAULT_HEADROOM);
     const now = this.clock.now();
     for (const category of Object.keys(API_LIMITS) as ApiCategory[]) {
       const limit = options.limits?.[category] ?? API_LIMITS[category];

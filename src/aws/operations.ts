@@ -21,6 +21,7 @@ const ECS_COMMANDS: Readonly<Record<string, CommandClass>> = {
   DeregisterTaskDefinition: ecs.DeregisterTaskDefinitionCommand,
   DescribeTaskDefinition: ecs.DescribeTaskDefinitionCommand,
   ListTaskDefinitions: ecs.ListTaskDefinitionsCommand,
+  ListTaskDefinitionFamilies: ecs.ListTaskDefinitionFamiliesCommand,
   CreateService: ecs.CreateServiceCommand,
   UpdateService: ecs.UpdateServiceCommand,
   DeleteService: ecs.DeleteServiceCommand,

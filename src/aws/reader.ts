@@ -12,6 +12,7 @@ import {
   DescribeTaskDefinitionCommand,
   ListClustersCommand,
   ListServicesCommand,
+  ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand,
   type ECSClient,
   type Service as EcsService,
@@ -32,6 +33,8 @@ export const DESCRIBE_SERVICES_BATCH = 10;
 export const DESCRIBE_CLUSTERS_BATCH = 100;
 /** How many of a family's newest revisions to look through for the desired content hash. */
 export const REVISIONS_SEARCHED = 5;
+/** Above this many families to look up, list the account's families once instead of each family's revisions. */
+export const FAMILY_LIST_THRESHOLD = 10;
 
 export interface ReaderClients {
   ecs: ECSClient;
@@ -206,10 +209,13 @@ class Reader {
       if (s.tags[TASK_DEFINITION_TAG] === running && s.tags[TASK_DEFINITION_HASH_TAG]) recorded.add(`${family}\0${s.tags[TASK_DEFINITION_HASH_TAG]}`);
       runningByFamily.set(family, (runningByFamily.get(family) ?? new Set()).add(s.raw.taskDefinition));
     }
-    for (const doc of this.ofKind('TaskDefinition')) {
-      const family = awsName(doc);
-      const hash = taskDefinitionHash(doc);
-      if (recorded.has(`${family}\0${hash}`)) continue;
+    const unrecorded = this.ofKind('TaskDefinition')
+      .map((doc) => ({ family: awsName(doc), hash: taskDefinitionHash(doc) }))
+      .filter(({ family, hash }) => !recorded.has(`${family}\0${hash}`));
+    // Many families to look up (a cold start): one paged list says which exist at all.
+    const existing = unrecorded.length > FAMILY_LIST_THRESHOLD ? await this.activeFamilies() : undefined;
+    for (const { family, hash } of unrecorded) {
+      if (existing && !existing.has(family)) continue;
       for (const arn of runningByFamily.get(family) ?? []) await this.describeTaskDefinition(arn);
       const page = await this.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, sort: 'DESC', status: 'ACTIVE', maxResults: REVISIONS_SEARCHED }));
       const newest = (page.taskDefinitionArns ?? []).slice(0, REVISIONS_SEARCHED);
@@ -219,6 +225,17 @@ class Reader {
         if (td?.tags[SPEC_HASH_TAG] === hash) break;
       }
     }
+  }
+
+  private async activeFamilies(): Promise<Set<string>> {
+    const families = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const page = await this.clients.ecs.send(new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE', nextToken, maxResults: 100 }));
+      for (const f of page.families ?? []) families.add(f);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return families;
   }
 
   private async describeTaskDefinition(arn: string): Promise<LiveTaskDefinition | undefined> {

@@ -311,11 +311,14 @@ class Planner {
     const live = this.live.namespaces.get(name);
     const spec = specBody(resource);
     const tags = desiredTags(resource, this.options.controllerId);
+    // The SOA TTL has a default Cloud Map picks; compare it only when the document sets one.
+    const liveNamespace = live && canonicalNamespace(liveNamespaceSpec(live.raw));
+    if (liveNamespace && spec.properties === undefined) delete liveNamespace.properties;
     const decision = this.compare(
       resource,
       live && { id: live.id, owner: live.tags[OWNER_TAG], tags: live.tags },
       canonicalNamespace(spec),
-      live && canonicalNamespace(liveNamespaceSpec(live.raw)),
+      liveNamespace,
       live ? HEALTHY : MISSING,
       tags,
     );

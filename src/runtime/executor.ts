@@ -7,7 +7,7 @@
  * to the SDK's own retries; whatever is still wrong in the end is reported with the
  * reaction `classifyAwsError` chose, for the daemon's retry policy.
  */
-import type { AwsClients } from '../aws/clients.js';
+import { categoryOf, type AwsClients } from '../aws/clients.js';
 import { send } from '../aws/operations.js';
 import type { Clock } from '../core/clock.js';
 import { NOT_FOUND, classifyAwsError, type ErrorClass, type Reaction } from '../core/errors.js';
@@ -198,7 +198,7 @@ class Execution {
     await new Promise<void>((resolve) => {
       const pump = () => {
         while (running < this.concurrency && ready.length > 0 && !this.options.signal?.aborted) {
-          const step = ready.shift()!;
+          const step = ready.splice(this.nextIndex(ready), 1)[0];
           if (this.results.has(step.id)) continue;
           running++;
           void this.runStep(step).then((result) => {
@@ -228,6 +228,22 @@ class Execution {
       this.finish(step, this.skipped(step, reason, this.options.signal?.aborted ? 'retry' : 'stall'));
     }
     return { results: steps.map((s) => this.results.get(s.id)!), outputs: this.outputs };
+  }
+
+  /**
+   * The next ready step to run: the first (by priority) whose first call can go out now
+   * under the client's rate limits, else the first. A worker waiting for a token would
+   * otherwise sit idle while another category's bucket fills up and wastes its refill.
+   */
+  private nextIndex(ready: Step[]): number {
+    const limiter = this.options.clients.limiter;
+    if (!limiter) return 0;
+    for (let i = 0; i < ready.length; i++) {
+      const call = ready[i].calls[0];
+      const category = call ? categoryOf(call.service, call.operation) : undefined;
+      if (!category || limiter.delayFor(category) === 0) return i;
+    }
+    return 0;
   }
 
   private emit(event: StepEvent): void {

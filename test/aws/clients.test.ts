@@ -90,7 +90,7 @@ t.test('maxAttempts bounds the SDK retries of a 5xx', async (t) => {
 
 t.test('rate limiter: 20 RegisterTaskDefinition at once, the 21st after 1 s of clock', async (t) => {
   const clock = new ManualClock();
-  const limiter = new RateLimiter({ clock });
+  const limiter = new RateLimiter({ clock, headroom: 1 });
   const { sim, aws } = await setup(t, {}, { limiter });
   t.equal(aws.limiter, limiter);
   for (let i = 0; i < 20; i++) await register(aws);
@@ -117,7 +117,7 @@ t.test('rate limiter: 20 RegisterTaskDefinition at once, the 21st after 1 s of c
 
 t.test('the limiter keeps a burst under AWS limits: 30 registrations, no ThrottlingException', async (t) => {
   const clock = new ManualClock({ autoAdvance: true });
-  const limiter = new RateLimiter({ clock });
+  const limiter = new RateLimiter({ clock, headroom: 1 });
   const { simClock, aws } = await setup(t, { throttle: true }, { limiter });
   clock.pauseWhile(() => aws.calls.inFlight() > 0);
   clock.onAdvance((_now, delta) => simClock.advance(delta));
@@ -130,7 +130,7 @@ t.test('the limiter keeps a burst under AWS limits: 30 registrations, no Throttl
 
 t.test('scale multiplies refill rates', async (t) => {
   const clock = new ManualClock();
-  const limiter = new RateLimiter({ clock, scale: 10 });
+  const limiter = new RateLimiter({ clock, scale: 10, headroom: 1 });
   for (let i = 0; i < 20; i++) await limiter.acquire('cluster-modify');
   t.equal(limiter.delayFor('cluster-modify'), 100, 'one token per 100 ms at 10×');
   const waiting = limiter.acquire('cluster-modify');
@@ -175,4 +175,11 @@ t.test('a recorder can be shared by several client sets', async (t) => {
   await b.ecs.send(new ListClustersCommand({}));
   t.equal(calls.snapshot()['ecs:ListClusters'].calls, 2);
   t.equal(a.limiter, undefined, 'no limiter unless asked for');
+});
+
+t.test('by default the limiter keeps a little under the published rate, against clock skew with AWS', async (t) => {
+  const clock = new ManualClock();
+  const limiter = new RateLimiter({ clock });
+  for (let i = 0; i < 20; i++) await limiter.acquire('task-definition-modify');
+  t.equal(limiter.delayFor('task-definition-modify'), Math.ceil(1000 / 0.97), 'the 21st registration waits 1.031 s, not 1 s');
 });
