@@ -605,7 +605,10 @@ class Planner {
         taskDefinition,
         serviceRegistries: registries.length ? registries : undefined,
         tags: [...toTagList(tags), { key: TASK_DEFINITION_HASH_TAG, value: tdTags[TASK_DEFINITION_HASH_TAG] }, { key: TASK_DEFINITION_TAG, value: revisionTag }],
-        clientToken: idempotencyToken(key, desiredBody, tdTags).slice(0, 32),
+        // From the content, not from whether this plan already saw the revision: a create
+        // repeated before AWS lists the service (a crash, eventual consistency) sends the
+        // same token, and ECS answers with the service the first call created.
+        clientToken: idempotencyToken(key, canonicalService(spec, { taskDefinition: family, registries: registryDocs.map((d) => d.metadata.name) }), tdTags).slice(0, 32),
       };
       if (spec.schedulingStrategy !== 'DAEMON' && input.desiredCount === undefined) input.desiredCount = 1;
       const calls: ApiCall[] = [];
