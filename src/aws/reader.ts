@@ -86,6 +86,19 @@ export async function readLive(clients: ReaderClients, desired: DesiredState, op
   return reader.read();
 }
 
+/**
+ * A revision AWS has just listed (or a service runs) that DescribeTaskDefinition does not
+ * show yet is eventual consistency, not a bad request: the read fails as retryable (an
+ * error the classifier does not know), so the loop backs off and reads again soon instead
+ * of stalling until the next resync — and never plans without the revision, which would
+ * register its content a second time.
+ */
+function notVisibleYet(arn: string, err: unknown): unknown {
+  const e = err as { name?: string; message?: string };
+  if (e?.name !== 'ClientException' || !/unable to describe task definition/i.test(e.message ?? '')) return err;
+  return Object.assign(new Error(`task definition ${arn} is listed but cannot be described yet: ${e.message}`), { name: 'TaskDefinitionNotVisible' });
+}
+
 const chunks = <T>(items: T[], size: number): T[][] => {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -244,7 +257,9 @@ class Reader {
       this.live.taskDefinitions.set(arn, cached);
       return cached;
     }
-    const answer = await this.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    const answer = await this.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] })).catch((err: unknown) => {
+      throw notVisibleYet(arn, err);
+    });
     const raw = answer.taskDefinition;
     if (!raw?.taskDefinitionArn) return undefined;
     const td: LiveTaskDefinition = { arn: raw.taskDefinitionArn, family: raw.family ?? '', revision: raw.revision ?? 0, tags: fromTagList(answer.tags), raw };

@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { readLive } from '../../src/aws/reader.js';
 import { systemClock } from '../../src/core/clock.js';
+import { classifyAwsError } from '../../src/core/errors.js';
 import { planSync, type Plan } from '../../src/core/plan.js';
 import { loadConfig } from '../../src/load/index.js';
 import { executePlan } from '../../src/runtime/executor.js';
@@ -73,4 +74,20 @@ t.test('a create repeated before AWS lists the service sends the same clientToke
   t.ok(Date.now() - started < 2_000, 'at once, not after retrying a refused create');
   const records = sim.dump().services.map((s) => `${s.name} ${s.status}`);
   t.same(records, ['web ACTIVE'], 'one service');
+});
+
+t.test('a revision listed but not yet describable fails the read as retryable, not as a stall', async (t) => {
+  const { sim, clients, desired } = await setup(t);
+  sim.faults.set({ consistencyLagMs: 1_500 });
+  const plan = planSync(desired, await readLive(clients, desired, OPTIONS), OPTIONS);
+  await executePlan({ ...plan, steps: plan.steps.filter((s) => s.key === 'TaskDefinition/web') }, { clients, clock: systemClock });
+  const failure = await readLive(clients, desired, OPTIONS).then(() => undefined, (err: unknown) => err);
+  t.ok(failure, 'the read cannot tell yet whether the revision carries the desired content');
+  t.equal(classifyAwsError(failure).reaction, 'retry', 'so the loop retries it with backoff instead of waiting for the next resync');
+  // Once visible, the registration is found again: no second one.
+  let live = await readLive(clients, desired, OPTIONS).catch(() => undefined);
+  for (let i = 0; !live && i < 40; i++) live = await new Promise((r) => setTimeout(r, 100)).then(() => readLive(clients, desired, OPTIONS)).catch(() => undefined);
+  if (!live) return t.fail('the revision never became describable');
+  const after = planSync(desired, live, OPTIONS);
+  t.notOk(after.steps.some((s) => s.key === 'TaskDefinition/web'), 'the revision is found by its content hash');
 });
