@@ -124,7 +124,24 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
   }
 }
 
-export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<RunningDaemon> {
+export interface DaemonProcess {
+  pid: number;
+  /** Every JSON line the daemon logged so far. */
+  logs: LogLine[];
+  /** Everything printed on stderr so far. */
+  stderr(): string;
+  /** The log lines with this message (and these fields). */
+  logged(msg: string | RegExp, fields?: Record<string, unknown>): LogLine[];
+  /** Sends a signal (the process may already have exited). */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when the process has exited. */
+  exited: Promise<ExitResult>;
+  /** The last stderr and log lines, for failure messages. */
+  tail(): string;
+}
+
+/** Starts `node dist/cli.js run …` and returns at once; killed in t.teardown if still running. */
+export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` builds it in pretest)`);
   const args = [CLI, 'run', '--repo', options.repo, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', 'info'];
   if (options.embeddedAws) args.push('--embedded-aws');
@@ -164,20 +181,33 @@ export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<R
       await exited;
     }
   });
-
-  const tail = () => `\n--- stderr ---\n${stderr.slice(-3000)}\n--- last log lines ---\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`;
-  let url: string | undefined;
-  const started = await eventually(
-    () => {
-      if (child.exitCode !== null) throw Object.assign(new Error('exited'), { fatal: true });
-      url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(stderr)?.[1];
-      return url !== undefined;
+  return {
+    pid: child.pid!,
+    logs,
+    stderr: () => stderr,
+    logged: (msg, fields = {}) =>
+      logs.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg)) && Object.entries(fields).every(([k, v]) => JSON.stringify(l[k]) === JSON.stringify(v))),
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
-    options.startTimeoutMs ?? 20_000,
-    50,
-  );
-  if (!started || !url) {
-    child.kill('SIGKILL');
+    exited,
+    tail: () => `\n--- stderr ---\n${stderr.slice(-3000)}\n--- last log lines ---\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`,
+  };
+}
+
+/** Starts the daemon and waits for its status API URL. */
+export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<RunningDaemon> {
+  const proc = spawnDaemon(t, options);
+  const { logs, tail, exited } = proc;
+  let ended = false;
+  void exited.then(() => (ended = true));
+  let url: string | undefined;
+  await eventually(() => {
+    url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(proc.stderr())?.[1];
+    return url !== undefined || ended;
+  }, options.startTimeoutMs ?? 20_000, 50);
+  if (!url) {
+    proc.kill('SIGKILL');
     const end = await exited;
     throw new Error(`the daemon did not print its status API URL (exit ${end.code ?? end.signal})${tail()}`);
   }
@@ -193,11 +223,10 @@ export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<R
 
   const daemon: RunningDaemon = {
     url: base,
-    pid: child.pid!,
+    pid: proc.pid,
     logs,
-    stderr: () => stderr,
-    logged: (msg, fields = {}) =>
-      logs.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg)) && Object.entries(fields).every(([k, v]) => JSON.stringify(l[k]) === JSON.stringify(v))),
+    stderr: proc.stderr,
+    logged: proc.logged,
     get: (path) => request(path),
     post: (path, init = {}) => request(path, { method: 'POST', ...(init.headers ? { headers: init.headers } : {}), ...(init.body !== undefined ? { body: init.body } : {}) }),
     async status() {
@@ -229,8 +258,8 @@ export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<R
     },
     async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
       const from = Date.now();
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
       try {
         const end = await exited;
         return { ...end, ms: Date.now() - from };
