@@ -74,20 +74,34 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
 
 export async function runCommand(argv: string[], io: CommandIO): Promise<number> {
   const config = daemonConfig(argv);
-  const daemon = await startDaemon(config);
+  // Listen before starting: the first sync may already be writing to AWS when startDaemon returns,
+  // and a signal in that window must shut down in order, not kill the process.
+  let signalled: string | undefined;
+  let onSignal = (signal: string) => {
+    signalled ??= signal;
+  };
+  const onTerm = () => onSignal('SIGTERM');
+  const onInt = () => onSignal('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon(config);
+  } catch (err) {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    throw err;
+  }
   io.err(`ecs-gitops ${config.embeddedAws ? `on the embedded AWS simulator (${daemon.awsEndpoint}) ` : ''}watching ${config.gitUrl ?? config.repo}`);
   io.err(`status API: ${daemon.url.replace('0.0.0.0', '127.0.0.1')}/api/v1/status   metrics: ${daemon.url.replace('0.0.0.0', '127.0.0.1')}/metrics`);
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+    onSignal = (signal: string) => {
       io.err(`${signal}: shutting down`);
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       daemon.stop().then(resolve, resolve);
     };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
+    if (signalled) onSignal(signalled);
   });
   return 0;
 }

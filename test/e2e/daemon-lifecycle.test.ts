@@ -3,7 +3,7 @@
 import t from 'tap';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { eventually, gitRepo, hubSignature, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { eventually, gitRepo, hubSignature, spawnDaemon, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const TOKEN = 'sync-token-for-tests';
@@ -96,4 +96,18 @@ t.test('--embedded-aws: the daemon brings its own simulator, inspectable with th
     }
   }, 2_000);
   t.ok(gone, 'the embedded simulator went with the daemon');
+});
+
+t.test('SIGTERM while the daemon is still starting: a clean exit, not death by signal', async (t) => {
+  const sim = await startSimulator({ rolloutTimings: FAST });
+  t.teardown(() => sim.close());
+  const repo = gitRepo(t.testdir());
+  const daemon = spawnDaemon(t, { repo: repo.dir, endpoint: sim.endpoint });
+  // The HTTP server is up; the first snapshot is still being read (git, the loader).
+  if (!t.ok(await eventually(() => daemon.logged(/^Server listening/).length > 0, 20_000, 2), 'the server started')) t.comment(daemon.tail());
+  daemon.kill('SIGTERM');
+  const end = await daemon.exited;
+  if (!t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null }, 'exit code 0')) t.comment(daemon.tail());
+  t.match(daemon.stderr(), /SIGTERM: shutting down/);
+  t.equal(daemon.logged('shutting down').length, 1, 'the shutdown ran');
 });
