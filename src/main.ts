@@ -5,7 +5,7 @@
  * shuts everything down in order.
  */
 import type { AddressInfo } from 'node:net';
-import { createAwsClients, destroyAwsClients, RateLimiter } from './aws/clients.js';
+import { createAwsClients, destroyAwsClients, RateLimiter, type CallRecorder } from './aws/clients.js';
 import { LiveCache } from './aws/reader.js';
 import type { AwsSettings, PruneSettings } from './config.js';
 import { systemClock } from './core/clock.js';
@@ -51,6 +51,8 @@ export interface Daemon {
   awsEndpoint?: string;
   status: StatusStore;
   logger: Logger;
+  /** Every AWS call the daemon made, by operation (benchmarks and tests read it). */
+  calls: CallRecorder;
   stop(): Promise<void>;
 }
 
@@ -148,6 +150,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       ...(aws.endpoint ? { awsEndpoint: aws.endpoint } : {}),
       status,
       logger,
+      calls: clients.calls,
       stop() {
         stopping ??= (async () => {
           status.updateController({ shuttingDown: true });

@@ -5,7 +5,7 @@
  */
 import type { Kind, Resource } from '../api/kinds.js';
 import { contentHash } from './hash.js';
-import { canonicalTaskDefinition } from './normalize.js';
+import { canonicalTaskDefinition, type Canonical } from './normalize.js';
 import { OWNER_TAG, RESOURCE_TAG, userTags, type Tags } from './tags.js';
 
 const NAME_FIELD: Record<Kind, string> = {
@@ -23,9 +23,23 @@ export function awsName(resource: Resource): string {
   return typeof explicit === 'string' && explicit ? explicit : resource.metadata.name;
 }
 
+// A document is immutable once loaded and lives until the next snapshot, so what is
+// derived from it is computed once per document, not once per resync.
+const canonicalTaskDefinitions = new WeakMap<Resource, Canonical>();
+const taskDefinitionHashes = new WeakMap<Resource, string>();
+
+/** The normalised content of a TaskDefinition document (without family and tags). */
+export function desiredTaskDefinition(resource: Resource): Canonical {
+  let body = canonicalTaskDefinitions.get(resource);
+  if (!body) canonicalTaskDefinitions.set(resource, (body = canonicalTaskDefinition(specBody(resource))));
+  return body;
+}
+
 /** Identifies a task-definition revision by content; tags are left out (they change in place). */
-export function taskDefinitionHash(resource: Resource<'TaskDefinition'> | Resource): string {
-  return contentHash(awsName(resource), canonicalTaskDefinition(resource.spec));
+export function taskDefinitionHash(resource: Resource): string {
+  let hash = taskDefinitionHashes.get(resource);
+  if (!hash) taskDefinitionHashes.set(resource, (hash = contentHash(awsName(resource), desiredTaskDefinition(resource))));
+  return hash;
 }
 
 /** The tags an object should carry: the document's own plus the controller's ownership tags. */

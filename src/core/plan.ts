@@ -5,7 +5,7 @@
  */
 import type { DesiredState, Kind, Resource, ResourceKey } from '../api/kinds.js';
 import { KINDS, resourceKey } from '../api/kinds.js';
-import { annotation, annotationIsTrue, awsName, desiredTags, specBody, taskDefinitionHash } from './desired.js';
+import { annotation, annotationIsTrue, awsName, desiredTaskDefinition, desiredTags, specBody, taskDefinitionHash } from './desired.js';
 import { diffObjects, withoutPointers, type FieldChange } from './diff.js';
 import { contentHash } from './hash.js';
 import { HEALTHY, MISSING, serviceHealth, type Health } from './health.js';
@@ -493,7 +493,7 @@ class Planner {
     const key = resourceKey(resource.kind, resource.metadata.name);
     const base = this.base(resource);
     const hash = taskDefinitionHash(resource);
-    const desiredBody = canonicalTaskDefinition(specBody(resource));
+    const desiredBody = desiredTaskDefinition(resource);
     const found = this.revisionFor(resource);
     if (found) {
       this.matched.add(found.arn);

@@ -1,0 +1,160 @@
+/**
+ * Shared pieces of the benchmarks: the simulator in a separate process (so the
+ * controller's CPU and memory are measured alone), generated config repositories, and
+ * the measurements — wall time, CPU, peak RSS, event-loop delay, API calls.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { API_LIMITS, categoryOf, type CallStats, type AwsService } from '../../src/aws/clients.js';
+
+export interface SimProcess {
+  endpoint: string;
+  setFaults(faults: Record<string, unknown>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `node dist/cli.js sim` on a free port; resolves once it prints its endpoint. */
+export async function startSimProcess(options: { throttle?: boolean; rateScale?: number } = {}): Promise<SimProcess> {
+  const args = ['dist/cli.js', 'sim', '--port', '0', ...(options.throttle ? ['--throttle'] : []), ...(options.rateScale ? ['--rate-scale', String(options.rateScale)] : [])];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /listening on (http:\/\/[\d.:]+)/.exec(text);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  return {
+    endpoint,
+    async setFaults(faults) {
+      const res = await fetch(`${endpoint}/_sim/faults`, { method: 'POST', body: JSON.stringify(faults), headers: { 'content-type': 'application/json' } });
+      if (!res.ok) throw new Error(`setting faults failed: ${res.status}`);
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface RepoShape {
+  clusters: number;
+  services: number;
+  /** Register every service in Cloud Map (one private DNS namespace). */
+  cloudMap: boolean;
+  /** Image tag, to make a changed revision. */
+  tag?: string;
+}
+
+export const serviceName = (i: number) => `svc-${String(i).padStart(5, '0')}`;
+
+/** A config repository: one file per service holding its task definition, Cloud Map service and service. */
+export function generateRepo(dir: string, shape: RepoShape): string {
+  mkdirSync(join(dir, 'services'), { recursive: true });
+  const base = [
+    ...Array.from({ length: shape.clusters }, (_, c) => `apiVersion: ecs-gitops.io/v1alpha1\nkind: Cluster\nmetadata: {name: cluster-${c}}\nspec: {}\n`),
+    ...(shape.cloudMap ? ['apiVersion: ecs-gitops.io/v1alpha1\nkind: CloudMapNamespace\nmetadata: {name: bench.local}\nspec: {type: DNS_PRIVATE, vpc: vpc-0a1b2c3d4e5f67890}\n'] : []),
+  ];
+  writeFileSync(join(dir, 'base.yaml'), base.join('---\n'));
+  for (let i = 0; i < shape.services; i++) writeService(dir, i, shape);
+  return dir;
+}
+
+export function writeService(dir: string, i: number, shape: RepoShape): string {
+  const name = serviceName(i);
+  const file = join(dir, 'services', `${name}.yaml`);
+  const docs = [
+    `apiVersion: ecs-gitops.io/v1alpha1
+kind: TaskDefinition
+metadata: {name: ${name}}
+spec:
+  networkMode: awsvpc
+  requiresCompatibilities: [FARGATE]
+  cpu: "256"
+  memory: "512"
+  containerDefinitions:
+    - name: app
+      image: public.ecr.aws/example/${name}:${shape.tag ?? '1.0.0'}
+      portMappings: [{containerPort: 8080}]
+      environment: [{name: LOG_LEVEL, value: info}]
+`,
+    ...(shape.cloudMap ? [`apiVersion: ecs-gitops.io/v1alpha1
+kind: CloudMapService
+metadata: {name: ${name}}
+spec:
+  namespace: bench.local
+  dnsConfig: {routingPolicy: MULTIVALUE, dnsRecords: [{type: A, ttl: 10}]}
+  healthCheckCustomConfig: {failureThreshold: 1}
+`] : []),
+    `apiVersion: ecs-gitops.io/v1alpha1
+kind: Service
+metadata: {name: ${name}}
+spec:
+  cluster: cluster-${i % shape.clusters}
+  taskDefinition: ${name}
+  desiredCount: 1
+  launchType: FARGATE
+${shape.cloudMap ? `  serviceRegistries: [{cloudMapService: ${name}}]\n` : ''}  networkConfiguration:
+    awsvpcConfiguration: {subnets: [subnet-0123456789abcdef0], securityGroups: [sg-0123456789abcdef0]}
+`,
+  ];
+  writeFileSync(file, docs.join('---\n'));
+  return file;
+}
+
+/** Wall time, CPU and peak RSS of `fn` in this process. */
+export async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wallSeconds: number; cpuSeconds: number; peakRssMB: number; eventLoopP99Ms: number }> {
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  try {
+    const value = await fn();
+    const used = process.cpuUsage(cpu);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return {
+      value,
+      wallSeconds: Number(process.hrtime.bigint() - start) / 1e9,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      peakRssMB: peak / 1024 / 1024,
+      eventLoopP99Ms: lag.percentile(99) / 1e6,
+    };
+  } finally {
+    clearInterval(sampler);
+    lag.disable();
+  }
+}
+
+/**
+ * The least time AWS's token buckets allow for these calls: per category,
+ * (calls − burst) / rate, categories running in parallel.
+ */
+export function tokenBucketBound(stats: CallStats, scale = 1): { seconds: number; category: string } {
+  const perCategory = new Map<string, number>();
+  for (const [key, s] of Object.entries(stats)) {
+    const [service, operation] = key.split(':') as [AwsService, string];
+    const category = categoryOf(service, operation);
+    if (category) perCategory.set(category, (perCategory.get(category) ?? 0) + s.calls);
+  }
+  let best = { seconds: 0, category: 'none' };
+  for (const [category, calls] of perCategory) {
+    const limit = API_LIMITS[category as keyof typeof API_LIMITS];
+    const seconds = Math.max(0, calls - limit.burst) / (limit.perSecond * scale);
+    if (seconds > best.seconds) best = { seconds, category };
+  }
+  return best;
+}
+
+export function callsByOperation(stats: CallStats): Record<string, number> {
+  return Object.fromEntries(Object.entries(stats).map(([k, s]) => [k, s.calls]));
+}
+
+export const sum = (stats: CallStats, field: 'calls' | 'throttles' | 'errors' | 'attempts') => Object.values(stats).reduce((n, s) => n + s[field], 0);

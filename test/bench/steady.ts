@@ -1,0 +1,148 @@
+/**
+ * Steady state: S services in C clusters, all in sync. What one resync costs — API calls
+ * by operation against the minimum, wall time against the service-read bucket, controller
+ * CPU per resource, peak RSS — with AWS's token buckets on at their real rates. Also the
+ * one-change case: the daemon watching that repository, one file written, time from the
+ * write to the first write call and the resources reconciled for it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createAwsClients, destroyAwsClients, RateLimiter } from '../../src/aws/clients.js';
+import { LiveCache } from '../../src/aws/reader.js';
+import { readAndPlan } from '../../src/commands/common.js';
+import { systemClock } from '../../src/core/clock.js';
+import { loadConfig } from '../../src/load/index.js';
+import { startDaemon } from '../../src/main.js';
+import { executePlan } from '../../src/runtime/executor.js';
+import { round } from './cold.js';
+import { callsByOperation, generateRepo, measure, startSimProcess, sum, tokenBucketBound, writeService, type RepoShape } from './lib.js';
+
+export interface SteadyOptions {
+  services: number;
+  clusters: number;
+  /** How many single-file changes to time. */
+  changes: number;
+}
+
+const aws = (endpoint: string) => ({ region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' });
+const prune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
+
+export async function steadyState({ services, clusters, changes }: SteadyOptions) {
+  const shape: RepoShape = { services, clusters, cloudMap: true };
+  const dir = generateRepo(mkdtempSync(join(tmpdir(), 'ecs-gitops-steady-')), shape);
+  const sim = await startSimProcess({ throttle: false });
+  try {
+    const loaded = await loadConfig(dir);
+    if (!loaded.ok) throw new Error('generated repository is invalid');
+    // Set-up, unthrottled: converge once.
+    const setupClients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint });
+    const cache = new LiveCache();
+    const setupStart = performance.now();
+    for (let pass = 0; pass < 5; pass++) {
+      const { plan } = await readAndPlan(loaded.state, setupClients, aws(sim.endpoint), prune, cache);
+      if (plan.steps.length === 0) break;
+      await executePlan(plan, { clients: setupClients, clock: systemClock, concurrency: 32 });
+    }
+    const setupSeconds = (performance.now() - setupStart) / 1000;
+    destroyAwsClients(setupClients);
+
+    // One resync at AWS's real rates, with the controller's long-lived cache warm.
+    await sim.setFaults({ throttle: true });
+    const clients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint }, { limiter: new RateLimiter() });
+    const resync = await measure(() => readAndPlan(loaded.state, clients, aws(sim.endpoint), prune, cache));
+    const stats = clients.calls.snapshot();
+    destroyAwsClients(clients);
+    const resources = loaded.state.resources.size;
+    const minimumDescribe = Math.ceil(services / 10);
+    const bound = tokenBucketBound(stats);
+
+    // One change, through the daemon: file written → first write call.
+    await sim.setFaults({ throttle: false });
+    const oneChange = await timeOneChange(dir, sim.endpoint, shape, changes);
+
+    return {
+      services,
+      clusters,
+      documents: resources,
+      setupSeconds: round(setupSeconds),
+      resync: {
+        wallSeconds: round(resync.wallSeconds),
+        boundSeconds: round(bound.seconds),
+        boundCategory: bound.category,
+        ratioToBound: round(resync.wallSeconds / bound.seconds, 3),
+        apiCalls: sum(stats, 'calls'),
+        writes: Object.entries(stats).filter(([k]) => !/:(Describe|List|Get)/.test(k)).reduce((n, [, s]) => n + s.calls, 0),
+        describeServices: stats['ecs:DescribeServices']?.calls ?? 0,
+        describeServicesMinimum: minimumDescribe,
+        describeTaskDefinition: stats['ecs:DescribeTaskDefinition']?.calls ?? 0,
+        callsByOperation: callsByOperation(stats),
+        throttledAttempts: sum(stats, 'throttles'),
+        planSteps: resync.value.plan.steps.length,
+        cpuSeconds: round(resync.cpuSeconds),
+        cpuMsPerResource: round((resync.cpuSeconds * 1000) / resources, 4),
+        peakRssMB: round(resync.peakRssMB),
+        eventLoopP99Ms: round(resync.eventLoopP99Ms),
+      },
+      oneChange,
+    };
+  } finally {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function timeOneChange(dir: string, endpoint: string, shape: RepoShape, changes: number) {
+  const daemon = await startDaemon({
+    repo: dir,
+    gitIntervalMs: 60_000,
+    debounceMs: 300,
+    resyncMs: 3_600_000,
+    selfHeal: true,
+    prune,
+    aws: aws(endpoint),
+    embeddedAws: false,
+    rateLimit: false,
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: 'silent',
+    stopGraceMs: 5_000,
+  });
+  try {
+    const until = async (check: () => boolean, ms: number) => {
+      const end = performance.now() + ms;
+      while (!check() && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
+      return check();
+    };
+    if (!(await until(() => daemon.status.controllerStatus().ready && daemon.status.counts().sync.OutOfSync === 0, 600_000))) throw new Error('daemon never got ready');
+    const latencies: number[] = [];
+    const reconciled: number[] = [];
+    for (let i = 0; i < changes; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      let firstWrite = 0;
+      const before = daemon.status.list().map((r) => [r.key, r.lastReconciledAt] as const);
+      const off = daemon.calls.onCall((e) => {
+        if (e.kind === 'operation' && !firstWrite && !/^(Describe|List|Get)/.test(e.operation)) firstWrite = performance.now();
+      });
+      const written = performance.now();
+      writeService(dir, i % shape.services, { ...shape, tag: `2.0.${i}` });
+      await until(() => firstWrite > 0, 30_000);
+      off();
+      latencies.push(firstWrite - written);
+      await until(() => daemon.status.get(`Service/svc-${String(i % shape.services).padStart(5, '0')}`)?.sync === 'Synced', 30_000);
+      await new Promise((r) => setTimeout(r, 200));
+      const after = new Map(daemon.status.list().map((r) => [r.key, r.lastReconciledAt]));
+      reconciled.push(before.filter(([key, at]) => after.get(key) !== at).length);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      changes,
+      debounceMs: 300,
+      firstWriteMsP50: round(latencies[Math.floor(latencies.length / 2)]),
+      firstWriteMsMax: round(latencies[latencies.length - 1]),
+      resourcesReconciledPerChange: reconciled,
+    };
+  } finally {
+    await daemon.stop();
+  }
+}
