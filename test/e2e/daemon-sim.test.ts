@@ -177,10 +177,14 @@ t.test('the sync endpoint wants the token', async (t) => {
   const wrong = await daemon.post('/api/v1/sync', { headers: { authorization: 'Bearer not-the-token' } });
   t.equal(wrong.status, 401, 'wrong token');
   t.equal(daemon.logged('sync requested', { trigger: 'api' }).length, 0, 'nothing was triggered');
+  const asked = Date.now() / 1000;
   const right = await daemon.post('/api/v1/sync', { headers: { authorization: `Bearer ${TOKEN}` } });
   t.equal(right.status, 202, right.text);
   t.match(right.body, { accepted: true });
   await daemon.until(() => daemon.logged('sync requested', { trigger: 'api' }).length === 1, 'the sync is requested');
+  await daemon.until(async () => ((await daemon.metrics()).value('ecs_gitops_last_successful_sync_timestamp_seconds') ?? 0) >= asked, 'a successful sync after the request');
+  const m = await daemon.metrics();
+  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 5, 'still all in sync');
 });
 
 t.test('a deleted file with pruning off: the objects stay in AWS, shown as not in git', async (t) => {
