@@ -18,11 +18,13 @@ import {
   type Service as EcsService,
 } from '@aws-sdk/client-ecs';
 import {
+  GetServiceCommand,
   ListInstancesCommand,
   ListNamespacesCommand,
   ListServicesCommand as ListCloudMapServicesCommand,
   ListTagsForResourceCommand,
   type ServiceDiscoveryClient,
+  type ServiceSummary,
 } from '@aws-sdk/client-servicediscovery';
 import { resourceKey, type DesiredState, type Resource } from '../api/kinds.js';
 import { awsName, taskDefinitionHash } from '../core/desired.js';
@@ -62,6 +64,21 @@ export class LiveCache {
 
   rememberTags(arn: string, tags: Tags): void {
     this.tags.set(arn, { tags, at: this.now() });
+  }
+
+  /** Cloud Map service ids by `namespaceId/name`: an id never changes, so a partial read can GetService instead of listing. */
+  private readonly serviceIds = new Map<string, string>();
+
+  serviceId(key: string): string | undefined {
+    return this.serviceIds.get(key);
+  }
+
+  rememberServiceId(key: string, id: string): void {
+    this.serviceIds.set(key, id);
+  }
+
+  forgetServiceId(key: string): void {
+    this.serviceIds.delete(key);
   }
 
   /** After a write to these objects (ARNs or ids), read their tags again. */
@@ -295,8 +312,18 @@ class Reader {
       nextToken = page.NextToken;
     } while (nextToken);
 
-    const wantedServices = new Set(this.ofKind('CloudMapService').map(awsName));
+    // Wanted Cloud Map services by namespace name.
+    const wantedServices = new Map<string, Set<string>>();
+    for (const doc of this.ofKind('CloudMapService')) {
+      const ns = this.desired.resources.get(resourceKey('CloudMapNamespace', String(doc.spec.namespace)));
+      if (!ns) continue;
+      wantedServices.set(awsName(ns), (wantedServices.get(awsName(ns)) ?? new Set()).add(awsName(doc)));
+    }
     for (const ns of this.live.namespaces.values()) {
+      const wantedHere = wantedServices.get(ns.name) ?? new Set<string>();
+      // A partial read gets the few services it needs by id, when their ids are known, rather
+      // than listing a namespace of thousands.
+      if (this.options.scope && (await this.getCloudMapServices(ns.id, wantedHere))) continue;
       let token: string | undefined;
       do {
         const page = await this.clients.cloudMap.send(
@@ -307,14 +334,35 @@ class Reader {
           // moto ignores the filter; keep only this namespace's services.
           const namespaceId = (s as { NamespaceId?: string }).NamespaceId;
           if (namespaceId && namespaceId !== ns.id) continue;
-          if (this.options.scope && !wantedServices.has(s.Name)) continue;
-          const tags = await this.cloudMapTags(s.Arn);
-          this.live.cloudMapServices.set(`${ns.id}/${s.Name}`, { id: s.Id, arn: s.Arn, name: s.Name, namespaceId: ns.id, tags, raw: s });
+          this.cache.rememberServiceId(`${ns.id}/${s.Name}`, s.Id);
+          if (this.options.scope && !wantedHere.has(s.Name)) continue;
+          await this.addCloudMapService(ns.id, { ...s, Id: s.Id, Arn: s.Arn, Name: s.Name });
         }
         token = page.NextToken;
       } while (token);
     }
     await this.readInstances();
+  }
+
+  private async addCloudMapService(namespaceId: string, s: ServiceSummary & { Id: string; Arn: string; Name: string }): Promise<void> {
+    const tags = await this.cloudMapTags(s.Arn);
+    this.live.cloudMapServices.set(`${namespaceId}/${s.Name}`, { id: s.Id, arn: s.Arn, name: s.Name, namespaceId, tags, raw: s });
+  }
+
+  /** GetService for each name whose id the cache knows; false (nothing read) when one is unknown. */
+  private async getCloudMapServices(namespaceId: string, names: Set<string>): Promise<boolean> {
+    const ids = [...names].map((name) => this.cache.serviceId(`${namespaceId}/${name}`));
+    if (ids.some((id) => id === undefined)) return false;
+    for (const [i, name] of [...names].entries()) {
+      try {
+        const { Service: s } = await this.clients.cloudMap.send(new GetServiceCommand({ Id: ids[i] }));
+        if (s?.Id && s.Arn && s.Name) await this.addCloudMapService(namespaceId, s as ServiceSummary & { Id: string; Arn: string; Name: string });
+      } catch (err) {
+        if ((err as Error).name !== 'ServiceNotFound') throw err;
+        this.cache.forgetServiceId(`${namespaceId}/${name}`);
+      }
+    }
+    return true;
   }
 
   /**

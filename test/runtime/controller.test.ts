@@ -105,7 +105,9 @@ t.test('one changed document reconciles only what depends on it', async (t) => {
   t.ok(await eventually(() => status.get('TaskDefinition/shipping')?.sync === 'Synced' && clients.calls.writes() === 3 && status.controllerStatus().appliedRevision === 'r2'));
   const stats = clients.calls.snapshot();
   t.same(Object.keys(stats).filter((k) => !/:(Describe|List|Get)/.test(k)).sort(), ['ecs:RegisterTaskDefinition', 'ecs:TagResource', 'ecs:UpdateService']);
-  t.notOk(stats['ecs:ListServices'], 'a partial reconcile lists nothing');
+  t.notOk(stats['ecs:ListServices'], 'a partial reconcile lists no ECS services');
+  t.notOk(stats['servicediscovery:ListServices'], 'nor Cloud Map services: their ids are known');
+  t.equal(stats['servicediscovery:GetService']?.calls, 1, 'the one Cloud Map service it needs is read by id');
   t.notOk(reconciles.some((r) => r.startsWith('Service ') && !r.includes('success')), 'no failures');
 });
 
