@@ -58,9 +58,10 @@ export async function steadyState({ services, clusters, changes }: SteadyOptions
     const minimumDescribe = Math.ceil(services / 10);
     const bound = tokenBucketBound(stats);
 
-    // One change, through the daemon: file written → first write call.
+    // One change, through the daemon: file written → first write call (the daemon starts
+    // unthrottled, then every change runs against the token buckets).
     await sim.setFaults({ throttle: false });
-    const oneChange = await timeOneChange(dir, sim.endpoint, shape, changes);
+    const oneChange = await timeOneChange(dir, sim.endpoint, shape, changes, () => sim.setFaults({ throttle: true }));
 
     return {
       services,
@@ -93,7 +94,7 @@ export async function steadyState({ services, clusters, changes }: SteadyOptions
   }
 }
 
-async function timeOneChange(dir: string, endpoint: string, shape: RepoShape, changes: number) {
+async function timeOneChange(dir: string, endpoint: string, shape: RepoShape, changes: number, whenReady: () => Promise<void>) {
   const daemon = await startDaemon({
     repo: dir,
     gitIntervalMs: 60_000,
@@ -103,7 +104,7 @@ async function timeOneChange(dir: string, endpoint: string, shape: RepoShape, ch
     prune,
     aws: aws(endpoint),
     embeddedAws: false,
-    rateLimit: false,
+    rateLimit: true,
     listen: { host: '127.0.0.1', port: 0 },
     logLevel: 'silent',
     stopGraceMs: 5_000,
@@ -115,6 +116,7 @@ async function timeOneChange(dir: string, endpoint: string, shape: RepoShape, ch
       return check();
     };
     if (!(await until(() => daemon.status.controllerStatus().ready && daemon.status.counts().sync.OutOfSync === 0, 600_000))) throw new Error('daemon never got ready');
+    await whenReady();
     const latencies: number[] = [];
     const reconciled: number[] = [];
     for (let i = 0; i < changes; i++) {

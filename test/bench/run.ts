@@ -1,0 +1,97 @@
+/**
+ * `npm run bench`: the benchmarks, against the simulator with AWS's token buckets on.
+ * Writes test/bench/results.json and test/bench/RESULTS.md (with the machine noted).
+ * Not part of CI's pass/fail.
+ *
+ *   npm run bench                              everything, default sizes
+ *   npm run bench -- --only cold --services 1000 --scale 20
+ *   npm run bench -- --only soak --duration 600
+ */
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { coldConvergence } from './cold.js';
+import { peerComparison } from './peer.js';
+import { soak } from './soak.js';
+import { steadyState } from './steady.js';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    services: { type: 'string' },
+    clusters: { type: 'string' },
+    scale: { type: 'string' },
+    duration: { type: 'string' },
+    out: { type: 'string', default: 'test/bench' },
+  },
+});
+const only = new Set((values.only ?? 'cold,steady,peer,soak').split(','));
+const results: Record<string, unknown> = {
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+  date: new Date().toISOString(),
+};
+
+async function step<T>(name: string, fn: () => Promise<T>) {
+  if (!only.has(name)) return;
+  console.error(`bench ${name}…`);
+  results[name] = await fn();
+  console.error(JSON.stringify(results[name], null, 2));
+}
+
+await step('cold', () => coldConvergence({ services: Number(values.services ?? 1000), clusters: Number(values.clusters ?? 10), scale: Number(values.scale ?? 20) }));
+await step('steady', () => steadyState({ services: Number(values.services ?? 5000), clusters: Number(values.clusters ?? 50), changes: 5 }));
+await step('peer', () => peerComparison({ services: 100 }));
+await step('soak', () => soak({ durationSeconds: Number(values.duration ?? 60) }));
+
+writeFileSync(`${values.out}/results.json`, JSON.stringify(results, null, 2) + '\n');
+writeFileSync(`${values.out}/RESULTS.md`, markdown(results));
+console.error(`wrote ${values.out}/results.json and ${values.out}/RESULTS.md`);
+
+function markdown(r: Record<string, unknown>): string {
+  const m = r.machine as Record<string, unknown>;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GiB, Node ${m.node}; ${r.date}. Reproduce with \`npm run bench\` (see test/bench/run.ts).`,
+    '',
+  ];
+  const table = (rows: [string, unknown][]) => ['| measure | value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${typeof v === 'object' ? `\`${JSON.stringify(v)}\`` : v} |`), ''];
+  const cold = r.cold as Record<string, unknown> | undefined;
+  if (cold) {
+    lines.push('## Cold convergence', '', `${cold.services} services with task definitions in ${cold.clusters} clusters, each in Cloud Map, from empty; token buckets at AWS's rates × ${cold.rateScale}.`, '');
+    lines.push(...table([
+      ['wall time (scaled)', `${cold.wallSeconds} s`], ['lower bound of the buckets (scaled)', `${cold.boundSeconds} s (${cold.boundCategory})`], ['ratio to the bound (target ≤ 1.10)', cold.ratioToBound],
+      ['wall time at AWS\'s real rates', `${cold.wallSecondsAtRealRates} s`], ['bound at real rates', `${cold.boundSecondsAtRealRates} s`],
+      ['failed steps', cold.failedSteps], ['API calls', cold.apiCalls], ['throttled attempts', `${cold.throttledAttempts} (${cold.throttledPercent} %, target ≤ 1 %)`],
+      ['controller CPU', `${cold.cpuSeconds} s`], ['controller peak RSS', `${cold.peakRssMB} MB`], ['calls by operation', cold.callsByOperation],
+    ]));
+  }
+  const steady = r.steady as { resync: Record<string, unknown>; oneChange: Record<string, unknown> } & Record<string, unknown> | undefined;
+  if (steady) {
+    const s = steady.resync;
+    lines.push('## Steady state', '', `${steady.services} services in ${steady.clusters} clusters (${steady.documents} documents), in sync; one resync at AWS's real rates, cache warm.`, '');
+    lines.push(...table([
+      ['DescribeServices calls (minimum ⌈S/10⌉)', `${s.describeServices} (${s.describeServicesMinimum})`], ['write calls (target 0)', s.writes], ['DescribeTaskDefinition calls (target 0)', s.describeTaskDefinition],
+      ['API calls', s.apiCalls], ['calls by operation', s.callsByOperation], ['wall time', `${s.wallSeconds} s`], ['service-read bucket bound', `${s.boundSeconds} s (${s.boundCategory})`],
+      ['controller CPU per resource (target ≤ 0.2 ms)', `${s.cpuMsPerResource} ms`], ['controller peak RSS (target ≤ 300 MB)', `${s.peakRssMB} MB`], ['event-loop delay p99', `${s.eventLoopP99Ms} ms`],
+    ]));
+    const o = steady.oneChange;
+    lines.push('### One change', '', `With the daemon watching those ${steady.services} services, one file rewritten (a new image), ${o.changes} times; buckets on.`, '');
+    lines.push(...table([['file write → first write call, p50 (target ≤ 1 s, debounce included)', `${o.firstWriteMsP50} ms`], ['… max', `${o.firstWriteMsMax} ms`], ['debounce', `${o.debounceMs} ms`], ['resources reconciled per change', o.resourcesReconciledPerChange]]));
+  }
+  const peer = r.peer as { awsCliLoop: Record<string, unknown>; ecsGitops: Record<string, unknown> } & Record<string, unknown> | undefined;
+  if (peer) {
+    lines.push('## Against an AWS CLI deploy loop', '', `A new image on ${peer.services} services at AWS's real rates: \`register-task-definition\` + \`update-service\` per service (as CI pipelines do) versus one commit synced by ecs-gitops. RegisterTaskDefinition's bucket bounds both at ${peer.lowerBoundSeconds} s.`, '');
+    lines.push('| | wall time | API calls | notes |', '| --- | --- | --- | --- |');
+    lines.push(`| AWS CLI loop | ${peer.awsCliLoop.wallSeconds} s | ${peer.awsCliLoop.apiCalls} | ${peer.awsCliLoop.failedServices} services failed; ${peer.awsCliLoop.note} |`);
+    lines.push(`| ecs-gitops | ${peer.ecsGitops.wallSeconds} s | ${peer.ecsGitops.apiCalls} (${peer.ecsGitops.writes} writes) | ${peer.ecsGitops.throttledAttempts} throttled attempts; tags record each revision, so the next sync reads no task definition |`, '');
+  }
+  const s = r.soak as { samples: Record<string, unknown>[] } & Record<string, unknown> | undefined;
+  if (s) {
+    lines.push('## Soak', '', `${s.commits} changes over ${s.durationSeconds} s to a ${s.services}-service repository; RSS growth over the second half: ${s.rssGrowthSecondHalfMB} MB, heap: ${s.heapGrowthSecondHalfMB} MB.`, '');
+    lines.push('| t (s) | changes | RSS (MB) | heap (MB) | event-loop p99 (ms) |', '| --- | --- | --- | --- | --- |');
+    for (const x of s.samples) lines.push(`| ${x.atSeconds} | ${x.commits} | ${x.rssMB} | ${x.heapMB} | ${x.eventLoopP99Ms} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
