@@ -44,22 +44,35 @@ export interface ReaderClients {
 }
 
 /**
- * What outlives one read: task-definition revisions (immutable) and Cloud Map tags, which
- * cost one call per object and change only through the controller in practice, kept for
- * `tagTtlMs` (and forgotten at once for objects the controller has just written).
+ * What outlives one read: task-definition revisions (immutable), Cloud Map service ids
+ * (immutable), and Cloud Map tags, which cost one call per object. Tags older than
+ * `tagTtlMs` are read again, but at most `tagRefreshesPerRead` of them per read, so a
+ * large estate refreshes a little each resync instead of spending whole resyncs on it;
+ * an object the controller has just written is read again at once.
  */
 export class LiveCache {
   readonly taskDefinitions = new Map<string, LiveTaskDefinition>();
   private readonly tags = new Map<string, { tags: Tags; at: number }>();
+  private refreshBudget = 0;
 
   constructor(
     private readonly now: () => number = Date.now,
     readonly tagTtlMs = 10 * 60_000,
+    readonly tagRefreshesPerRead = 50,
   ) {}
 
+  /** A new read starts: a full one may refresh some stale tags, a partial one none. */
+  beginRead(full: boolean): void {
+    this.refreshBudget = full ? this.tagRefreshesPerRead : 0;
+  }
+
+  /** Cached tags, unless they are stale and this read may still refresh some. */
   cloudMapTags(arn: string): Tags | undefined {
     const hit = this.tags.get(arn);
-    return hit && this.now() - hit.at < this.tagTtlMs ? hit.tags : undefined;
+    if (!hit) return undefined;
+    if (this.now() - hit.at < this.tagTtlMs || this.refreshBudget <= 0) return hit.tags;
+    this.refreshBudget--;
+    return undefined;
   }
 
   rememberTags(arn: string, tags: Tags): void {
@@ -142,6 +155,7 @@ class Reader {
   }
 
   async read(): Promise<LiveState> {
+    this.cache.beginRead(!this.options.scope);
     // ECS and Cloud Map are independent: read both at once.
     await Promise.all([this.readEcs(), this.readCloudMap()]);
     return this.live;
