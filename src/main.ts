@@ -13,6 +13,7 @@ import { buildServer } from './http/index.js';
 import { Controller } from './runtime/controller.js';
 import { StatusStore } from './runtime/status.js';
 import { createSource, type Snapshot } from './source/index.js';
+import { LoadCache, loadConfig } from './load/index.js';
 import { createLogger, createMetrics, type LogLevel, type Logger } from './telemetry.js';
 
 export const VERSION = '0.1.0';
@@ -102,8 +103,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     closers.push(() => controller.stop());
 
     const onSnapshot = (snapshot: Snapshot) => controller.applySnapshot(snapshot);
+    const loadCache = new LoadCache();
     const source = createSource({
       repo: config.repo,
+      load: (root) => loadConfig(root, { cache: loadCache }),
       ...(config.path ? { path: config.path } : {}),
       ...(config.gitUrl ? { gitUrl: config.gitUrl, gitIntervalMs: config.gitIntervalMs } : {}),
       ...(config.gitBranch ? { gitBranch: config.gitBranch } : {}),

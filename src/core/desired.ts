@@ -23,22 +23,26 @@ export function awsName(resource: Resource): string {
   return typeof explicit === 'string' && explicit ? explicit : resource.metadata.name;
 }
 
-// A document is immutable once loaded and lives until the next snapshot, so what is
-// derived from it is computed once per document, not once per resync.
-const canonicalTaskDefinitions = new WeakMap<Resource, Canonical>();
-const taskDefinitionHashes = new WeakMap<Resource, string>();
+// A document's spec is immutable once loaded, and the loader hands the same spec object
+// to every snapshot in which its file is unchanged, so what is derived from it is
+// computed once per spec, not once per resync or snapshot.
+const canonicalTaskDefinitions = new WeakMap<object, Canonical>();
+const taskDefinitionHashes = new WeakMap<object, { family: string; hash: string }>();
 
 /** The normalised content of a TaskDefinition document (without family and tags). */
 export function desiredTaskDefinition(resource: Resource): Canonical {
-  let body = canonicalTaskDefinitions.get(resource);
-  if (!body) canonicalTaskDefinitions.set(resource, (body = canonicalTaskDefinition(specBody(resource))));
+  let body = canonicalTaskDefinitions.get(resource.spec);
+  if (!body) canonicalTaskDefinitions.set(resource.spec, (body = canonicalTaskDefinition(specBody(resource))));
   return body;
 }
 
 /** Identifies a task-definition revision by content; tags are left out (they change in place). */
 export function taskDefinitionHash(resource: Resource): string {
-  let hash = taskDefinitionHashes.get(resource);
-  if (!hash) taskDefinitionHashes.set(resource, (hash = contentHash(awsName(resource), desiredTaskDefinition(resource))));
+  const family = awsName(resource);
+  const known = taskDefinitionHashes.get(resource.spec);
+  if (known?.family === family) return known.hash;
+  const hash = contentHash(family, desiredTaskDefinition(resource));
+  taskDefinitionHashes.set(resource.spec, { family, hash });
   return hash;
 }
 

@@ -1,9 +1,11 @@
 /**
- * Finds the YAML files below a config root. Hidden files and directories (`.git`,
+ * Finds the YAML files below a config root. The walk uses synchronous calls: a config
+ * directory is thousands of small files at most, and one system call after another is
+ * several times faster than as many round trips through the thread pool. Hidden files and directories (`.git`,
  * `.github`) are skipped; symbolic links are followed only while they stay inside the
  * root, so a checkout cannot make the controller read the rest of the machine.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Finding } from './findings.js';
 
@@ -31,8 +33,8 @@ function inside(root: string, candidate: string): boolean {
 export async function listConfigFiles(root: string): Promise<{ files: ConfigFile[]; findings: Finding[] }> {
   let realRoot: string;
   try {
-    realRoot = await realpath(root);
-    if (!(await stat(realRoot)).isDirectory()) throw new ConfigRootError(`${root} is not a directory`);
+    realRoot = realpathSync(root);
+    if (!statSync(realRoot).isDirectory()) throw new ConfigRootError(`${root} is not a directory`);
   } catch (err) {
     if (err instanceof ConfigRootError) throw err;
     throw new ConfigRootError(`cannot read config root ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
@@ -47,7 +49,7 @@ export async function listConfigFiles(root: string): Promise<{ files: ConfigFile
   async function walk(realDir: string, relDir: string): Promise<void> {
     let entries;
     try {
-      entries = await readdir(realDir, { withFileTypes: true });
+      entries = readdirSync(realDir, { withFileTypes: true });
     } catch (err) {
       problem(join(root, relDir), 'FILE_UNREADABLE', `cannot read directory: ${(err as NodeJS.ErrnoException).code}`);
       return;
@@ -62,7 +64,7 @@ export async function listConfigFiles(root: string): Promise<{ files: ConfigFile
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         try {
-          real = await realpath(real);
+          real = realpathSync(real);
         } catch {
           if (YAML_FILE.test(entry.name)) problem(display, 'FILE_UNREADABLE', 'symbolic link points to nothing');
           continue;
@@ -71,7 +73,7 @@ export async function listConfigFiles(root: string): Promise<{ files: ConfigFile
           problem(display, 'SYMLINK_OUTSIDE_ROOT', `symbolic link resolves to ${real}, outside the config root ${realRoot}; refusing to read it`);
           continue;
         }
-        const target = await stat(real);
+        const target = statSync(real);
         isDir = target.isDirectory();
         isFile = target.isFile();
       }
@@ -80,7 +82,7 @@ export async function listConfigFiles(root: string): Promise<{ files: ConfigFile
         visited.add(real);
         await walk(real, rel);
       } else if (isFile && YAML_FILE.test(entry.name)) {
-        const { size } = await stat(real);
+        const { size } = statSync(real);
         files.push({ relative: rel, display, real, size });
       }
     }

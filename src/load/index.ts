@@ -2,11 +2,12 @@
  * The loader: a directory of YAML in, either a complete DesiredState or every error
  * out — never a partial state, so a bad commit can never be half-applied.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { KINDS, isKind, resourceKey, type DesiredState, type Kind, type Resource, type ResourceKey } from '../api/kinds.js';
 import { listConfigFiles, type ConfigFile } from './files.js';
 import { byPosition, type Finding } from './findings.js';
-import { parseYamlFile, type ParsedDocument } from './parse.js';
+import { parseYamlFile, type Locator } from './parse.js';
 import { resolve, type LocatedResource } from './resolve.js';
 import { checkRules } from './rules.js';
 import { SchemaValidator } from './schema.js';
@@ -21,6 +22,11 @@ export interface LoadOptions {
   maxFileBytes?: number;
   /** Reuse one validator across loads; compiling the schemas is the costly part. */
   validator?: SchemaValidator;
+  /**
+   * Reuse what earlier loads found in files whose bytes have not changed (the daemon
+   * keeps one): a commit touching one file of thousands parses and validates one file.
+   */
+  cache?: LoadCache;
 }
 
 export interface LoadSummary {
@@ -34,44 +40,93 @@ export type LoadResult =
   | ({ ok: true; state: DesiredState } & LoadSummary)
   | ({ ok: false; errors: Finding[] } & LoadSummary);
 
+/** What one file yielded: its parse findings and, per document, its value and schema findings. */
+interface FileAnalysis {
+  findings: Finding[];
+  documents: { index: number; value: unknown; problems: Finding[]; start: { line: number; column: number } }[];
+}
+
+/** Analyses of files by path relative to the root and content hash. */
+export class LoadCache {
+  private entries = new Map<string, { hash: string; analysis: FileAnalysis }>();
+  private seen = new Set<string>();
+
+  get(relative: string, hash: string): FileAnalysis | undefined {
+    this.seen.add(relative);
+    const hit = this.entries.get(relative);
+    return hit?.hash === hash ? hit.analysis : undefined;
+  }
+
+  set(relative: string, hash: string, analysis: FileAnalysis): void {
+    this.seen.add(relative);
+    this.entries.set(relative, { hash, analysis });
+  }
+
+  /** After a load: forget files that are gone. */
+  sweep(): void {
+    for (const key of this.entries.keys()) if (!this.seen.has(key)) this.entries.delete(key);
+    this.seen = new Set();
+  }
+}
+
 let sharedValidator: SchemaValidator | undefined;
+
+function analyse(display: string, bytes: Buffer, validator: SchemaValidator): FileAnalysis {
+  const parsed = parseYamlFile(display, bytes);
+  return {
+    findings: parsed.findings,
+    documents: parsed.documents.map((doc) => ({ index: doc.index, value: doc.value, problems: validator.check(doc), start: doc.position([]) })),
+  };
+}
+
+/** Findings recorded under another root (a git-sync worktree swap) name the file as it is now. */
+const restamp = (findings: Finding[], display: string) => (findings.length && findings[0].file !== display ? findings.map((f) => ({ ...f, file: display })) : findings);
+
+/** Positions inside a file, found by parsing it again only when a message needs one. */
+function lazyLocator(display: string, bytes: Buffer, index: number): Locator {
+  let locate: Locator | undefined;
+  return (path, key) => {
+    locate ??= parseYamlFile(display, bytes).documents.find((d) => d.index === index)?.position ?? (() => ({ line: 1, column: 1 }));
+    return locate(path, key);
+  };
+}
 
 export async function loadConfig(root: string, options: LoadOptions = {}): Promise<LoadResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const validator = options.validator ?? (sharedValidator ??= new SchemaValidator());
   const { files, findings } = await listConfigFiles(root);
 
-  // Read in bounded batches: one file at a time leaves the disk idle between reads.
-  const contents: (Buffer | Finding)[] = [];
-  for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-    contents.push(...(await Promise.all(files.slice(i, i + READ_CONCURRENCY).map((f) => readConfigFile(f, maxFileBytes)))));
-  }
-  const documents: ParsedDocument[] = [];
-  files.forEach((file, i) => {
-    const content = contents[i];
-    if (!Buffer.isBuffer(content)) {
-      findings.push(content);
-      return;
-    }
-    const parsed = parseYamlFile(file.display, content);
-    findings.push(...parsed.findings);
-    documents.push(...parsed.documents);
-  });
+  const contents = files.map((f) => readConfigFile(f, maxFileBytes));
 
   const located: LocatedResource[] = [];
   const invalid = new Set<ResourceKey>();
-  for (const doc of documents) {
-    const problems = validator.check(doc);
-    if (problems.length > 0) {
-      findings.push(...problems);
-      const { kind, metadata } = (doc.value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
-      if (isKind(kind) && typeof metadata?.name === 'string') invalid.add(resourceKey(kind, metadata.name));
-      continue;
+  let documents = 0;
+  files.forEach((file, i) => {
+    const bytes = contents[i];
+    if (!Buffer.isBuffer(bytes)) {
+      findings.push(bytes);
+      return;
     }
-    const resource = doc.value as Omit<Resource, 'source'>;
-    const source = { file: doc.file, ...doc.position([]) };
-    located.push({ resource: { ...resource, source }, position: doc.position });
-  }
+    const hash = options.cache ? createHash('sha1').update(bytes).digest('hex') : '';
+    let analysis = options.cache?.get(file.relative, hash);
+    if (!analysis) {
+      analysis = analyse(file.display, bytes, validator);
+      options.cache?.set(file.relative, hash, analysis);
+    }
+    findings.push(...restamp(analysis.findings, file.display));
+    for (const doc of analysis.documents) {
+      documents++;
+      if (doc.problems.length > 0) {
+        findings.push(...restamp(doc.problems, file.display));
+        const { kind, metadata } = (doc.value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
+        if (isKind(kind) && typeof metadata?.name === 'string') invalid.add(resourceKey(kind, metadata.name));
+        continue;
+      }
+      const resource = doc.value as Omit<Resource, 'source'>;
+      located.push({ resource: { ...resource, source: { file: file.display, ...doc.start } }, position: lazyLocator(file.display, bytes, doc.index) });
+    }
+  });
+  options.cache?.sweep();
 
   const resolved = resolve(located, invalid);
   findings.push(...resolved.findings);
@@ -82,29 +137,28 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
     const count = located.filter((l) => l.resource.kind === kind).length;
     if (count > 0) byKind[kind] = count;
   }
-  if (documents.length === 0 && findings.length === 0) {
+  if (documents === 0 && findings.length === 0) {
     findings.push({ code: 'NO_DOCUMENTS', severity: 'warning', file: root, line: 1, column: 1, message: 'no ecs-gitops documents found below this directory' });
   }
   findings.sort(byPosition);
   const errors = findings.filter((f) => f.severity === 'error');
   const summary: LoadSummary = {
     files: files.length,
-    documents: documents.length,
+    documents,
     byKind,
     warnings: findings.filter((f) => f.severity === 'warning'),
   };
   return errors.length > 0 ? { ok: false, errors, ...summary } : { ok: true, state: { resources: resolved.resources }, ...summary };
 }
 
-const READ_CONCURRENCY = 32;
-
-async function readConfigFile(file: ConfigFile, maxFileBytes: number): Promise<Buffer | Finding> {
+/** Synchronous, like the walk: small files read one after another, without thread-pool round trips. */
+function readConfigFile(file: ConfigFile, maxFileBytes: number): Buffer | Finding {
   const problem = (code: Finding['code'], message: string): Finding => ({ code, severity: 'error', file: file.display, line: 1, column: 1, message });
   if (file.size > maxFileBytes) {
     return problem('FILE_TOO_LARGE', `file is ${formatBytes(file.size)}; the loader reads files up to ${formatBytes(maxFileBytes)} — split it`);
   }
   try {
-    return await readFile(file.real);
+    return readFileSync(file.real);
   } catch (err) {
     return problem('FILE_UNREADABLE', `cannot read file: ${(err as NodeJS.ErrnoException).code}`);
   }

@@ -3,7 +3,7 @@
  * reads, and the loader's answer with file names as the user named the directory.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Resource, ResourceKey } from '../api/kinds.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type LoadResult } from '../load/index.js';
@@ -28,7 +28,7 @@ export async function hashConfig(root: string): Promise<string> {
     }
     let bytes: Buffer;
     try {
-      bytes = await readFile(file.real);
+      bytes = readFileSync(file.real);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') throw err;

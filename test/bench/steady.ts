@@ -122,7 +122,8 @@ async function timeOneChange(dir: string, endpoint: string, shape: RepoShape, ch
     const latencies: number[] = [];
     const reconciled: number[] = [];
     for (let i = 0; i < changes; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
+      // Let the previous change's rollout settle (the controller looks again every 3 s until it is Healthy).
+      await new Promise((r) => setTimeout(r, 6000));
       let firstWrite = 0;
       const before = daemon.status.list().map((r) => [r.key, r.lastReconciledAt] as const);
       const off = daemon.calls.onCall((e) => {

@@ -234,3 +234,23 @@ t.test('load balancer and registry containers must exist in the task definition'
     'spec.loadBalancers[1].containerName: TaskDefinition "web" has no container "api"; it has web',
   ]);
 });
+
+t.test('a load cache reuses unchanged files and re-reads changed ones, under any root', async (t) => {
+  const { LoadCache } = await import('../../src/load/index.js');
+  const cache = new LoadCache();
+  const dir = t.testdir({ 'cluster.yaml': cluster(), 'td.yaml': taskDefinition(), 'svc.yaml': service() });
+  const first = await loadConfig(dir, { cache });
+  const again = await loadConfig(dir, { cache });
+  t.ok(first.ok && again.ok);
+  if (!first.ok || !again.ok) return;
+  t.equal(again.state.resources.get('Service/web')!.spec, first.state.resources.get('Service/web')!.spec, 'an unchanged file is not parsed again');
+  writeFileSync(join(dir, 'svc.yaml'), service('web', { desiredCount: '-1' }));
+  const changed = await loadConfig(dir, { cache });
+  t.match(changed.ok ? [] : changed.errors.map(formatFinding), [/svc\.yaml:8:17 spec\.desiredCount: must be integer >= 0/], 'a changed file is validated again');
+  const elsewhere = t.testdir({ 'cluster.yaml': cluster(), 'td.yaml': taskDefinition(), 'svc.yaml': service('web', { desiredCount: '-1' }) });
+  const moved = await loadConfig(elsewhere, { cache });
+  t.match(moved.ok ? [] : moved.errors.map(formatFinding), [new RegExp(`^${elsewhere.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/svc\\.yaml:8:17`)], 'findings name the file under the new root');
+  writeFileSync(join(elsewhere, 'c2.yaml'), cluster());
+  const dup = await loadConfig(elsewhere, { cache });
+  t.match(dup.ok ? [] : dup.errors.map(formatFinding), [/cluster\.yaml:4:9 metadata\.name: Cluster\/store is already defined at .*c2\.yaml:1:1/, /svc\.yaml:8:17/], 'positions of cross-document errors come from a fresh parse');
+});
