@@ -67,6 +67,8 @@ export interface ControllerOptions {
 }
 
 const WAIT_REQUEUE_MS = 10_000;
+/** After a create, how long the object missing from reads is AWS catching up rather than drift. */
+export const DRIFT_GRACE_MS = 30_000;
 
 export class Controller {
   private desired: DesiredState | undefined;
@@ -79,6 +81,8 @@ export class Controller {
   private loop: Promise<void> | undefined;
   private inFlight: AbortController | undefined;
   private firstFullPassDone = false;
+  /** When each key's steps last succeeded (for telling drift from AWS catching up). */
+  private readonly appliedAt = new Map<ResourceKey, number>();
 
   constructor(private readonly options: ControllerOptions) {
     this.queue = new WorkQueue(options.clock, options.backoff);
@@ -199,7 +203,12 @@ export class Controller {
     }
 
     // Changes git did not ask for are drift: counted always, reverted only with self-heal.
-    const drift = plan.resources.filter((r) => (r.action === 'update' || r.action === 'replace' || r.action === 'create') && !this.pending.has(r.key) && desired.resources.has(r.key));
+    // An object this controller created a moment ago may not show in AWS's reads yet
+    // (eventual consistency): missing then is not someone else's deletion.
+    const settling = (r: ResourcePlan) => r.action === 'create' && clock.now() - (this.appliedAt.get(r.key) ?? -Infinity) < DRIFT_GRACE_MS;
+    const drift = plan.resources.filter(
+      (r) => (r.action === 'update' || r.action === 'replace' || r.action === 'create') && !this.pending.has(r.key) && desired.resources.has(r.key) && !settling(r),
+    );
     for (const r of drift) {
       metrics?.driftDetected(r.kind);
       logger?.info({ ...log, kind: r.kind, name: r.name, changes: r.changes.map((c) => c.path) }, 'drift detected');
@@ -256,6 +265,7 @@ export class Controller {
       if (stepResults.length > 0) {
         status.recordEvent(resource.key, 'Normal', 'Applied', stepResults.map((r) => r.id).join('; '));
         this.pending.delete(resource.key);
+        this.appliedAt.set(resource.key, clock.now());
         // Look again soon: confirm the write and follow the rollout it started.
         if (desired.resources.has(resource.key)) this.queue.addAfter(resource.key, this.options.progressPollMs ?? 3_000);
       } else if (!held.has(resource.key)) {

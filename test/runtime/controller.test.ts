@@ -38,8 +38,8 @@ function recordingMetrics() {
   return { metrics, drift, reconciles };
 }
 
-async function setup(t: Test, { selfHeal = true, resyncMs = 60_000 } = {}) {
-  const sim = await startSimulator({ rolloutTimings: FAST });
+async function setup(t: Test, { selfHeal = true, resyncMs = 60_000, consistencyLagMs = 0 } = {}) {
+  const sim = await startSimulator({ rolloutTimings: FAST, faults: { consistencyLagMs } });
   const clients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint });
   const status = new StatusStore();
   const recorded = recordingMetrics();
@@ -130,4 +130,11 @@ t.test('drift is healed at the next resync; with self-heal off it is only report
       }
     });
   }
+});
+
+t.test('what the controller just wrote and AWS does not show yet is not counted as drift', async (t) => {
+  const { status, snapshot, drift } = await setup(t, { resyncMs: 300, consistencyLagMs: 1500 });
+  await snapshot('r1');
+  t.ok(await eventually(allHealthy(status), 30_000), JSON.stringify(status.counts()));
+  t.same(drift, [], 'no drift while AWS catches up with the controller\'s own writes');
 });
