@@ -15,6 +15,8 @@ export function changedKeys(previous: DesiredState | undefined, next: DesiredSta
   const removed = new Set<ResourceKey>();
   for (const [key, r] of next.resources) {
     const before = previous?.resources.get(key);
+    // The loader hands unchanged files' documents over as the same objects: compare those by identity.
+    if (before && before.spec === r.spec && before.metadata === r.metadata) continue;
     if (!before || fingerprint(before) !== fingerprint(r)) changed.add(key);
   }
   for (const key of previous?.resources.keys() ?? []) if (!next.resources.has(key)) removed.add(key);

@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createAwsClients, destroyAwsClients, RateLimiter } from '../../src/aws/clients.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createAwsClients, destroyAwsClients, type CallStats } from '../../src/aws/clients.js';
 import { LiveCache } from '../../src/aws/reader.js';
 import { readAndPlan } from '../../src/commands/common.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -17,7 +19,7 @@ import { loadConfig } from '../../src/load/index.js';
 import { startDaemon } from '../../src/main.js';
 import { executePlan } from '../../src/runtime/executor.js';
 import { round } from './cold.js';
-import { callsByOperation, generateRepo, measure, startSimProcess, sum, tokenBucketBound, writeService, type RepoShape } from './lib.js';
+import { callsByOperation, generateRepo, startSimProcess, sum, tokenBucketBound, writeService, type RepoShape } from './lib.js';
 
 export interface SteadyOptions {
   services: number;
@@ -26,6 +28,7 @@ export interface SteadyOptions {
   changes: number;
 }
 
+const run = promisify(execFile);
 const aws = (endpoint: string) => ({ region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' });
 const prune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
 
@@ -48,12 +51,11 @@ export async function steadyState({ services, clusters, changes }: SteadyOptions
     const setupSeconds = (performance.now() - setupStart) / 1000;
     destroyAwsClients(setupClients);
 
-    // One resync at AWS's real rates, with the controller's long-lived cache warm.
-    await sim.setFaults({ throttle: true });
-    const clients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint }, { limiter: new RateLimiter() });
-    const resync = await measure(() => readAndPlan(loaded.state, clients, aws(sim.endpoint), prune, cache));
-    const stats = clients.calls.snapshot();
-    destroyAwsClients(clients);
+    // One resync at AWS's real rates, by a controller alone in a fresh process (so its
+    // memory and CPU are its own), caches warm.
+    const child = await run(process.execPath, ['--import', 'tsx', 'test/bench/resync-child.ts', sim.endpoint, dir], { maxBuffer: 64 * 2 ** 20 });
+    const resync = JSON.parse(child.stdout) as { wallSeconds: number; cpuSeconds: number; peakRssMB: number; eventLoopP99Ms: number; steps: number; stats: CallStats };
+    const stats = resync.stats;
     const resources = loaded.state.resources.size;
     const minimumDescribe = Math.ceil(services / 10);
     const bound = tokenBucketBound(stats);
@@ -80,7 +82,7 @@ export async function steadyState({ services, clusters, changes }: SteadyOptions
         describeTaskDefinition: stats['ecs:DescribeTaskDefinition']?.calls ?? 0,
         callsByOperation: callsByOperation(stats),
         throttledAttempts: sum(stats, 'throttles'),
-        planSteps: resync.value.plan.steps.length,
+        planSteps: resync.steps,
         cpuSeconds: round(resync.cpuSeconds),
         cpuMsPerResource: round((resync.cpuSeconds * 1000) / resources, 4),
         peakRssMB: round(resync.peakRssMB),
