@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { serviceDocuments } from '../helpers/fleet.js';
 import { API_LIMITS, categoryOf, type CallStats, type AwsService } from '../../src/aws/clients.js';
 
 export interface SimProcess {
@@ -69,42 +70,8 @@ export function generateRepo(dir: string, shape: RepoShape): string {
 export function writeService(dir: string, i: number, shape: RepoShape): string {
   const name = serviceName(i);
   const file = join(dir, 'services', `${name}.yaml`);
-  const docs = [
-    `apiVersion: ecs-gitops.io/v1alpha1
-kind: TaskDefinition
-metadata: {name: ${name}}
-spec:
-  networkMode: awsvpc
-  requiresCompatibilities: [FARGATE]
-  cpu: "256"
-  memory: "512"
-  containerDefinitions:
-    - name: app
-      image: public.ecr.aws/example/${name}:${shape.tag ?? '1.0.0'}
-      portMappings: [{containerPort: 8080}]
-      environment: [{name: LOG_LEVEL, value: info}]
-`,
-    ...(shape.cloudMap ? [`apiVersion: ecs-gitops.io/v1alpha1
-kind: CloudMapService
-metadata: {name: ${name}}
-spec:
-  namespace: bench.local
-  dnsConfig: {routingPolicy: MULTIVALUE, dnsRecords: [{type: A, ttl: 10}]}
-  healthCheckCustomConfig: {failureThreshold: 1}
-`] : []),
-    `apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  cluster: cluster-${i % shape.clusters}
-  taskDefinition: ${name}
-  desiredCount: 1
-  launchType: FARGATE
-${shape.cloudMap ? `  serviceRegistries: [{cloudMapService: ${name}}]\n` : ''}  networkConfiguration:
-    awsvpcConfiguration: {subnets: [subnet-0123456789abcdef0], securityGroups: [sg-0123456789abcdef0]}
-`,
-  ];
-  writeFileSync(file, docs.join('---\n'));
+  const image = `public.ecr.aws/example/${name}:${shape.tag ?? '1.0.0'}`;
+  writeFileSync(file, serviceDocuments({ name, image, cluster: `cluster-${i % shape.clusters}`, ...(shape.cloudMap ? { namespace: 'bench.local' } : {}) }));
   return file;
 }
 

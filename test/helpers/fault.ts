@@ -7,6 +7,7 @@
 //   const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: sim.endpoint });
 //   t.ok(await eventually(() => d.allSynced(fleet.documents), 60_000));
 //   checkInventory(t, await inventory(sim), fleet);
+import { serviceDocuments } from './fleet.js';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -142,7 +143,7 @@ spec:
     if (options.without?.includes(name)) continue;
     services.push(name);
     images[name] = imageOf(name, options.tags?.[name] ?? options.tag ?? '1.0.0');
-    writeFileSync(join(root, 'services', `${name}.yaml`), serviceDocuments(name, images[name]));
+    writeFileSync(join(root, 'services', `${name}.yaml`), serviceDocumentsOf(name, images[name]));
   }
   return {
     root,
@@ -156,43 +157,7 @@ spec:
 }
 
 /** The three documents of one service. */
-export function serviceDocuments(name: string, image: string): string {
-  return `apiVersion: ecs-gitops.io/v1alpha1
-kind: TaskDefinition
-metadata: {name: ${name}}
-spec:
-  networkMode: awsvpc
-  requiresCompatibilities: [FARGATE]
-  cpu: "256"
-  memory: "512"
-  containerDefinitions:
-    - name: app
-      image: ${image}
-      portMappings: [{containerPort: 8080}]
-      environment:
-        - {name: SERVICE, value: ${name}}
----
-apiVersion: ecs-gitops.io/v1alpha1
-kind: CloudMapService
-metadata: {name: ${name}}
-spec:
-  namespace: fleet.local
-  dnsConfig: {routingPolicy: MULTIVALUE, dnsRecords: [{type: A, ttl: 10}]}
-  healthCheckCustomConfig: {failureThreshold: 1}
----
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  cluster: fleet
-  taskDefinition: ${name}
-  desiredCount: 1
-  launchType: FARGATE
-  serviceRegistries: [{cloudMapService: ${name}}]
-  networkConfiguration:
-    awsvpcConfiguration: {subnets: [subnet-0aa1b2c3d4e5f6071], securityGroups: [sg-0a1b2c3d4e5f60001]}
-`;
-}
+export const serviceDocumentsOf = (name: string, image: string) => serviceDocuments({ name, image, cluster: 'fleet', namespace: 'fleet.local' });
 
 // ---------------------------------------------------------------- what AWS holds
 
