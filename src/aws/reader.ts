@@ -37,6 +37,8 @@ export const DESCRIBE_CLUSTERS_BATCH = 100;
 export const REVISIONS_SEARCHED = 5;
 /** Above this many families to look up, list the account's families once instead of each family's revisions. */
 export const FAMILY_LIST_THRESHOLD = 10;
+/** Task-definition families looked up at once. */
+export const LOOKUP_CONCURRENCY = 8;
 
 export interface ReaderClients {
   ecs: ECSClient;
@@ -258,17 +260,22 @@ class Reader {
       .filter(({ family, hash }) => !recorded.has(`${family}\0${hash}`));
     // Many families to look up (a cold start): one paged list says which exist at all.
     const existing = unrecorded.length > FAMILY_LIST_THRESHOLD ? await this.activeFamilies() : undefined;
-    for (const { family, hash } of unrecorded) {
-      if (existing && !existing.has(family)) continue;
-      for (const arn of runningByFamily.get(family) ?? []) await this.describeTaskDefinition(arn);
+    // Families are independent: look them up a few at a time (the rate limiter paces them).
+    const lookups = unrecorded.filter(({ family }) => !existing || existing.has(family));
+    const lookup = async ({ family, hash }: { family: string; hash: string }) => {
+      const running = runningByFamily.get(family) ?? new Set<string>();
+      for (const arn of running) await this.describeTaskDefinition(arn);
       const page = await this.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, sort: 'DESC', status: 'ACTIVE', maxResults: REVISIONS_SEARCHED }));
       const newest = (page.taskDefinitionArns ?? []).slice(0, REVISIONS_SEARCHED);
       if (newest[0]) this.live.latestRevision.set(family, newest[0]);
+      // Newest first, down to what the services run: a revision registered for this content
+      // but not yet deployed (a crash between the two) can only be newer than that.
       for (const arn of newest) {
         const td = await this.describeTaskDefinition(arn);
-        if (td?.tags[SPEC_HASH_TAG] === hash) break;
+        if (td?.tags[SPEC_HASH_TAG] === hash || running.has(arn)) break;
       }
-    }
+    };
+    for (let i = 0; i < lookups.length; i += LOOKUP_CONCURRENCY) await Promise.all(lookups.slice(i, i + LOOKUP_CONCURRENCY).map(lookup));
   }
 
   private async activeFamilies(): Promise<Set<string>> {
