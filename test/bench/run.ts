@@ -73,7 +73,8 @@ function markdown(r: Record<string, unknown>): string {
     lines.push(...table([
       ['DescribeServices calls (minimum ⌈S/10⌉)', `${s.describeServices} (${s.describeServicesMinimum})`], ['write calls (target 0)', s.writes], ['DescribeTaskDefinition calls (target 0)', s.describeTaskDefinition],
       ['API calls', s.apiCalls], ['calls by operation', s.callsByOperation], ['wall time', `${s.wallSeconds} s`], ['service-read bucket bound', `${s.boundSeconds} s (${s.boundCategory})`],
-      ['controller CPU per resource (target ≤ 0.2 ms)', `${s.cpuMsPerResource} ms`], ['controller peak RSS (target ≤ 300 MB)', `${s.peakRssMB} MB`], ['event-loop delay p99', `${s.eventLoopP99Ms} ms`],
+      ['controller CPU per resource (target ≤ 0.2 ms)', `${s.cpuMsPerResource} ms`], ['controller peak RSS (target ≤ 300 MB), default heap on a 24 GiB machine', `${s.peakRssMB} MB (heap in use at the end: ${s.heapUsedMB} MB)`],
+      ['… with the heap capped at 256 MB, as in a 512 MiB task', `peak RSS ${(s.cappedHeap256MB as Record<string, unknown>).peakRssMB} MB, CPU ${(s.cappedHeap256MB as Record<string, unknown>).cpuMsPerResource} ms per resource`],
     ]));
     const o = steady.oneChange;
     lines.push('### One change', '', `With the daemon watching those ${steady.services} services, one file rewritten (a new image), ${o.changes} times; buckets on.`, '');
