@@ -174,7 +174,7 @@ t.test('a replacement deletes, waits until the old service is INACTIVE, then cre
     ], { action: 'replace', waitForInactive: { cluster: 'c', service: 'web' } })),
     { clients: r.aws, clock: r.clock, onStep: (e) => events.push(e) },
   );
-  t.equal(results[0].status, 'succeeded', results[0].error?.message);
+  t.equal(results[0].status, 'succeeded', results[0].error?.message ?? '');
   t.same(results[0].calls, [
     { operation: 'UpdateService', ok: true },
     { operation: 'DeleteService', ok: true },

@@ -7,7 +7,7 @@ import { awsCli, awsCliAvailable } from '../helpers/aws-cli.js';
 t.test('the AWS CLI works against ecs-gitops sim', async (t) => {
   if (!(await awsCliAvailable())) {
     if (process.env.CI === 'true') t.fail('aws CLI is not on PATH');
-    else t.skip('aws CLI not installed');
+    else t.skip('aws CLI not installed', () => undefined);
     return;
   }
   let stop!: () => void;
