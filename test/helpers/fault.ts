@@ -7,6 +7,7 @@
 //   const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: sim.endpoint });
 //   t.ok(await eventually(() => d.allSynced(fleet.documents), 60_000));
 //   checkInventory(t, await inventory(sim), fleet);
+import { eventually } from './daemon.js';
 import { serviceDocuments } from './fleet.js';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -49,19 +50,8 @@ export function seedFrom(name: string, fallback: number): number {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `check` every `intervalMs` until it holds; false after `timeoutMs`. Errors count as "not yet". */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return true;
-    } catch {
-      // not answerable yet: keep polling
-    }
-    if (Date.now() >= until) return false;
-    await sleep(intervalMs);
-  }
-}
+/** Polls `check` until it holds; false after `timeoutMs`. Errors count as "not yet". */
+export { eventually };
 
 // ---------------------------------------------------------------- a generated fleet
 

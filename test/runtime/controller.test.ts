@@ -8,20 +8,12 @@ import { Controller, type ControllerMetrics } from '../../src/runtime/controller
 import { StatusStore } from '../../src/runtime/status.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { copyExamples } from '../helpers/repo.js';
+import { eventually } from '../helpers/daemon.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
-/** Polls `check` until it holds (bounded); returns whether it did. */
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 function recordingMetrics() {
   const drift: string[] = [];
