@@ -137,6 +137,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           }
           return controller.requestSync(trigger, detail);
         },
+        cloudMapInstances: (key) => controller.cloudMapInstances(key),
       },
     });
     await server.listen({ host: config.listen.host, port: config.listen.port });

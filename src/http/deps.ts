@@ -2,9 +2,20 @@
 import type { StatusStore } from '../runtime/status.js';
 import type { Logger, Metrics } from '../telemetry.js';
 
+export interface CloudMapRegistration {
+  /** The CloudMapService document the ECS service registers its tasks in. */
+  cloudMapService: string;
+  instances: { id: string; attributes: Record<string, string> }[];
+}
+
 export interface ControllerFacade {
   /** Enqueue a full sync now (api) or after refreshing the checkout (webhook). Never throws. */
   requestSync(trigger: 'api' | 'webhook', detail?: string): { accepted: boolean; message: string };
+  /**
+   * The Cloud Map instances ECS registered for a Service's tasks, read when asked (they are
+   * not part of a resync: one ListInstances per registry).
+   */
+  cloudMapInstances?(key: string): Promise<CloudMapRegistration[] | undefined>;
 }
 
 export interface ServerDeps {

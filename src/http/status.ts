@@ -31,7 +31,15 @@ export async function statusRoutes(app: FastifyInstance, { deps, closing }: Stat
     const { kind, name } = request.params;
     const resource = status.get(resourceKey(kind, name));
     if (!resource) throw new ApiError('NOT_FOUND', `no resource ${kind}/${name}`);
-    return resourceDetailView(resource);
+    const view = resourceDetailView(resource);
+    if (kind !== 'Service' || !deps.controller.cloudMapInstances) return view;
+    let registrations: unknown;
+    try {
+      registrations = (await deps.controller.cloudMapInstances(resource.key)) ?? [];
+    } catch (err) {
+      registrations = { error: (err as Error).message };
+    }
+    return { ...view, liveSummary: { ...(view.liveSummary ?? {}), cloudMapInstances: registrations } };
   });
 
   app.get('/api/v1/plan', { schema: ROUTE_SCHEMAS.plan }, async () => {

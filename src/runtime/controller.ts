@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../aws/clients.js';
 import { LiveCache, readLive } from '../aws/reader.js';
-import type { DesiredState, Kind, ResourceKey } from '../api/kinds.js';
+import { resourceKey, type DesiredState, type Kind, type ResourceKey } from '../api/kinds.js';
+import { ListInstancesCommand } from '@aws-sdk/client-servicediscovery';
+import { awsName } from '../core/desired.js';
 import type { AwsSettings, PruneSettings } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { classifyAwsError, type ErrorClass } from '../core/errors.js';
@@ -195,6 +197,7 @@ export class Controller {
     try {
       live = await readLive(clients, desired, { controllerId: aws.controllerId, cache: this.cache, ...(scope ? { scope: scope.read } : {}) });
       plan = planSync(desired, live, { controllerId: aws.controllerId, prune, ...(scope ? { scope: scope.plan } : {}) });
+      for (const ns of live.namespaces.values()) this.namespaceIds.set(ns.name, ns.id);
     } catch (err) {
       const error = classifyAwsError(err as Error);
       logger?.warn({ ...log, error }, 'reading live state failed');
@@ -302,6 +305,32 @@ export class Controller {
       this.queue.addAfter(key, WAIT_REQUEUE_MS);
     }
     // stall: nothing until the document changes or the next resync.
+  }
+
+  /** Namespace ids by name, from the latest read (for reads on demand). */
+  private namespaceIds = new Map<string, string>();
+
+  /** The Cloud Map instances registered for a Service's tasks, one ListInstances per registry. */
+  async cloudMapInstances(key: string): Promise<{ cloudMapService: string; instances: { id: string; attributes: Record<string, string> }[] }[] | undefined> {
+    const doc = this.desired?.resources.get(key as ResourceKey);
+    if (!doc || doc.kind !== 'Service') return undefined;
+    const out = [];
+    for (const registry of (doc.spec.serviceRegistries as { cloudMapService: string }[] | undefined) ?? []) {
+      const service = this.desired!.resources.get(resourceKey('CloudMapService', registry.cloudMapService));
+      const namespace = service && this.desired!.resources.get(resourceKey('CloudMapNamespace', String(service.spec.namespace)));
+      const namespaceId = namespace && this.namespaceIds.get(awsName(namespace));
+      const serviceId = service && namespaceId ? this.cache.serviceId(`${namespaceId}/${awsName(service)}`) : undefined;
+      const instances: { id: string; attributes: Record<string, string> }[] = [];
+      let token: string | undefined;
+      while (serviceId) {
+        const page = await this.options.clients.cloudMap.send(new ListInstancesCommand({ ServiceId: serviceId, NextToken: token }));
+        for (const i of page.Instances ?? []) if (i.Id) instances.push({ id: i.Id, attributes: i.Attributes ?? {} });
+        token = page.NextToken;
+        if (!token) break;
+      }
+      out.push({ cloudMapService: registry.cloudMapService, instances });
+    }
+    return out;
   }
 
   /** For tests and the status API. */

@@ -231,3 +231,24 @@ t.test('diff values of every JSON type come through the detail endpoint unchange
   status.recordPlan({ key: 'TaskDefinition/web', kind: 'TaskDefinition', name: 'web', awsName: 'web', action: 'update', sync: 'OutOfSync', health: { status: 'Healthy' }, changes }, undefined);
   t.same((await app.inject('/api/v1/resources/TaskDefinition/web')).json().lastDiff, changes);
 });
+
+t.test('a Service resource shows the Cloud Map instances registered for its tasks, read when asked', async (t) => {
+  const { app, status, controller } = setup(t);
+  status.recordPlan(WEB, { cluster: 'main' }, { runningCount: 1 });
+  status.recordPlan(MAIN, {});
+  const asked: string[] = [];
+  controller.cloudMapInstances = async (key) => {
+    asked.push(key);
+    return [{ cloudMapService: 'web', instances: [{ id: 'task-1', attributes: { AWS_INSTANCE_IPV4: '10.0.0.7', AWS_INSTANCE_PORT: '8080' } }] }];
+  };
+  const web = (await app.inject('/api/v1/resources/Service/web')).json();
+  t.same(web.liveSummary, { runningCount: 1, cloudMapInstances: [{ cloudMapService: 'web', instances: [{ id: 'task-1', attributes: { AWS_INSTANCE_IPV4: '10.0.0.7', AWS_INSTANCE_PORT: '8080' } }] }] });
+  await app.inject('/api/v1/resources/Cluster/main');
+  t.same(asked, ['Service/web'], 'only Services are looked up');
+  controller.cloudMapInstances = async () => {
+    throw new Error('Rate exceeded');
+  };
+  const failed = await app.inject('/api/v1/resources/Service/web');
+  t.equal(failed.statusCode, 200, 'the rest of the resource is still shown');
+  t.same(failed.json().liveSummary.cloudMapInstances, { error: 'Rate exceeded' });
+});

@@ -60,13 +60,17 @@ const allHealthy = (status: StatusStore) => () => {
 };
 
 t.test('from a first snapshot to every resource Synced and Healthy', async (t) => {
-  const { status, snapshot } = await setup(t);
+  const { status, snapshot, controller } = await setup(t);
   await snapshot('r1');
   t.ok(await eventually(allHealthy(status)), JSON.stringify(status.counts()));
   t.equal(status.controllerStatus().appliedRevision, 'r1');
   const billing = status.get('Service/billing')!;
   t.match(billing.liveSummary, { runningCount: 2, deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }] });
   t.ok(billing.events.some((e) => e.reason === 'Applied'), 'the write is an event');
+  const registered = await controller.cloudMapInstances('Service/billing');
+  t.equal(registered?.[0].cloudMapService, 'billing');
+  t.equal(registered?.[0].instances.length, 2, 'one Cloud Map instance per running task');
+  t.match(registered?.[0].instances[0].attributes, { AWS_INSTANCE_IPV4: /^\d+\.\d+\.\d+\.\d+$/, ECS_SERVICE_NAME: 'billing' });
 });
 
 t.test('an invalid snapshot changes nothing in AWS and names the file and line', async (t) => {
