@@ -102,3 +102,55 @@ t.test('property: for any task definition, normalise(desired) equals normalise(r
     { numRuns: 60, seed: 4242 },
   );
 });
+
+t.test('property: for any service, normalise(desired) equals normalise(created) on the simulator', async (t) => {
+  const { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand } = await import('@aws-sdk/client-ecs');
+  const { canonicalService, ignoreUnsetServiceFields, liveServiceSpec } = await import('../../src/core/normalize.js');
+  const sim = await startSimulator();
+  const ecs = client(sim.endpoint);
+  t.teardown(async () => {
+    ecs.destroy();
+    await sim.close();
+  });
+  await ecs.send(new CreateClusterCommand({ clusterName: 'prop' }));
+  const td = await ecs.send(new RegisterTaskDefinitionCommand({
+    family: 'prop', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+    containerDefinitions: [{ name: 'app', image: 'busybox:1.36', portMappings: [{ containerPort: 8080 }] }],
+  }));
+  const revision = `prop:${td.taskDefinition!.revision}`;
+  const subnet = fc.constantFrom('subnet-0aa1b2c3d4e5f6071', 'subnet-0bb1b2c3d4e5f6072', 'subnet-0cc1b2c3d4e5f6073');
+  const spec = fc.record({
+    desiredCount: fc.integer({ min: 0, max: 3 }),
+    deploymentConfiguration: fc.option(fc.record({
+      maximumPercent: fc.option(fc.constantFrom(100, 150, 200), { nil: undefined }),
+      minimumHealthyPercent: fc.option(fc.constantFrom(0, 50, 100), { nil: undefined }),
+      deploymentCircuitBreaker: fc.option(fc.record({ enable: fc.boolean(), rollback: fc.boolean() }), { nil: undefined }),
+    }, { requiredKeys: [] }), { nil: undefined }),
+    networkConfiguration: fc.record({
+      awsvpcConfiguration: fc.record({
+        subnets: fc.uniqueArray(subnet, { minLength: 1, maxLength: 3 }),
+        securityGroups: fc.option(fc.uniqueArray(fc.constantFrom('sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002'), { minLength: 1 }), { nil: undefined }),
+        assignPublicIp: fc.option(fc.constantFrom('ENABLED', 'DISABLED'), { nil: undefined }),
+      }, { requiredKeys: ['subnets'] }),
+    }),
+    propagateTags: fc.option(fc.constantFrom('SERVICE', 'TASK_DEFINITION', 'NONE'), { nil: undefined }),
+    enableECSManagedTags: fc.option(fc.boolean(), { nil: undefined }),
+    enableExecuteCommand: fc.option(fc.boolean(), { nil: undefined }),
+    healthCheckGracePeriodSeconds: fc.option(fc.constantFrom(0, 30), { nil: undefined }),
+    placementStrategy: fc.option(fc.constant([{ type: 'spread', field: 'attribute:ecs.availability-zone' }]), { nil: undefined }),
+  }, { requiredKeys: ['desiredCount', 'networkConfiguration'] });
+  let i = 0;
+  await fc.assert(
+    fc.asyncProperty(spec, async (s) => {
+      const body = { ...s, launchType: 'FARGATE' } as Record<string, unknown>;
+      const created = await ecs.send(new CreateServiceCommand({ cluster: 'prop', serviceName: `svc-${i++}`, taskDefinition: revision, ...body } as never));
+      const described = await ecs.send(new DescribeServicesCommand({ cluster: 'prop', services: [created.service!.serviceArn!] }));
+      const desired = canonicalService(body, { taskDefinition: revision, registries: [] });
+      const mapped = liveServiceSpec(described.services![0], new Map());
+      const live = ignoreUnsetServiceFields(body, canonicalService(mapped.spec, mapped.refs));
+      t.same(live, desired);
+      return JSON.stringify(live) === JSON.stringify(desired);
+    }),
+    { numRuns: 40, seed: 1122 },
+  );
+});
