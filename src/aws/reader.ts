@@ -40,6 +40,18 @@ export const FAMILY_LIST_THRESHOLD = 10;
 /** Task-definition families looked up at once. */
 export const LOOKUP_CONCURRENCY = 8;
 
+/** Every instance of a Cloud Map service, all pages. */
+export async function listInstances(cloudMap: ServiceDiscoveryClient, serviceId: string): Promise<{ id: string; attributes: Record<string, string> }[]> {
+  const instances: { id: string; attributes: Record<string, string> }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cloudMap.send(new ListInstancesCommand({ ServiceId: serviceId, NextToken: token, MaxResults: 100 }));
+    for (const i of page.Instances ?? []) if (i.Id) instances.push({ id: i.Id, attributes: i.Attributes ?? {} });
+    token = page.NextToken;
+  } while (token);
+  return instances;
+}
+
 export interface ReaderClients {
   ecs: ECSClient;
   cloudMap: ServiceDiscoveryClient;
@@ -411,15 +423,9 @@ class Reader {
       if (!known.has(s.id) && s.tags[OWNER_TAG] === this.options.controllerId) toRead.add(s.id);
     }
     for (const serviceId of toRead) {
-      let token: string | undefined;
-      do {
-        const page = await this.clients.cloudMap.send(new ListInstancesCommand({ ServiceId: serviceId, NextToken: token, MaxResults: 100 }));
-        for (const i of page.Instances ?? []) {
-          if (!i.Id) continue;
-          this.live.instances.set(`${serviceId}/${i.Id}`, { serviceId, id: i.Id, attributes: i.Attributes ?? {} });
-        }
-        token = page.NextToken;
-      } while (token);
+      for (const i of await listInstances(this.clients.cloudMap, serviceId)) {
+        this.live.instances.set(`${serviceId}/${i.id}`, { serviceId, ...i });
+      }
       this.live.instancesRead.add(serviceId);
     }
   }

@@ -6,9 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../aws/clients.js';
-import { LiveCache, readLive } from '../aws/reader.js';
+import { LiveCache, listInstances, readLive } from '../aws/reader.js';
 import { resourceKey, type DesiredState, type Kind, type ResourceKey } from '../api/kinds.js';
-import { ListInstancesCommand } from '@aws-sdk/client-servicediscovery';
 import { awsName } from '../core/desired.js';
 import type { AwsSettings, PruneSettings } from '../config.js';
 import type { Clock } from '../core/clock.js';
@@ -320,14 +319,7 @@ export class Controller {
       const namespace = service && this.desired!.resources.get(resourceKey('CloudMapNamespace', String(service.spec.namespace)));
       const namespaceId = namespace && this.namespaceIds.get(awsName(namespace));
       const serviceId = service && namespaceId ? this.cache.serviceId(`${namespaceId}/${awsName(service)}`) : undefined;
-      const instances: { id: string; attributes: Record<string, string> }[] = [];
-      let token: string | undefined;
-      while (serviceId) {
-        const page = await this.options.clients.cloudMap.send(new ListInstancesCommand({ ServiceId: serviceId, NextToken: token }));
-        for (const i of page.Instances ?? []) if (i.Id) instances.push({ id: i.Id, attributes: i.Attributes ?? {} });
-        token = page.NextToken;
-        if (!token) break;
-      }
+      const instances = serviceId ? await listInstances(this.options.clients.cloudMap, serviceId) : [];
       out.push({ cloudMapService: registry.cloudMapService, instances });
     }
     return out;

@@ -74,6 +74,12 @@ function submit(ctx: SimContext, type: OperationState['type'], targets: Record<s
   return op.id;
 }
 
+function failOperation(op: OperationState, code: string, message: string): void {
+  op.status = 'FAIL';
+  op.errorCode = code;
+  op.errorMessage = message;
+}
+
 function applyEffect(ctx: SimContext, op: OperationState): void {
   const e = op.effect;
   const state = ctx.state;
@@ -84,10 +90,7 @@ function applyEffect(ctx: SimContext, op: OperationState): void {
       break;
     case 'deleteNamespace': {
       if (state.cloudMapServices.some((s) => s.namespaceId === e.namespaceId)) {
-        op.status = 'FAIL';
-        op.errorCode = 'RESOURCE_IN_USE';
-        op.errorMessage = 'The namespace contains services.';
-        return;
+        return failOperation(op, 'RESOURCE_IN_USE', 'The namespace contains services.');
       }
       const ns = state.namespaces.find((n) => n.id === e.namespaceId);
       ctx.written(`namespace:${e.namespaceId}`, clone(ns));
@@ -97,10 +100,7 @@ function applyEffect(ctx: SimContext, op: OperationState): void {
     case 'updateNamespace': {
       const ns = state.namespaces.find((n) => n.id === e.namespaceId);
       if (!ns) {
-        op.status = 'FAIL';
-        op.errorCode = 'NAMESPACE_NOT_FOUND';
-        op.errorMessage = 'The namespace no longer exists.';
-        return;
+        return failOperation(op, 'NAMESPACE_NOT_FOUND', 'The namespace no longer exists.');
       }
       ctx.written(`namespace:${ns.id}`, clone(ns));
       if (e.description !== undefined) ns.description = e.description;
@@ -113,10 +113,7 @@ function applyEffect(ctx: SimContext, op: OperationState): void {
     case 'updateService': {
       const svc = state.cloudMapServices.find((s) => s.id === e.serviceId);
       if (!svc) {
-        op.status = 'FAIL';
-        op.errorCode = 'SERVICE_NOT_FOUND';
-        op.errorMessage = 'The service no longer exists.';
-        return;
+        return failOperation(op, 'SERVICE_NOT_FOUND', 'The service no longer exists.');
       }
       ctx.written(`cmservice:${svc.id}`, clone(svc));
       const c = e.changes as { Description?: string; DnsConfig?: { DnsRecords?: unknown }; HealthCheckConfig?: unknown };
@@ -128,10 +125,7 @@ function applyEffect(ctx: SimContext, op: OperationState): void {
     case 'registerInstance': {
       const svc = state.cloudMapServices.find((s) => s.id === e.serviceId);
       if (!svc) {
-        op.status = 'FAIL';
-        op.errorCode = 'SERVICE_NOT_FOUND';
-        op.errorMessage = 'The service no longer exists.';
-        return;
+        return failOperation(op, 'SERVICE_NOT_FOUND', 'The service no longer exists.');
       }
       putInstance(svc, clone(e.instance));
       break;

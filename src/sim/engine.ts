@@ -20,13 +20,20 @@ export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
 export const CLOUDMAP_TARGET_PREFIX = 'Route53AutoNaming_v20170314';
 
 export interface EngineOptions {
+  /** Default us-east-1. */
   region?: string;
+  /** Default 123456789012. */
   accountId?: string;
+  /** Default: real time. */
   clock?: SimClock;
+  /** AWS token buckets on/off (default off). */
   throttle?: boolean;
+  /** Multiplies bucket refill rates (default 1). */
   rateScale?: number;
+  /** JSON persistence: loaded at start, saved on change (debounced) and on close. */
   stateFile?: string;
   faults?: Partial<FaultSettings>;
+  /** How long tasks take to start/stop etc. on the clock; defaults give a demo rollout of a few seconds. */
   rolloutTimings?: Partial<RolloutTimings>;
 }
 

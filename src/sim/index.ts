@@ -3,9 +3,9 @@
 // beside this file for the behaviour it implements.
 import type { AddressInfo } from 'node:net';
 import type { SimClock } from './clock.js';
-import type { FaultSettings, RolloutTimings } from './context.js';
+import type { FaultSettings } from './context.js';
 import { DEFAULT_FAULTS, DEFAULT_TIMINGS } from './context.js';
-import type { InvokeResult } from './engine.js';
+import type { EngineOptions, InvokeResult } from './engine.js';
 import { CLOUDMAP_TARGET_PREFIX, ECS_TARGET_PREFIX, SimEngine } from './engine.js';
 import { createSimServer } from './server.js';
 import type { SimState } from './state.js';
@@ -17,26 +17,11 @@ export type { InvokeResult } from './engine.js';
 export type { SimState } from './state.js';
 export { DEFAULT_FAULTS, DEFAULT_TIMINGS, ECS_TARGET_PREFIX, CLOUDMAP_TARGET_PREFIX, SimEngine };
 
-export interface SimulatorOptions {
+export interface SimulatorOptions extends EngineOptions {
   /** 0 / undefined = a free port. */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default us-east-1. */
-  region?: string;
-  /** Default 123456789012. */
-  accountId?: string;
-  /** Default: real time. */
-  clock?: SimClock;
-  /** AWS token buckets on/off (default off). */
-  throttle?: boolean;
-  /** Multiplies bucket refill rates (default 1). */
-  rateScale?: number;
-  /** JSON persistence: loaded at start, saved on change (debounced) and on close. */
-  stateFile?: string;
-  faults?: Partial<FaultSettings>;
-  /** How long tasks take to start/stop etc. on the clock; defaults give a demo rollout of a few seconds. */
-  rolloutTimings?: Partial<RolloutTimings>;
 }
 
 export interface SimFaults {
