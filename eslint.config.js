@@ -15,4 +15,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Layering: src/tools holds build scripts (run by `npm run schemas` and their tests);
+  // nothing the product runs may depend on them.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/tools/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/tools/*'], message: 'src/tools holds build scripts; move what the product needs out of it (e.g. to src/api/).' }] }],
+    },
+  },
 );

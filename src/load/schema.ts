@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Environment } from '@marcbachmann/cel-js';
 import { Ajv, type ErrorObject, type FuncKeywordDefinition, type ValidateFunction } from 'ajv';
+import { CEL_RULES } from '../api/crd.js';
 import { API_VERSION, isKind, type Kind } from '../api/kinds.js';
-import { CEL_RULES } from '../tools/derive-schemas.js';
 import { fieldPath, type Finding } from './findings.js';
 import type { ParsedDocument } from './parse.js';
 

@@ -14,13 +14,11 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { CEL_RULES } from '../api/crd.js';
 import { KINDS, type Kind } from '../api/kinds.js';
 
 export const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
 export const SCHEMA_DIR = join(CRD_DIR, 'schemas');
-
-/** Kubernetes' cross-field validation rules, written in CEL. */
-export const CEL_RULES = 'x-kubernetes-validations';
 
 type JsonObject = { [key: string]: unknown };
 
