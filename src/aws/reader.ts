@@ -28,8 +28,9 @@ import {
 } from '@aws-sdk/client-servicediscovery';
 import { resourceKey, type DesiredState, type Resource } from '../api/kinds.js';
 import { awsName, taskDefinitionHash } from '../core/desired.js';
-import { emptyLiveState, lastSegment, revisionOf, type LiveState, type LiveTaskDefinition } from '../core/live.js';
-import { OWNER_TAG, SPEC_HASH_TAG, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, fromCloudMapTags, fromTagList, type Tags } from '../core/tags.js';
+import { emptyLiveState, lastSegment, type LiveState, type LiveTaskDefinition } from '../core/live.js';
+import { revisionIndex, revisionKey } from '../core/revisions.js';
+import { OWNER_TAG, SPEC_HASH_TAG, fromCloudMapTags, fromTagList, type Tags } from '../core/tags.js';
 
 export const DESCRIBE_SERVICES_BATCH = 10;
 export const DESCRIBE_CLUSTERS_BATCH = 100;
@@ -257,19 +258,10 @@ class Reader {
    * already carries the desired content, e.g. registered just before a crash) are read.
    */
   private async readTaskDefinitions(): Promise<void> {
-    // Indexed once: which content each service records, and which services run each family.
-    const recorded = new Set<string>();
-    const runningByFamily = new Map<string, Set<string>>();
-    for (const s of this.live.services.values()) {
-      const running = revisionOf(s.raw.taskDefinition);
-      if (!running || !s.raw.taskDefinition) continue;
-      const family = running.slice(0, running.lastIndexOf(':'));
-      if (s.tags[TASK_DEFINITION_TAG] === running && s.tags[TASK_DEFINITION_HASH_TAG]) recorded.add(`${family}\0${s.tags[TASK_DEFINITION_HASH_TAG]}`);
-      runningByFamily.set(family, (runningByFamily.get(family) ?? new Set()).add(s.raw.taskDefinition));
-    }
+    const { recordedOnServices, runningByFamily } = revisionIndex(this.live);
     const unrecorded = this.ofKind('TaskDefinition')
       .map((doc) => ({ family: awsName(doc), hash: taskDefinitionHash(doc) }))
-      .filter(({ family, hash }) => !recorded.has(`${family}\0${hash}`));
+      .filter(({ family, hash }) => !recordedOnServices.has(revisionKey(family, hash)));
     // Many families to look up (a cold start): one paged list says which exist at all.
     const existing = unrecorded.length > FAMILY_LIST_THRESHOLD ? await this.activeFamilies() : undefined;
     // Families are independent: look them up a few at a time (the rate limiter paces them).

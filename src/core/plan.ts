@@ -10,6 +10,7 @@ import { diffObjects, withoutPointers, type FieldChange } from './diff.js';
 import { contentHash } from './hash.js';
 import { HEALTHY, MISSING, serviceHealth, type Health } from './health.js';
 import { revisionOf, type LiveService, type LiveState } from './live.js';
+import { revisionIndex, revisionKey, type RevisionIndex } from './revisions.js';
 import {
   IMMUTABLE_FIELDS,
   canonicalCloudMapService,
@@ -457,35 +458,17 @@ class Planner {
    */
   revisionFor(resource: Resource): { arn: string; hash: string } | undefined {
     const hash = taskDefinitionHash(resource);
-    const family = awsName(resource);
-    const indexes = this.revisionIndexes();
-    const arn = indexes.recordedOnServices.get(`${family}\0${hash}`) ?? indexes.taggedRevisions.get(`${family}\0${hash}`);
+    const key = revisionKey(awsName(resource), hash);
+    const index = this.revisions();
+    const arn = index.recordedOnServices.get(key) ?? index.taggedRevisions.get(key);
     return arn ? { arn, hash } : undefined;
   }
 
-  private indexes: { recordedOnServices: Map<string, string>; taggedRevisions: Map<string, string>; runningByFamily: Map<string, string> } | undefined;
+  private revisionIndex: RevisionIndex | undefined;
 
   /** Built once per plan: which revision carries which content, and what services run. */
-  private revisionIndexes() {
-    if (this.indexes) return this.indexes;
-    const recordedOnServices = new Map<string, string>();
-    const runningByFamily = new Map<string, string>();
-    for (const s of this.live.services.values()) {
-      const arn = s.raw.taskDefinition;
-      const running = revisionOf(arn);
-      if (!arn || !running) continue;
-      const family = running.slice(0, running.lastIndexOf(':'));
-      if (this.live.taskDefinitions.has(arn) && !runningByFamily.has(family)) runningByFamily.set(family, arn);
-      const hash = s.tags[TASK_DEFINITION_HASH_TAG];
-      if (hash && s.tags[TASK_DEFINITION_TAG] === running) recordedOnServices.set(`${family}\0${hash}`, arn);
-    }
-    const taggedRevisions = new Map<string, string>();
-    for (const td of this.live.taskDefinitions.values()) {
-      const hash = td.tags[SPEC_HASH_TAG];
-      if (hash && td.raw.status === 'ACTIVE') taggedRevisions.set(`${td.family}\0${hash}`, td.arn);
-    }
-    this.indexes = { recordedOnServices, taggedRevisions, runningByFamily };
-    return this.indexes;
+  private revisions(): RevisionIndex {
+    return (this.revisionIndex ??= revisionIndex(this.live));
   }
 
   private taskDefinition(resource: Resource): void {
@@ -528,7 +511,7 @@ class Planner {
   }
 
   private currentRevision(family: string) {
-    const running = this.revisionIndexes().runningByFamily.get(family);
+    const running = [...(this.revisions().runningByFamily.get(family) ?? [])].find((arn) => this.live.taskDefinitions.has(arn));
     if (running) return this.live.taskDefinitions.get(running);
     const latest = this.live.latestRevision.get(family);
     return latest ? this.live.taskDefinitions.get(latest) : undefined;
