@@ -26,6 +26,7 @@ import {
   type ServiceDiscoveryClient,
   type ServiceSummary,
 } from '@aws-sdk/client-servicediscovery';
+import { listAll, pages } from './paging.js';
 import { resourceKey, type DesiredState, type Resource } from '../api/kinds.js';
 import { awsName, taskDefinitionHash } from '../core/desired.js';
 import { emptyLiveState, lastSegment, type LiveState, type LiveTaskDefinition } from '../core/live.js';
@@ -43,14 +44,8 @@ export const LOOKUP_CONCURRENCY = 8;
 
 /** Every instance of a Cloud Map service, all pages. */
 export async function listInstances(cloudMap: ServiceDiscoveryClient, serviceId: string): Promise<{ id: string; attributes: Record<string, string> }[]> {
-  const instances: { id: string; attributes: Record<string, string> }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await cloudMap.send(new ListInstancesCommand({ ServiceId: serviceId, NextToken: token, MaxResults: 100 }));
-    for (const i of page.Instances ?? []) if (i.Id) instances.push({ id: i.Id, attributes: i.Attributes ?? {} });
-    token = page.NextToken;
-  } while (token);
-  return instances;
+  const listed = await listAll((NextToken) => cloudMap.send(new ListInstancesCommand({ ServiceId: serviceId, NextToken, MaxResults: 100 })), (page) => page.Instances);
+  return listed.flatMap((i) => (i.Id ? [{ id: i.Id, attributes: i.Attributes ?? {} }] : []));
 }
 
 export interface ReaderClients {
@@ -189,13 +184,7 @@ class Reader {
     let names: string[] = [...wanted];
     if (!this.options.scope) {
       // A full read lists every cluster to find the ones the controller owns but git no longer names.
-      names = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await this.clients.ecs.send(new ListClustersCommand({ nextToken, maxResults: 100 }));
-        names.push(...(page.clusterArns ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
+      names = await listAll((nextToken) => this.clients.ecs.send(new ListClustersCommand({ nextToken, maxResults: 100 })), (page) => page.clusterArns);
       const listed = new Set(names.map((a) => lastSegment(a)));
       names.push(...[...wanted].filter((n) => !listed.has(n)));
     }
@@ -221,8 +210,6 @@ class Reader {
       wantedByCluster.set(awsName(cluster), set);
     }
     for (const cluster of this.live.clusters.values()) {
-      const arns: string[] = [];
-      let nextToken: string | undefined;
       if (this.options.scope) {
         for (const batch of chunks([...(wantedByCluster.get(cluster.name) ?? [])], DESCRIBE_SERVICES_BATCH)) {
           const answer = await this.clients.ecs.send(new DescribeServicesCommand({ cluster: cluster.name, services: batch, include: ['TAGS'] }));
@@ -230,11 +217,7 @@ class Reader {
         }
         continue;
       }
-      do {
-        const page = await this.clients.ecs.send(new ListServicesCommand({ cluster: cluster.name, nextToken, maxResults: 100 }));
-        arns.push(...(page.serviceArns ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
+      const arns = await listAll((nextToken) => this.clients.ecs.send(new ListServicesCommand({ cluster: cluster.name, nextToken, maxResults: 100 })), (page) => page.serviceArns);
       // A desired service that ListServices does not show may be DRAINING: describe it too.
       const listed = new Set(arns.map((a) => lastSegment(a)));
       const unlisted = [...(wantedByCluster.get(cluster.name) ?? [])].filter((n) => !listed.has(n));
@@ -283,14 +266,7 @@ class Reader {
   }
 
   private async activeFamilies(): Promise<Set<string>> {
-    const families = new Set<string>();
-    let nextToken: string | undefined;
-    do {
-      const page = await this.clients.ecs.send(new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE', nextToken, maxResults: 100 }));
-      for (const f of page.families ?? []) families.add(f);
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return families;
+    return new Set(await listAll((nextToken) => this.clients.ecs.send(new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE', nextToken, maxResults: 100 })), (page) => page.families));
   }
 
   private async describeTaskDefinition(arn: string): Promise<LiveTaskDefinition | undefined> {
@@ -324,9 +300,7 @@ class Reader {
 
   private async readCloudMap(): Promise<void> {
     const wanted = new Set(this.ofKind('CloudMapNamespace').map(awsName));
-    let nextToken: string | undefined;
-    do {
-      const page = await this.clients.cloudMap.send(new ListNamespacesCommand({ NextToken: nextToken, MaxResults: 100 }));
+    for await (const page of pages((NextToken) => this.clients.cloudMap.send(new ListNamespacesCommand({ NextToken, MaxResults: 100 })))) {
       for (const ns of page.Namespaces ?? []) {
         if (!ns.Id || !ns.Arn || !ns.Name) continue;
         if (this.options.scope && !wanted.has(ns.Name)) continue;
@@ -334,8 +308,7 @@ class Reader {
         if (!wanted.has(ns.Name) && tags[OWNER_TAG] !== this.options.controllerId) continue;
         this.live.namespaces.set(ns.Name, { id: ns.Id, arn: ns.Arn, name: ns.Name, tags, raw: ns });
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
+    }
 
     // Wanted Cloud Map services by namespace name.
     const wantedServices = new Map<string, Set<string>>();
@@ -349,11 +322,8 @@ class Reader {
       // A partial read gets the few services it needs by id, when their ids are known, rather
       // than listing a namespace of thousands.
       if (this.options.scope && (await this.getCloudMapServices(ns.id, wantedHere))) continue;
-      let token: string | undefined;
-      do {
-        const page = await this.clients.cloudMap.send(
-          new ListCloudMapServicesCommand({ NextToken: token, MaxResults: 100, Filters: [{ Name: 'NAMESPACE_ID', Values: [ns.id], Condition: 'EQ' }] }),
-        );
+      const filter = { Name: 'NAMESPACE_ID' as const, Values: [ns.id], Condition: 'EQ' as const };
+      for await (const page of pages((NextToken) => this.clients.cloudMap.send(new ListCloudMapServicesCommand({ NextToken, MaxResults: 100, Filters: [filter] })))) {
         for (const s of page.Services ?? []) {
           if (!s.Id || !s.Arn || !s.Name) continue;
           // moto ignores the filter; keep only this namespace's services.
@@ -363,8 +333,7 @@ class Reader {
           if (this.options.scope && !wantedHere.has(s.Name)) continue;
           await this.addCloudMapService(ns.id, { ...s, Id: s.Id, Arn: s.Arn, Name: s.Name });
         }
-        token = page.NextToken;
-      } while (token);
+      }
     }
     await this.readInstances();
   }
