@@ -1,9 +1,10 @@
 /**
  * The resource kinds of ecs-gitops.io/v1alpha1: their names, the order in which they
  * are applied, and which spec fields refer to other documents. The field-level shapes
- * live in crds/ (the one source of truth); this file holds only what code needs to know
- * about the kinds as a set.
+ * live in crds/ (the one source of truth) and reach code as the types generated from
+ * them in ./specs.ts; this file holds what code needs to know about the kinds as a set.
  */
+import type { Specs } from './specs.js';
 
 export const API_GROUP = 'ecs-gitops.io';
 export const API_VERSION = `${API_GROUP}/v1alpha1`;
@@ -84,6 +85,14 @@ export interface Resource<K extends Kind = Kind> {
   metadata: Metadata;
   spec: Record<string, unknown>;
   source: SourceLocation;
+}
+
+/**
+ * A document's spec with its kind's type. The one place the loose `spec` is trusted: the
+ * loader admitted it against the CRD schema the type is generated from.
+ */
+export function specOf<K extends Kind>(resource: Resource<K>): Specs[K] {
+  return resource.spec as Specs[K];
 }
 
 /** `Kind/name`, the identity of a document. */
