@@ -187,7 +187,7 @@ export type ServiceSpec = {
   }>;
   /** IAM role that lets ECS call the load balancer, for services not using awsvpc and without the service-linked role. Create-only. */
   role?: string;
-  /** How deployments replace tasks. AWS defaults to maximumPercent 200 and minimumHealthyPercent 100. */
+  /** How deployments replace tasks. AWS defaults to maximumPercent 200 and minimumHealthyPercent 100 (for a DAEMON service, 100 and 0). */
   deploymentConfiguration?: {
     /** Stop a deployment whose tasks keep failing to start or become healthy, and with rollback, return to the last completed deployment. Only for the ECS deployment controller; such a rollback makes the service Degraded. */
     deploymentCircuitBreaker?: {

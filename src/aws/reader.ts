@@ -27,8 +27,9 @@ import {
   type ServiceSummary,
 } from '@aws-sdk/client-servicediscovery';
 import { listAll, pages } from './paging.js';
-import { resourceKey, type DesiredState, type Resource } from '../api/kinds.js';
-import { awsName, taskDefinitionHash } from '../core/desired.js';
+import { resourceKey, type DesiredState, type Kind, type Resource } from '../api/kinds.js';
+import { awsName } from '../core/desired.js';
+import { taskDefinitionHash } from '../core/kinds/task-definition.js';
 import { emptyLiveState, lastSegment, type LiveState, type LiveTaskDefinition } from '../core/live.js';
 import { revisionIndex, revisionKey } from '../core/revisions.js';
 import { OWNER_TAG, SPEC_HASH_TAG, fromCloudMapTags, fromTagList, type Tags } from '../core/tags.js';
@@ -160,8 +161,8 @@ class Reader {
     this.docs = [...desired.resources.values()].filter((d) => !options.scope || options.scope.has(`${d.kind}/${d.metadata.name}`));
   }
 
-  private ofKind(kind: Resource['kind']): Resource[] {
-    return this.docs.filter((d) => d.kind === kind);
+  private ofKind<K extends Kind>(kind: K): Resource<K>[] {
+    return this.docs.filter((d): d is Resource<K> => d.kind === kind);
   }
 
   async read(): Promise<LiveState> {

@@ -1,11 +1,7 @@
 /**
  * Health per resource, judged from the live object the way Argo CD judges Kubernetes
- * objects. A Service is Healthy only when the PRIMARY deployment runs the revision git
- * asked for, its rollout is COMPLETED and every desired task runs; a circuit-breaker
- * rollback is Degraded, never Healthy.
+ * objects. Each kind's module judges its own (a Service's in ./kinds/service-health.ts).
  */
-import type { Service as EcsService } from '@aws-sdk/client-ecs';
-import { revisionOf } from './live.js';
 
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
 
@@ -18,48 +14,3 @@ export interface Health {
 
 export const HEALTHY: Health = { status: 'Healthy' };
 export const MISSING: Health = { status: 'Missing', message: 'does not exist in AWS' };
-
-const ROLLBACK = /circuit breaker.*roll(ing|ed)? ?back|rolling back|rolled back/i;
-/** ECS reports a rollback in the deployment's reason while it runs and in the service's events after. */
-const RECENT_EVENTS = 10;
-
-/**
- * `wantedRevision` is the `family:revision` the document asks for, when known (it is not
- * before the revision has been registered).
- */
-export function serviceHealth(service: EcsService | undefined, wantedRevision?: string): Health {
-  if (!service || service.status === 'INACTIVE') return MISSING;
-  if (service.status === 'DRAINING') return { status: 'Progressing', message: 'service is draining after deletion' };
-  const deployments = service.deployments ?? [];
-  const primary = deployments.find((d) => d.status === 'PRIMARY');
-  if (!primary) return { status: 'Unknown', message: 'no PRIMARY deployment' };
-  const running = revisionOf(primary.taskDefinition);
-
-  const rollbackNote = [
-    primary.rolloutStateReason,
-    ...deployments.map((d) => d.rolloutStateReason),
-    ...(service.events ?? []).slice(0, RECENT_EVENTS).map((e) => e.message),
-  ].find((r) => r && ROLLBACK.test(r));
-  if (primary.rolloutState === 'FAILED') {
-    return { status: 'Degraded', reason: 'DeploymentFailed', message: `deployment of ${running} failed: ${primary.rolloutStateReason ?? 'no reason given'}` };
-  }
-  if (wantedRevision && running !== wantedRevision) {
-    if (rollbackNote || deployments.some((d) => d.rolloutState === 'FAILED' && revisionOf(d.taskDefinition) === wantedRevision)) {
-      return { status: 'Degraded', reason: 'RolledBack', message: `the deployment circuit breaker rolled back from ${wantedRevision} to ${running}${rollbackNote ? `: ${rollbackNote}` : ''}` };
-    }
-    return { status: 'Progressing', message: `running ${running}; ${wantedRevision} not deployed yet` };
-  }
-  const desired = primary.desiredCount ?? service.desiredCount ?? 0;
-  const runningCount = primary.runningCount ?? 0;
-  const counts = `${runningCount}/${desired} tasks running${primary.pendingCount ? `, ${primary.pendingCount} pending` : ''}`;
-  if (deployments.length > 1 || primary.rolloutState === 'IN_PROGRESS') {
-    return { status: 'Progressing', message: `rolling out ${running}: ${counts}` };
-  }
-  if (primary.rolloutState !== undefined && primary.rolloutState !== 'COMPLETED') {
-    return { status: 'Progressing', message: `rollout ${primary.rolloutState}: ${counts}` };
-  }
-  if (runningCount !== desired || (service.runningCount ?? 0) !== (service.desiredCount ?? 0)) {
-    return { status: 'Progressing', message: counts };
-  }
-  return { status: 'Healthy', message: `${running}: ${counts}` };
-}

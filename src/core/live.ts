@@ -52,6 +52,22 @@ export interface LiveInstance {
   attributes: Record<string, string>;
 }
 
+/** A task-definition revision that carries a document's content (its hash). */
+export interface LiveRevision {
+  arn: string;
+  hash: string;
+}
+
+/** The live object a document of each kind stands for, as the kind's module finds it. */
+export interface LiveObjects {
+  Cluster: LiveCluster;
+  TaskDefinition: LiveRevision;
+  Service: LiveService;
+  CloudMapNamespace: LiveNamespace;
+  CloudMapService: LiveCloudMapService;
+  CloudMapInstance: LiveInstance;
+}
+
 export interface LiveState {
   /** By cluster name; clusters the desired state names or the owner tag marks. */
   clusters: Map<string, LiveCluster>;

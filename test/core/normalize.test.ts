@@ -2,8 +2,11 @@ import t from 'tap';
 import fc from 'fast-check';
 import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { loadConfig } from '../../src/load/index.js';
-import { canonicalTaskDefinition, cpuUnits, liveTaskDefinitionSpec, memoryMiB, prune } from '../../src/core/normalize.js';
+import { prune } from '../../src/core/normalize.js';
+import { canonicalTaskDefinition, cpuUnits, liveTaskDefinitionSpec, memoryMiB, type TaskDefinitionBody } from '../../src/core/kinds/task-definition.js';
 import { awsName, specBody } from '../../src/core/desired.js';
+import type { ServiceBody } from '../../src/core/kinds/service.js';
+import type { Resource } from '../../src/api/kinds.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { startMoto } from '../helpers/moto.js';
 
@@ -26,7 +29,7 @@ t.test('prune drops empty values but keeps false and zero', async (t) => {
 });
 
 /** Registers a task definition and returns canonical(desired) and canonical(what came back). */
-async function roundTrip(ecs: ECSClient, family: string, spec: Record<string, unknown>) {
+async function roundTrip(ecs: ECSClient, family: string, spec: TaskDefinitionBody) {
   const input = { ...spec, family, cpu: spec.cpu === undefined ? undefined : String(spec.cpu), memory: spec.memory === undefined ? undefined : String(spec.memory) };
   const registered = await ecs.send(new RegisterTaskDefinitionCommand(input as never));
   const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: registered.taskDefinition!.taskDefinitionArn! }));
@@ -38,7 +41,7 @@ const client = (endpoint: string) => new ECSClient({ endpoint, region: 'us-east-
 async function examplesTaskDefinitions() {
   const result = await loadConfig('examples');
   if (!result.ok) throw new Error('examples are invalid');
-  return [...result.state.resources.values()].filter((r) => r.kind === 'TaskDefinition');
+  return [...result.state.resources.values()].filter((r): r is Resource<'TaskDefinition'> => r.kind === 'TaskDefinition');
 }
 
 for (const backend of ['simulator', 'moto'] as const) {
@@ -105,7 +108,7 @@ t.test('property: for any task definition, normalise(desired) equals normalise(r
 
 t.test('property: for any service, normalise(desired) equals normalise(created) on the simulator', async (t) => {
   const { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand } = await import('@aws-sdk/client-ecs');
-  const { canonicalService, ignoreUnsetServiceFields, liveServiceSpec } = await import('../../src/core/normalize.js');
+  const { canonicalService, ignoreUnsetServiceFields, liveServiceSpec } = await import('../../src/core/kinds/service.js');
   const sim = await startSimulator();
   const ecs = client(sim.endpoint);
   t.teardown(async () => {
@@ -142,10 +145,10 @@ t.test('property: for any service, normalise(desired) equals normalise(created) 
   let i = 0;
   await fc.assert(
     fc.asyncProperty(spec, async (s) => {
-      const body = { ...s, launchType: 'FARGATE' } as Record<string, unknown>;
-      const created = await ecs.send(new CreateServiceCommand({ cluster: 'prop', serviceName: `svc-${i++}`, taskDefinition: revision, ...body } as never));
+      const body = { ...s, taskDefinition: 'prop', launchType: 'FARGATE' } as ServiceBody;
+      const created = await ecs.send(new CreateServiceCommand({ cluster: 'prop', serviceName: `svc-${i++}`, ...body, taskDefinition: revision } as never));
       const described = await ecs.send(new DescribeServicesCommand({ cluster: 'prop', services: [created.service!.serviceArn!] }));
-      const desired = canonicalService(body, { taskDefinition: revision, registries: [] });
+      const desired = canonicalService(body, { taskDefinition: revision });
       const mapped = liveServiceSpec(described.services![0], new Map());
       const live = ignoreUnsetServiceFields(body, canonicalService(mapped.spec, mapped.refs));
       t.same(live, desired);

@@ -3,8 +3,8 @@ import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import { loadConfig } from '../../src/load/index.js';
 import { planSync, type PlanOptions, type Plan } from '../../src/core/plan.js';
 import { emptyLiveState, type LiveState } from '../../src/core/live.js';
-import { taskDefinitionHash } from '../../src/core/desired.js';
-import type { DesiredState } from '../../src/api/kinds.js';
+import { taskDefinitionHash } from '../../src/core/kinds/task-definition.js';
+import type { DesiredState, Resource } from '../../src/api/kinds.js';
 import { cluster, service, taskDefinition } from '../load/docs.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012';
@@ -29,7 +29,7 @@ function syncedLive(desired: DesiredState, overrides: Partial<EcsService> = {}, 
     name: 'store', arn: `${ARN}:cluster/store`, tags: { ...OWNER, 'ecs-gitops.io/resource': 'Cluster/store' },
     raw: { clusterName: 'store', status: 'ACTIVE', settings: [{ name: 'containerInsights', value: 'enabled' }] },
   });
-  const td = desired.resources.get('TaskDefinition/web')!;
+  const td = desired.resources.get('TaskDefinition/web') as Resource<'TaskDefinition'>;
   const raw: EcsService = {
     serviceName: 'web', serviceArn: `${ARN}:service/store/web`, status: 'ACTIVE', taskDefinition: `${ARN}:task-definition/web:1`,
     desiredCount: 2, runningCount: 2, launchType: 'FARGATE', platformVersion: 'LATEST', schedulingStrategy: 'REPLICA',
@@ -86,9 +86,20 @@ t.test('a new image: one registration, one UpdateService, one tag write — noth
   t.same(update.calls[0].input, { cluster: 'store', service: 'web', taskDefinition: { $ref: 'TaskDefinition/web', attr: 'arn' } });
   t.same(update.dependsOn, ['create TaskDefinition/web']);
   t.match(update.calls[1].input.tags, [
-    { key: 'ecs-gitops.io/task-definition-hash', value: taskDefinitionHash(after.resources.get('TaskDefinition/web')!) },
+    { key: 'ecs-gitops.io/task-definition-hash', value: taskDefinitionHash(after.resources.get('TaskDefinition/web') as Resource<'TaskDefinition'>) },
     { key: 'ecs-gitops.io/task-definition', value: { $ref: 'TaskDefinition/web', format: 'revision' } },
   ]);
+});
+
+t.test('a DAEMON service: AWS fills in 100 % / 0 %, and a deploymentConfiguration removed from git goes back to that', async (t) => {
+  const daemon = service().replace('  desiredCount: 2\n  launchType: FARGATE\n', '  launchType: EC2\n  schedulingStrategy: DAEMON\n');
+  const desired = await desiredFrom(t, webFiles(daemon));
+  const daemonLive = (deploymentConfiguration: EcsService['deploymentConfiguration']) =>
+    syncedLive(desired, { launchType: 'EC2', schedulingStrategy: 'DAEMON', deploymentConfiguration });
+  const defaults = { maximumPercent: 100, minimumHealthyPercent: 0, deploymentCircuitBreaker: { enable: false, rollback: false } };
+  t.same(planSync(desired, daemonLive(defaults), options()).steps, [], 'AWS\'s daemon defaults are no diff');
+  const plan = planSync(desired, daemonLive({ ...defaults, minimumHealthyPercent: 50 }), options());
+  t.same(plan.steps.map((s) => s.calls[0].input), [{ cluster: 'store', service: 'web', deploymentConfiguration: defaults }]);
 });
 
 t.test('desiredCount left out belongs to autoscaling; ignore-differences hides named fields', async (t) => {
@@ -206,7 +217,7 @@ t.test('health: a circuit-breaker rollback is Degraded, never Healthy', async (t
   }, { 'ecs-gitops.io/task-definition': 'web:1' });
   live.taskDefinitions.set(`${ARN}:task-definition/web:1`, {
     arn: `${ARN}:task-definition/web:1`, family: 'web', revision: 1, raw: { status: 'ACTIVE' },
-    tags: { 'ecs-gitops.io/spec-hash': taskDefinitionHash(desired.resources.get('TaskDefinition/web')!) },
+    tags: { 'ecs-gitops.io/spec-hash': taskDefinitionHash(desired.resources.get('TaskDefinition/web') as Resource<'TaskDefinition'>) },
   });
   const svc = planSync(desired, live, options()).resources.find((r) => r.key === 'Service/web')!;
   t.equal(svc.health.status, 'Degraded');

@@ -1,0 +1,71 @@
+/**
+ * CloudMapInstance: an instance registered in a Cloud Map service. Instances carry no
+ * tags; the controller marks the ones it registered with an owner attribute.
+ * RegisterInstance with an existing id updates it, so create and update are one call.
+ */
+import type { Resource } from '../../api/kinds.js';
+import { resourceKey, specOf } from '../../api/kinds.js';
+import type { CloudMapInstanceSpec } from '../../api/specs.js';
+import { awsName } from '../desired.js';
+import { HEALTHY, MISSING } from '../health.js';
+import type { LiveInstance } from '../live.js';
+import type { Canonical } from '../normalize.js';
+import type { Ref } from '../plan.js';
+import { OWNER_ATTRIBUTE } from '../tags.js';
+import { idempotencyToken } from './calls.js';
+import type { KindModule, PlanContext } from './types.js';
+
+/** The attributes, without the controller's owner mark. */
+export function canonicalInstance(spec: Pick<CloudMapInstanceSpec, 'attributes'>): Canonical {
+  const attributes = { ...spec.attributes };
+  delete attributes[OWNER_ATTRIBUTE];
+  return { attributes };
+}
+
+function find(doc: Resource<'CloudMapInstance'>, ctx: PlanContext): LiveInstance | undefined {
+  const service = ctx.doc('CloudMapService', doc.spec.service);
+  const liveService = service && ctx.find(service);
+  return liveService && ctx.live.instances.get(`${liveService.id}/${awsName(doc)}`);
+}
+
+function plan(resource: Resource<'CloudMapInstance'>, ctx: PlanContext): void {
+  const key = resourceKey('CloudMapInstance', resource.metadata.name);
+  const id = awsName(resource);
+  const spec = specOf(resource);
+  const serviceDoc = ctx.resolve('CloudMapService', spec.service);
+  const serviceKey = resourceKey('CloudMapService', serviceDoc.metadata.name);
+  const liveService = ctx.find(serviceDoc);
+  const live = find(resource, ctx);
+  const decision = ctx.compare(resource, {
+    live: live && { id: `${live.serviceId}/${live.id}`, owner: live.attributes[OWNER_ATTRIBUTE], tags: {} },
+    desired: canonicalInstance(spec),
+    liveBody: live && canonicalInstance(live),
+    health: live ? HEALTHY : MISSING,
+    tags: undefined,
+  });
+  if (!decision) return;
+  const withOwner = { ...spec.attributes, [OWNER_ATTRIBUTE]: ctx.controllerId };
+  const input = {
+    ServiceId: liveService?.id ?? ({ $ref: serviceKey, attr: 'id' } satisfies Ref),
+    InstanceId: id,
+    Attributes: withOwner,
+    CreatorRequestId: idempotencyToken(key, withOwner),
+  };
+  const action = decision.action === 'update' ? 'update' : 'create';
+  ctx.addStep({ key, action, description: `register instance ${id}`, calls: [{ service: 'servicediscovery', operation: 'RegisterInstance', input }], dependsOn: ctx.after(serviceKey) });
+}
+
+export const CloudMapInstanceKind: KindModule<'CloudMapInstance'> = {
+  kind: 'CloudMapInstance',
+  createOnly: [],
+  notFoundErrors: ['InstanceNotFound'],
+  find,
+  plan,
+  owned: (live, controllerId) =>
+    [...live.instances.values()]
+      .filter((i) => i.attributes[OWNER_ATTRIBUTE] === controllerId)
+      .map((i) => ({
+        key: resourceKey('CloudMapInstance', i.id), kind: 'CloudMapInstance', awsName: i.id, id: `${i.serviceId}/${i.id}`, protectedByTag: false, parent: i.serviceId, self: i.id,
+        calls: [{ service: 'servicediscovery', operation: 'DeregisterInstance', input: { ServiceId: i.serviceId, InstanceId: i.id } }],
+      })),
+};

@@ -1,0 +1,199 @@
+/**
+ * TaskDefinition: a family of ECS task-definition revisions, content-addressed. A
+ * revision is immutable, so a change registers a new one; the revision that carries a
+ * document's content is found by its hash (tag `ecs-gitops.io/spec-hash`), recorded on
+ * the services that run it or on the revision itself. Revisions are never pruned.
+ */
+import type { TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Resource } from '../../api/kinds.js';
+import type { TaskDefinitionSpec } from '../../api/specs.js';
+import { awsName, desiredTags, specBody } from '../desired.js';
+import { diffObjects } from '../diff.js';
+import { contentHash } from '../hash.js';
+import { HEALTHY, MISSING } from '../health.js';
+import { revisionOf, type LiveRevision, type LiveTaskDefinition } from '../live.js';
+import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
+import { revisionIndex, revisionKey, type RevisionIndex } from '../revisions.js';
+import { SPEC_HASH_TAG, toTagList } from '../tags.js';
+import type { KindModule, PlanContext } from './types.js';
+
+/** RegisterTaskDefinition's input without family and tags (identity and ownership). */
+export type TaskDefinitionBody = Omit<TaskDefinitionSpec, 'family' | 'tags'>;
+type Container = TaskDefinitionBody['containerDefinitions'][number];
+
+const TASK_DEFINITION_FIELDS = [
+  'taskRoleArn', 'executionRoleArn', 'networkMode', 'containerDefinitions', 'volumes', 'placementConstraints',
+  'requiresCompatibilities', 'cpu', 'memory', 'pidMode', 'ipcMode', 'proxyConfiguration', 'inferenceAccelerators',
+  'ephemeralStorage', 'runtimePlatform', 'enableFaultInjection',
+] as const;
+
+/** What ECS fills in on a registered container and its health check. */
+const CONTAINER_DEFAULTS = { essential: true, cpu: 0, interactive: false, pseudoTerminal: false, disableNetworking: false, privileged: false, readonlyRootFilesystem: false };
+const HEALTH_CHECK_DEFAULTS = { interval: 30, timeout: 5, retries: 3, startPeriod: 0 };
+const DEFAULT_NETWORK_MODE = 'bridge';
+
+// ---------------------------------------------------------------- units
+
+/** Task-level CPU in CPU units, as ECS returns it: `"1 vCPU"` → `"1024"`, `256` → `"256"`. */
+export function cpuUnits(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).trim();
+  const vcpu = /^(\d+(?:\.\d+)?)\s*vcpu$/i.exec(text);
+  if (vcpu) return String(Math.round(Number(vcpu[1]) * 1024));
+  return /^\d+$/.test(text) ? String(Number(text)) : text;
+}
+
+/** Task-level memory in MiB, as ECS returns it: `"2 GB"` → `"2048"`, `512` → `"512"`. */
+export function memoryMiB(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).trim();
+  const gb = /^(\d+(?:\.\d+)?)\s*gb$/i.exec(text);
+  if (gb) return String(Math.round(Number(gb[1]) * 1024));
+  const mb = /^(\d+)\s*mi?b$/i.exec(text);
+  if (mb) return String(Number(mb[1]));
+  return /^\d+$/.test(text) ? String(Number(text)) : text;
+}
+
+// ---------------------------------------------------------------- normalisation
+
+function canonicalPortMappings(container: Container, networkMode: string) {
+  const mappings = (container.portMappings ?? []).map((p) => {
+    const mapping = { ...p, protocol: p.protocol ?? 'tcp' };
+    // Under awsvpc and host the host port is the container port; under bridge, absent means dynamic (0).
+    if (mapping.hostPort === undefined && mapping.containerPort !== undefined) {
+      mapping.hostPort = networkMode === 'awsvpc' || networkMode === 'host' ? mapping.containerPort : 0;
+    }
+    return mapping;
+  });
+  return sortBy(mappings, (p) => `${String(p.containerPort).padStart(5, '0')}/${p.protocol}/${p.name ?? ''}`);
+}
+
+function canonicalContainer(container: Container, networkMode: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ...withoutDefaults(container, CONTAINER_DEFAULTS),
+    portMappings: canonicalPortMappings(container, networkMode),
+    environment: sortBy(container.environment, (e) => e.name),
+    secrets: sortBy(container.secrets, (e) => e.name),
+    environmentFiles: sortBy(container.environmentFiles, json),
+    mountPoints: sortBy(container.mountPoints, (m) => `${m.sourceVolume}:${m.containerPath}`),
+    volumesFrom: sortBy(container.volumesFrom, (v) => String(v.sourceContainer)),
+    ulimits: sortBy(container.ulimits, (u) => u.name),
+    systemControls: sortBy(container.systemControls, (s) => String(s.namespace)),
+    dependsOn: sortBy(container.dependsOn, (d) => d.containerName),
+    healthCheck: withoutDefaults(container.healthCheck, HEALTH_CHECK_DEFAULTS),
+  };
+  if (out.memoryReservation === 0) delete out.memoryReservation;
+  return out;
+}
+
+export function canonicalTaskDefinition(spec: TaskDefinitionBody): Canonical {
+  const networkMode = spec.networkMode ?? DEFAULT_NETWORK_MODE;
+  return canonical({
+    ...pick(spec, TASK_DEFINITION_FIELDS),
+    networkMode,
+    cpu: cpuUnits(spec.cpu),
+    memory: memoryMiB(spec.memory),
+    containerDefinitions: (spec.containerDefinitions ?? []).map((c) => canonicalContainer(c, networkMode)),
+    volumes: sortBy(spec.volumes, (v) => v.name),
+    placementConstraints: sortBy(spec.placementConstraints, json),
+    requiresCompatibilities: sorted(spec.requiresCompatibilities),
+  });
+}
+
+/** A described revision in the spec's vocabulary (the SDK's shape, with every field optional). */
+export function liveTaskDefinitionSpec(td: TaskDefinition): TaskDefinitionBody {
+  return pick(td, TASK_DEFINITION_FIELDS) as TaskDefinitionBody;
+}
+
+// ---------------------------------------------------------------- content hash
+
+// A document's spec is immutable once loaded, and the loader hands the same spec object
+// to every snapshot in which its file is unchanged, so what is derived from it is
+// computed once per spec, not once per resync or snapshot.
+const canonicalBodies = new WeakMap<object, Canonical>();
+const hashes = new WeakMap<object, { family: string; hash: string }>();
+
+/** The normalised content of a TaskDefinition document (without family and tags). */
+export function desiredTaskDefinition(resource: Resource<'TaskDefinition'>): Canonical {
+  let body = canonicalBodies.get(resource.spec);
+  if (!body) canonicalBodies.set(resource.spec, (body = canonicalTaskDefinition(specBody(resource))));
+  return body;
+}
+
+/** Identifies a task-definition revision by content; tags are left out (they change in place). */
+export function taskDefinitionHash(resource: Resource<'TaskDefinition'>): string {
+  const family = awsName(resource);
+  const known = hashes.get(resource.spec);
+  if (known?.family === family) return known.hash;
+  const hash = contentHash(family, desiredTaskDefinition(resource));
+  hashes.set(resource.spec, { family, hash });
+  return hash;
+}
+
+// ---------------------------------------------------------------- planning
+
+const revisions = (ctx: PlanContext): RevisionIndex => ctx.memo('revisions', () => revisionIndex(ctx.live));
+
+/**
+ * The revision carrying the desired content, found without describing anything when a
+ * service the controller deployed records it in its tags; otherwise among the revisions
+ * the reader described.
+ */
+function find(resource: Resource<'TaskDefinition'>, ctx: PlanContext): LiveRevision | undefined {
+  const hash = taskDefinitionHash(resource);
+  const key = revisionKey(awsName(resource), hash);
+  const index = revisions(ctx);
+  const arn = index.recordedOnServices.get(key) ?? index.taggedRevisions.get(key);
+  return arn ? { arn, hash } : undefined;
+}
+
+/** The revision to compare with: what this family's services run now, else the newest. */
+function currentRevision(family: string, ctx: PlanContext): LiveTaskDefinition | undefined {
+  const running = [...(revisions(ctx).runningByFamily.get(family) ?? [])].find((arn) => ctx.live.taskDefinitions.has(arn));
+  const arn = running ?? ctx.live.latestRevision.get(family);
+  return arn ? ctx.live.taskDefinitions.get(arn) : undefined;
+}
+
+function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
+  const family = awsName(resource);
+  const base = { key: `TaskDefinition/${resource.metadata.name}` as const, kind: resource.kind, name: resource.metadata.name, awsName: family };
+  const desiredBody = desiredTaskDefinition(resource);
+  const found = find(resource, ctx);
+  if (found) {
+    ctx.match(found.arn);
+    ctx.record({ ...base, action: 'none', sync: 'Synced', health: HEALTHY, changes: [], desired: desiredBody, live: desiredBody, liveId: found.arn, message: `revision ${revisionOf(found.arn)}` });
+    return;
+  }
+  const hash = taskDefinitionHash(resource);
+  const current = currentRevision(family, ctx);
+  const liveBody = current && canonicalTaskDefinition(liveTaskDefinitionSpec(current.raw));
+  const changes = diffObjects(desiredBody, liveBody);
+  ctx.record({
+    ...base,
+    action: current ? 'update' : 'create',
+    sync: 'OutOfSync',
+    health: current ? HEALTHY : MISSING,
+    changes: changes.length ? changes : [{ path: `metadata.annotations.${SPEC_HASH_TAG}`, to: hash }],
+    desired: desiredBody,
+    live: liveBody,
+    liveId: current?.arn,
+    message: current ? `registers a new revision after ${revisionOf(current.arn)}` : 'registers the first revision',
+  });
+  const spec = specBody(resource);
+  const input: Record<string, unknown> = { ...spec, family, tags: toTagList({ ...desiredTags(resource, ctx.controllerId), [SPEC_HASH_TAG]: hash }) };
+  // ECS takes task-level cpu and memory as strings only.
+  if (spec.cpu !== undefined) input.cpu = String(spec.cpu);
+  if (spec.memory !== undefined) input.memory = String(spec.memory);
+  const register = { service: 'ecs', operation: 'RegisterTaskDefinition', input, outputs: { arn: 'taskDefinition.taskDefinitionArn' } } as const;
+  ctx.addStep({ key: base.key, action: 'create', description: `register task definition ${family}`, calls: [register] });
+}
+
+export const TaskDefinitionKind: KindModule<'TaskDefinition'> = {
+  kind: 'TaskDefinition',
+  createOnly: [],
+  notFoundErrors: [],
+  find,
+  plan,
+  // Revisions are immutable history; the controller never deregisters them.
+  owned: () => [],
+};
