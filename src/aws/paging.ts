@@ -21,3 +21,10 @@ export async function listAll<P extends { nextToken?: string; NextToken?: string
   for await (const page of pages(fetchPage)) all.push(...(items(page) ?? []));
   return all;
 }
+
+/** Items in groups of at most `size`, for calls that take a bounded batch (DescribeServices: 10). */
+export function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
