@@ -8,9 +8,11 @@
  * reaction `classifyAwsError` chose, for the daemon's retry policy.
  */
 import { categoryOf, type AwsClients } from '../aws/clients.js';
+import { serviceStatus } from '../aws/kinds/service.js';
 import { send } from '../aws/operations.js';
 import type { Clock } from '../core/clock.js';
 import { NOT_FOUND, classifyAwsError, type ErrorClass, type Reaction } from '../core/errors.js';
+import { kindNotFound } from '../core/kinds/index.js';
 import { revisionOf } from '../core/live.js';
 import type { ApiCall, Plan, Ref, Step } from '../core/plan.js';
 
@@ -116,15 +118,6 @@ function atPath(answer: unknown, path: string): unknown {
 }
 
 const kindOf = (key: string) => key.slice(0, key.indexOf('/'));
-
-/** Which kind of object a not-found error is about; undefined when it could be any. */
-const NOT_FOUND_KIND: Record<string, string> = {
-  ClusterNotFoundException: 'Cluster',
-  ServiceNotFoundException: 'Service',
-  NamespaceNotFound: 'CloudMapNamespace',
-  ServiceNotFound: 'CloudMapService',
-  InstanceNotFound: 'CloudMapInstance',
-};
 
 /** "Not yet" errors that clear on their own while an earlier change settles. */
 const SETTLING = new Set(['ClusterContainsServicesException', 'ClusterContainsTasksException', 'ResourceInUse', 'ResourceInUseException', 'UpdateInProgressException']);
@@ -350,7 +343,7 @@ class Execution {
     if (!NOT_FOUND.has(cls.code)) return false;
     // Not found right after this plan created it: an earlier call of this step, or a step this one depends on.
     if (step.calls.slice(0, index).some((c) => /^(Create|Register)/.test(c.operation))) return true;
-    const kind = NOT_FOUND_KIND[cls.code];
+    const kind = kindNotFound(cls.code);
     return this.dependencies(step).some((key) => this.created.has(key) && (kind === undefined || kindOf(key) === kind));
   }
 
@@ -371,14 +364,36 @@ class Execution {
     return keys;
   }
 
-  /** Polls GetOperation until SUCCESS; FAIL and timing out are errors. Returns the operation. */
-  private async waitForOperation(step: Step, operationId: string): Promise<Record<string, unknown>> {
+  /**
+   * Asks `probe` with backoff until it says done, for at most `timeoutMs`; a probe that
+   * throws ends the wait with its error.
+   */
+  private async poll<T>(
+    step: Step,
+    waitingFor: { for: 'operation' | 'inactive'; detail: string },
+    backoff: { first: number; factor: number; max: number },
+    timeoutMs: number,
+    probe: () => Promise<{ done: true; value: T } | { done: false; status: string }>,
+    stillPending: (status: string) => Error,
+  ): Promise<T> {
     const { clock, signal } = this.options;
-    const timeout = this.options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
-    const deadline = clock.now() + timeout;
-    let delay = OPERATION_BACKOFF.first;
-    this.emit({ type: 'waiting', step, for: 'operation', detail: operationId });
+    const deadline = clock.now() + timeoutMs;
+    let delay = backoff.first;
+    this.emit({ type: 'waiting', step, ...waitingFor });
     for (;;) {
+      const answer = await probe();
+      if (answer.done) return answer.value;
+      if (clock.now() + delay > deadline) throw stillPending(answer.status);
+      await clock.sleep(delay, signal);
+      delay = Math.min(delay * backoff.factor, backoff.max);
+    }
+  }
+
+  /** Polls GetOperation until SUCCESS; FAIL and timing out are errors. Returns the operation. */
+  private waitForOperation(step: Step, operationId: string): Promise<Record<string, unknown>> {
+    const { signal } = this.options;
+    const timeout = this.options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    const probe = async () => {
       let operation: Record<string, unknown> | undefined;
       try {
         const answer = await send(this.options.clients, 'servicediscovery', 'GetOperation', { OperationId: operationId }, signal ? { abortSignal: signal } : {});
@@ -387,42 +402,33 @@ class Execution {
         // Cloud Map may not show an operation it has just accepted.
         if (classifyAwsError(err).code !== 'OperationNotFound') throw err;
       }
-      if (operation?.Status === 'SUCCESS') return operation;
+      if (operation?.Status === 'SUCCESS') return { done: true as const, value: operation };
       if (operation?.Status === 'FAIL') {
         const code = typeof operation.ErrorCode === 'string' ? `${operation.ErrorCode}: ` : '';
         throw new ExecutorError('OperationFailed', `Cloud Map operation ${operationId} failed: ${code}${String(operation.ErrorMessage ?? 'no message')}`);
       }
-      if (clock.now() + delay > deadline) {
-        throw new ExecutorError('OperationPending', `Cloud Map operation ${operationId} is still ${String(operation?.Status ?? 'not visible')} after ${timeout / 1000} s`);
-      }
-      await clock.sleep(delay, signal);
-      delay = Math.min(delay * OPERATION_BACKOFF.factor, OPERATION_BACKOFF.max);
-    }
+      return { done: false as const, status: String(operation?.Status ?? 'not visible') };
+    };
+    return this.poll(step, { for: 'operation', detail: operationId }, OPERATION_BACKOFF, timeout, probe, (status) =>
+      new ExecutorError('OperationPending', `Cloud Map operation ${operationId} is still ${status} after ${timeout / 1000} s`));
   }
 
   /** Before a replacement's create: the old service must be INACTIVE or gone, or ECS refuses the name. */
   private async waitForInactive(step: Step): Promise<void> {
-    const target = step.waitForInactive!;
-    const { clock, signal } = this.options;
+    const target = step.waitForInactive;
+    if (!target) return;
     const timeout = this.options.inactiveTimeoutMs ?? DEFAULT_INACTIVE_TIMEOUT_MS;
-    const deadline = clock.now() + timeout;
-    let delay = INACTIVE_BACKOFF.first;
-    this.emit({ type: 'waiting', step, for: 'inactive', detail: `${target.cluster}/${target.service}` });
-    for (;;) {
+    const probe = async () => {
       let status: string | undefined;
       try {
-        const answer = await send(this.options.clients, 'ecs', 'DescribeServices', { cluster: target.cluster, services: [target.service] }, signal ? { abortSignal: signal } : {});
-        status = (answer.services as { status?: string }[] | undefined)?.[0]?.status;
+        status = await serviceStatus(this.options.clients.ecs, target.cluster, target.service, this.options.signal);
       } catch (err) {
-        if (classifyAwsError(err).code === 'ClusterNotFoundException') return;
+        if (classifyAwsError(err).code === 'ClusterNotFoundException') return { done: true as const, value: undefined };
         throw err;
       }
-      if (status === undefined || status === 'INACTIVE') return;
-      if (clock.now() + delay > deadline) {
-        throw new ExecutorError('ServiceStillDraining', `service ${target.cluster}/${target.service} is still ${status} after ${timeout / 1000} s`);
-      }
-      await clock.sleep(delay, signal);
-      delay = Math.min(delay * INACTIVE_BACKOFF.factor, INACTIVE_BACKOFF.max);
-    }
+      return status === undefined || status === 'INACTIVE' ? { done: true as const, value: undefined } : { done: false as const, status };
+    };
+    await this.poll(step, { for: 'inactive', detail: `${target.cluster}/${target.service}` }, INACTIVE_BACKOFF, timeout, probe, (status) =>
+      new ExecutorError('ServiceStillDraining', `service ${target.cluster}/${target.service} is still ${status} after ${timeout / 1000} s`));
   }
 }
