@@ -8,7 +8,8 @@
  * kept in a LiveCache.
  */
 import { ListTagsForResourceCommand } from '@aws-sdk/client-servicediscovery';
-import { KINDS, type DesiredState, type Kind, type Resource } from '../api/kinds.js';
+import { KINDS, resourceKey, type DesiredState, type Kind, type Resource } from '../api/kinds.js';
+import { awsName } from '../core/desired.js';
 import { emptyLiveState, type LiveState, type LiveTaskDefinition } from '../core/live.js';
 import { fromCloudMapTags, type Tags } from '../core/tags.js';
 import { KIND_READERS } from './kinds/index.js';
@@ -111,6 +112,16 @@ class Reader implements ReadContext {
 
   ofKind<K extends Kind>(kind: K): Resource<K>[] {
     return this.docs.filter((d): d is Resource<K> => d.kind === kind);
+  }
+
+  wantedIn(kind: Kind, field: string, parentKind: Kind): Map<string, Set<string>> {
+    const wanted = new Map<string, Set<string>>();
+    for (const doc of this.ofKind(kind)) {
+      const parent = this.desired.resources.get(resourceKey(parentKind, String(doc.spec[field])));
+      if (!parent) continue;
+      wanted.set(awsName(parent), (wanted.get(awsName(parent)) ?? new Set()).add(awsName(doc)));
+    }
+    return wanted;
   }
 
   async cloudMapTags(arn: string): Promise<Tags> {

@@ -5,23 +5,10 @@
  * thousands; ids never change, so they are cached.
  */
 import { GetServiceCommand, ListServicesCommand, type ServiceSummary } from '@aws-sdk/client-servicediscovery';
-import { resourceKey } from '../../api/kinds.js';
-import { awsName } from '../../core/desired.js';
 import { pages } from '../paging.js';
 import type { KindReader, ReadContext } from './types.js';
 
 type Listed = ServiceSummary & { Id: string; Arn: string; Name: string };
-
-/** Wanted Cloud Map service names by namespace name. */
-function wantedByNamespace(ctx: ReadContext): Map<string, Set<string>> {
-  const wanted = new Map<string, Set<string>>();
-  for (const doc of ctx.ofKind('CloudMapService')) {
-    const ns = ctx.desired.resources.get(resourceKey('CloudMapNamespace', String(doc.spec.namespace)));
-    if (!ns) continue;
-    wanted.set(awsName(ns), (wanted.get(awsName(ns)) ?? new Set()).add(awsName(doc)));
-  }
-  return wanted;
-}
 
 async function add(ctx: ReadContext, namespaceId: string, s: Listed): Promise<void> {
   const tags = await ctx.cloudMapTags(s.Arn);
@@ -60,7 +47,7 @@ async function list(ctx: ReadContext, namespaceId: string, wantedHere: Set<strin
 }
 
 async function read(ctx: ReadContext): Promise<void> {
-  const wanted = wantedByNamespace(ctx);
+  const wanted = ctx.wantedIn('CloudMapService', 'namespace', 'CloudMapNamespace');
   for (const ns of ctx.live.namespaces.values()) {
     const wantedHere = wanted.get(ns.name) ?? new Set<string>();
     if (ctx.scope && (await getByIds(ctx, ns.id, wantedHere))) continue;

@@ -4,25 +4,12 @@
  * sees a deleted service drain (DescribeServices until INACTIVE).
  */
 import { DescribeServicesCommand, ListServicesCommand, type ECSClient, type Service as EcsService } from '@aws-sdk/client-ecs';
-import { resourceKey } from '../../api/kinds.js';
-import { awsName } from '../../core/desired.js';
 import { lastSegment } from '../../core/live.js';
 import { fromTagList } from '../../core/tags.js';
 import { batches, listAll } from '../paging.js';
 import type { KindReader, ReadContext } from './types.js';
 
 export const DESCRIBE_SERVICES_BATCH = 10;
-
-/** Wanted service names by cluster name. */
-function wantedByCluster(ctx: ReadContext): Map<string, Set<string>> {
-  const wanted = new Map<string, Set<string>>();
-  for (const doc of ctx.ofKind('Service')) {
-    const cluster = ctx.desired.resources.get(resourceKey('Cluster', String(doc.spec.cluster)));
-    if (!cluster) continue;
-    wanted.set(awsName(cluster), (wanted.get(awsName(cluster)) ?? new Set()).add(awsName(doc)));
-  }
-  return wanted;
-}
 
 async function describe(ctx: ReadContext, cluster: string, names: string[]): Promise<void> {
   for (const batch of batches(names, DESCRIBE_SERVICES_BATCH)) {
@@ -38,7 +25,7 @@ function addService(ctx: ReadContext, cluster: string, service: EcsService): voi
 }
 
 async function read(ctx: ReadContext): Promise<void> {
-  const wanted = wantedByCluster(ctx);
+  const wanted = ctx.wantedIn('Service', 'cluster', 'Cluster');
   for (const cluster of ctx.live.clusters.values()) {
     const wantedHere = [...(wanted.get(cluster.name) ?? [])];
     if (ctx.scope) {

@@ -27,6 +27,11 @@ export interface ReadContext {
   readonly scope: ReadonlySet<string> | undefined;
   /** The documents of a kind this read is for (all, or those in scope). */
   ofKind<K extends Kind>(kind: K): Resource<K>[];
+  /**
+   * The AWS names of the documents of `kind` in this read, grouped by the AWS name of the
+   * `parentKind` document their `field` names (services by cluster).
+   */
+  wantedIn(kind: Kind, field: string, parentKind: Kind): Map<string, Set<string>>;
   /** A Cloud Map object's tags: cached, as Cloud Map has no batch tag read. */
   cloudMapTags(arn: string): Promise<Tags>;
 }
