@@ -1,0 +1,52 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KINDS } from '../../src/api/kinds.js';
+import { KIND_READERS } from '../../src/aws/kinds/index.js';
+import { NOT_FOUND } from '../../src/core/errors.js';
+import { KIND_MODULES, PRUNE_ORDER, kindNotFound } from '../../src/core/kinds/index.js';
+import { SCHEMA_DIR } from '../../src/load/schema.js';
+
+type Node = { properties?: Record<string, Node>; items?: Node };
+
+/** The schema node at a dot path below a kind's spec, if the CRD has that field. */
+function specField(kind: string, path: string): Node | undefined {
+  const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, `${kind.toLowerCase()}.json`), 'utf8')) as Node;
+  let node = schema.properties?.spec;
+  for (const part of path.split('.')) node = (node?.items ?? node)?.properties?.[part];
+  return node;
+}
+
+t.test('every kind has one module and one reader, under its own name', async (t) => {
+  t.same(Object.keys(KIND_MODULES).sort(), [...KINDS].sort());
+  t.same(Object.keys(KIND_READERS).sort(), [...KINDS].sort());
+  for (const kind of KINDS) {
+    t.equal(KIND_MODULES[kind].kind, kind, `${kind} module`);
+    t.equal(KIND_READERS[kind].kind, kind, `${kind} reader`);
+    // The reader runs each kind after the one it looks in; a cycle would never start.
+    const chain = [kind];
+    for (let k = KIND_READERS[kind].after; k && chain.length <= KINDS.length; k = KIND_READERS[k].after) chain.push(k);
+    t.ok(chain.length <= KINDS.length, `${kind} is read after ${chain.slice(1).join(', ') || 'nothing'}`);
+  }
+});
+
+t.test('a create-only field names a field of the kind\'s CRD, so a renamed field cannot lose its protection', async (t) => {
+  for (const kind of KINDS) {
+    for (const path of KIND_MODULES[kind].createOnly) t.ok(specField(kind, path), `${kind}: spec.${path}`);
+  }
+  t.notOk(specField('Service', 'noSuchField'), 'a field the CRD lacks is found missing');
+});
+
+t.test('each kind\'s not-found errors are ones the classifier retries, and name that kind alone', async (t) => {
+  for (const kind of KINDS) {
+    for (const code of KIND_MODULES[kind].notFoundErrors) {
+      t.ok(NOT_FOUND.has(code), `${kind}: ${code} is a not-found error`);
+      t.equal(kindNotFound(code), kind, `${code} is about ${kind}`);
+    }
+  }
+  t.equal(kindNotFound('ResourceNotFoundException'), undefined, 'a not-found error of any kind names none');
+});
+
+t.test('pruning runs children before parents: the reverse of apply order', async (t) => {
+  t.same(PRUNE_ORDER, ['CloudMapInstance', 'Service', 'TaskDefinition', 'Cluster', 'CloudMapService', 'CloudMapNamespace']);
+});
