@@ -4,7 +4,7 @@
  * PutClusterCapacityProviders.
  */
 import type { Cluster } from '@aws-sdk/client-ecs';
-import type { Resource } from '../../api/kinds.js';
+import { resourceKey, type Resource } from '../../api/kinds.js';
 import type { ClusterSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { HEALTHY, MISSING, type Health } from '../health.js';
@@ -48,7 +48,7 @@ function clusterHealth(live: LiveCluster | undefined): Health {
 
 function plan(resource: Resource<'Cluster'>, ctx: PlanContext): void {
   const name = awsName(resource);
-  const key = `Cluster/${resource.metadata.name}` as const;
+  const key = resourceKey('Cluster', resource.metadata.name);
   const live = ctx.live.clusters.get(name);
   const spec: ClusterBody = specBody(resource);
   const tags = desiredTags(resource, ctx.controllerId);

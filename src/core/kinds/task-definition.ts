@@ -5,7 +5,7 @@
  * the services that run it or on the revision itself. Revisions are never pruned.
  */
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
-import type { Resource } from '../../api/kinds.js';
+import { resourceKey, type Resource } from '../../api/kinds.js';
 import type { TaskDefinitionSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { diffObjects } from '../diff.js';
@@ -14,6 +14,7 @@ import { HEALTHY, MISSING } from '../health.js';
 import { revisionOf, type LiveRevision, type LiveTaskDefinition } from '../live.js';
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import { revisionIndex, revisionKey, type RevisionIndex } from '../revisions.js';
+import type { ApiCall } from '../plan.js';
 import { SPEC_HASH_TAG, toTagList } from '../tags.js';
 import type { KindModule, PlanContext } from './types.js';
 
@@ -156,7 +157,7 @@ function currentRevision(family: string, ctx: PlanContext): LiveTaskDefinition |
 
 function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
   const family = awsName(resource);
-  const base = { key: `TaskDefinition/${resource.metadata.name}` as const, kind: resource.kind, name: resource.metadata.name, awsName: family };
+  const base = { key: resourceKey('TaskDefinition', resource.metadata.name), kind: resource.kind, name: resource.metadata.name, awsName: family };
   const desiredBody = desiredTaskDefinition(resource);
   const found = find(resource, ctx);
   if (found) {
@@ -184,7 +185,7 @@ function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
   // ECS takes task-level cpu and memory as strings only.
   if (spec.cpu !== undefined) input.cpu = String(spec.cpu);
   if (spec.memory !== undefined) input.memory = String(spec.memory);
-  const register = { service: 'ecs', operation: 'RegisterTaskDefinition', input, outputs: { arn: 'taskDefinition.taskDefinitionArn' } } as const;
+  const register: ApiCall = { service: 'ecs', operation: 'RegisterTaskDefinition', input, outputs: { arn: 'taskDefinition.taskDefinitionArn' } };
   ctx.addStep({ key: base.key, action: 'create', description: `register task definition ${family}`, calls: [register] });
 }
 
