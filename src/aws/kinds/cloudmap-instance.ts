@@ -4,7 +4,7 @@
  * pruning). Services ECS registers tasks in are not listed: those instances are ECS's.
  */
 import { ListInstancesCommand, type ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { resourceKey } from '../../api/kinds.js';
+import { resourceKey, specOf } from '../../api/kinds.js';
 import { awsName } from '../../core/desired.js';
 import { OWNER_TAG } from '../../core/tags.js';
 import { listAll } from '../paging.js';
@@ -20,15 +20,15 @@ export async function listInstances(cloudMap: ServiceDiscoveryClient, serviceId:
 function servicesToList(ctx: ReadContext): Set<string> {
   const byDocName = new Map<string, { id: string; owned: boolean }>();
   for (const doc of ctx.ofKind('CloudMapService')) {
-    const ns = ctx.desired.resources.get(resourceKey('CloudMapNamespace', String(doc.spec.namespace)));
+    const ns = ctx.desired.resources.get(resourceKey('CloudMapNamespace', specOf(doc).namespace));
     const liveNs = ns && ctx.live.namespaces.get(awsName(ns));
     const live = liveNs && ctx.live.cloudMapServices.get(`${liveNs.id}/${awsName(doc)}`);
     if (live) byDocName.set(doc.metadata.name, { id: live.id, owned: live.tags[OWNER_TAG] === ctx.controllerId });
   }
-  const usedByEcs = new Set(ctx.ofKind('Service').flatMap((s) => ((s.spec.serviceRegistries as { cloudMapService: string }[] | undefined) ?? []).map((r) => r.cloudMapService)));
+  const usedByEcs = new Set(ctx.ofKind('Service').flatMap((s) => (specOf(s).serviceRegistries ?? []).map((r) => r.cloudMapService)));
   const toRead = new Set<string>();
   for (const doc of ctx.ofKind('CloudMapInstance')) {
-    const target = byDocName.get(String(doc.spec.service));
+    const target = byDocName.get(specOf(doc).service);
     if (target) toRead.add(target.id);
   }
   for (const [docName, s] of byDocName) if (s.owned && !usedByEcs.has(docName)) toRead.add(s.id);

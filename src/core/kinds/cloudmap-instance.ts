@@ -23,7 +23,7 @@ export function canonicalInstance(spec: Pick<CloudMapInstanceSpec, 'attributes'>
 }
 
 function find(doc: Resource<'CloudMapInstance'>, ctx: PlanContext): LiveInstance | undefined {
-  const service = ctx.doc('CloudMapService', doc.spec.service);
+  const service = ctx.doc('CloudMapService', specOf(doc).service);
   const liveService = service && ctx.find(service);
   return liveService && ctx.live.instances.get(`${liveService.id}/${awsName(doc)}`);
 }

@@ -6,7 +6,7 @@
  */
 import type { ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import type { Resource } from '../../api/kinds.js';
-import { resourceKey } from '../../api/kinds.js';
+import { resourceKey, specOf } from '../../api/kinds.js';
 import type { CloudMapServiceSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { HEALTHY, MISSING } from '../health.js';
@@ -44,7 +44,7 @@ export function liveCloudMapServiceSpec(service: ServiceSummary): CloudMapServic
 }
 
 function find(doc: Resource<'CloudMapService'>, ctx: PlanContext): LiveCloudMapService | undefined {
-  const namespace = ctx.doc('CloudMapNamespace', doc.spec.namespace);
+  const namespace = ctx.doc('CloudMapNamespace', specOf(doc).namespace);
   const liveNamespace = namespace && ctx.find(namespace);
   return liveNamespace && ctx.live.cloudMapServices.get(`${liveNamespace.id}/${awsName(doc)}`);
 }
@@ -52,7 +52,7 @@ function find(doc: Resource<'CloudMapService'>, ctx: PlanContext): LiveCloudMapS
 function plan(resource: Resource<'CloudMapService'>, ctx: PlanContext): void {
   const name = awsName(resource);
   const key = resourceKey('CloudMapService', resource.metadata.name);
-  const namespaceDoc = ctx.resolve('CloudMapNamespace', resource.spec.namespace);
+  const namespaceDoc = ctx.resolve('CloudMapNamespace', specOf(resource).namespace);
   const namespaceKey = resourceKey('CloudMapNamespace', namespaceDoc.metadata.name);
   const liveNamespace = ctx.find(namespaceDoc);
   const live = find(resource, ctx);

@@ -9,7 +9,7 @@
  */
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import type { Resource, ResourceKey } from '../../api/kinds.js';
-import { resourceKey } from '../../api/kinds.js';
+import { resourceKey, specOf } from '../../api/kinds.js';
 import type { ServiceSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { diffObjects } from '../diff.js';
@@ -187,7 +187,7 @@ interface Planning {
 
 function prepare(resource: Resource<'Service'>, ctx: PlanContext): Planning {
   const spec = specBody(resource, 'cluster');
-  const clusterDoc = ctx.resolve('Cluster', resource.spec.cluster);
+  const clusterDoc = ctx.resolve('Cluster', specOf(resource).cluster);
   const tdDoc = ctx.resolve('TaskDefinition', spec.taskDefinition);
   const revision = ctx.find(tdDoc);
   const family = awsName(tdDoc);
@@ -208,7 +208,7 @@ function prepare(resource: Resource<'Service'>, ctx: PlanContext): Planning {
 }
 
 function find(doc: Resource<'Service'>, ctx: PlanContext): LiveService | undefined {
-  const cluster = ctx.doc('Cluster', doc.spec.cluster);
+  const cluster = ctx.doc('Cluster', specOf(doc).cluster);
   return cluster && ctx.live.services.get(`${awsName(cluster)}/${awsName(doc)}`);
 }
 
