@@ -48,7 +48,7 @@ export function annotationIsTrue(resource: Resource, name: string): boolean {
  * The spec without the fields that are not part of the AWS object's body: tags, the name
  * field, and `drop` (references to other documents).
  */
-export function specBody<K extends Kind, D extends string = never>(resource: Resource<K>, ...drop: D[]): Omit<Specs[K], 'tags' | D> {
+export function specBody<K extends Kind, D extends keyof Specs[K] & string = never>(resource: Resource<K>, ...drop: D[]): Omit<Specs[K], 'tags' | D> {
   const body: Record<string, unknown> = { ...resource.spec };
   for (const key of ['tags', NAME_FIELD[resource.kind], ...drop]) delete body[key];
   return body as Omit<Specs[K], 'tags' | D>;
