@@ -1,4 +1,5 @@
 /** What the HTTP server is built from; the composition root supplies the real objects. */
+import type { Clock } from '../core/clock.js';
 import type { StatusStore } from '../runtime/status.js';
 import type { Logger, Metrics } from '../telemetry.js';
 
@@ -29,4 +30,6 @@ export interface ServerDeps {
   webhookSecret?: string;
   /** The controller's version, shown by the status endpoint and the OpenAPI document. */
   version: string;
+  /** Times the cache and budget of live AWS reads made for clients. Default: the system clock. */
+  clock?: Pick<Clock, 'now'>;
 }

@@ -4,8 +4,9 @@ import type { Kind } from '../api/kinds.js';
 import { resourceKey } from '../api/kinds.js';
 import type { HealthStatus } from '../core/health.js';
 import type { SyncStatus } from '../core/plan.js';
-import type { ServerDeps } from './deps.js';
+import type { CloudMapRegistration, ServerDeps } from './deps.js';
 import { ApiError } from './errors.js';
+import { ClientReads } from './reads.js';
 import { ROUTE_SCHEMAS } from './schemas.js';
 import { byKindThenName, planView, resourceDetailView, resourceSummaryView, statusView } from './views.js';
 
@@ -16,6 +17,7 @@ export interface StatusOptions {
 
 export async function statusRoutes(app: FastifyInstance, { deps, closing }: StatusOptions): Promise<void> {
   const { status } = deps;
+  const liveReads = new ClientReads<CloudMapRegistration[] | undefined>({ now: () => (deps.clock ?? Date).now() });
 
   app.get('/api/v1/status', { schema: ROUTE_SCHEMAS.status }, async () => {
     const controller = status.controllerStatus();
@@ -35,7 +37,8 @@ export async function statusRoutes(app: FastifyInstance, { deps, closing }: Stat
     if (kind !== 'Service' || !deps.controller.cloudMapInstances) return view;
     let registrations: unknown;
     try {
-      registrations = (await deps.controller.cloudMapInstances(resource.key)) ?? [];
+      const controller = deps.controller;
+      registrations = (await liveReads.read(resource.key, () => controller.cloudMapInstances!(resource.key))) ?? [];
     } catch (err) {
       registrations = { error: (err as Error).message };
     }

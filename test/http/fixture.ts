@@ -42,7 +42,7 @@ export function setup(t: { teardown(fn: () => unknown): void }, options: { apiTo
   });
   const logger = createLogger({ level: 'debug', destination });
   const controller = fakeController();
-  const app = buildServer({ status, controller, metrics, logger, version: '1.2.3', ...options });
+  const app = buildServer({ status, controller, metrics, logger, version: '1.2.3', clock: { now: () => now }, ...options });
   t.teardown(async () => {
     await app.close();
     metrics.close();
