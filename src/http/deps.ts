@@ -2,6 +2,7 @@
 import type { Clock } from '../core/clock.js';
 import type { StatusStore } from '../runtime/status.js';
 import type { Logger, Metrics } from '../telemetry.js';
+import type { HttpLimits } from './limits.js';
 
 export interface CloudMapRegistration {
   /** The CloudMapService document the ECS service registers its tasks in. */
@@ -32,4 +33,6 @@ export interface ServerDeps {
   version: string;
   /** Times the cache and budget of live AWS reads made for clients. Default: the system clock. */
   clock?: Pick<Clock, 'now'>;
+  /** Timeouts and caps of the server; defaults in `httpLimits`. */
+  limits?: Partial<HttpLimits>;
 }

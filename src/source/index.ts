@@ -37,7 +37,7 @@ export interface Snapshot {
   revision: string;
   /** The resolved directory that was read (symlinks resolved once for the whole snapshot). */
   root: string;
-  /** The config directory as the user named it; file names in `result` start with it. */
+  /** The config directory relative to the checkout (`.` for its top); file names in `result` start with it. */
   displayRoot: string;
   /** The loader's answer for this snapshot: ok with `state`, or the errors. */
   result: LoadResult;
@@ -112,6 +112,8 @@ class CheckoutSource implements Source {
   private readonly checkout: string;
   private readonly subPath: string;
   private readonly displayRoot: string;
+  /** The config directory as the operator named it, for messages to the operator's log. */
+  private readonly named: string;
   private readonly load: (root: string) => Promise<LoadResult>;
   private readonly poller: GitPoller | undefined;
   private readonly abort = new AbortController();
@@ -146,12 +148,13 @@ class CheckoutSource implements Source {
         onError: (err) => this.report(err),
       });
       this.checkout = this.poller.link;
-      // Name files as they sit in the repository, as a user finds them in git.
-      this.displayRoot = join('.', this.subPath);
     } else {
       this.checkout = options.repo;
-      this.displayRoot = join(options.repo, this.subPath);
     }
+    // Name files as they sit in the repository, as a user finds them in git: never the
+    // machine's path to the checkout, which the status API would show to anyone.
+    this.displayRoot = join('.', this.subPath);
+    this.named = options.gitUrl ? this.displayRoot : join(options.repo, this.subPath);
   }
 
   get current(): Snapshot | undefined {
@@ -277,7 +280,7 @@ class CheckoutSource implements Source {
    * commit that deleted every document.
    */
   private async read(): Promise<Read> {
-    const missing = (what: string, cause?: unknown): Read => ({ kind: 'missing', message: `config path ${this.displayRoot} does not exist: ${what}`, cause });
+    const missing = (what: string, cause?: unknown): Read => ({ kind: 'missing', message: `config path ${this.named} does not exist: ${what}`, cause });
     let checkout: string;
     let root: string;
     try {
@@ -295,7 +298,7 @@ class CheckoutSource implements Source {
       const after = await hashConfig(root);
       const now = await realpath(this.checkout).catch(() => undefined);
       if (now !== checkout) return { kind: 'unstable', message: `the checkout ${this.checkout} moved from ${checkout} to ${now ?? 'nothing'} while it was read` };
-      if (after !== before) return { kind: 'unstable', message: `the files in ${this.displayRoot} changed while they were read` };
+      if (after !== before) return { kind: 'unstable', message: `the files in ${this.named} changed while they were read` };
       const snapshot: Snapshot = {
         revision: commit ?? before,
         root,
@@ -310,7 +313,7 @@ class CheckoutSource implements Source {
       const now = await realpath(this.checkout).catch(() => undefined);
       const rootThere = await stat(root).then((s) => s.isDirectory()).catch(() => false);
       if (now !== checkout || !rootThere || isVanishing(err)) return { kind: 'unstable', message: `${root} vanished while it was read: ${(err as Error).message}`, cause: err };
-      throw err instanceof SourceError ? err : new SourceError('CONFIG_UNSTABLE', `cannot read ${this.displayRoot}: ${(err as Error).message}`, { cause: err });
+      throw err instanceof SourceError ? err : new SourceError('CONFIG_UNSTABLE', `cannot read ${this.named}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -341,7 +344,7 @@ class CheckoutSource implements Source {
       this.schedule();
       return;
     }
-    this.report(new SourceError('WATCH_FAILED', `watching ${this.displayRoot}: ${err.message}`, { cause: err }));
+    this.report(new SourceError('WATCH_FAILED', `watching ${this.named}: ${err.message}`, { cause: err }));
   }
 
   private isClosed(): boolean {
