@@ -14,6 +14,8 @@ export const FINDING_CODES = {
   YAML_SYNTAX: 'the YAML cannot be parsed',
   YAML_DUPLICATE_KEY: 'a mapping repeats a key',
   YAML_ALIASES: 'the document expands too many aliases',
+  YAML_KEY: 'a mapping key cannot be read as a field name',
+  NUMBER_OUT_OF_RANGE: 'a number cannot be read exactly',
   YAML_WARNING: 'the YAML parser warns about a construct',
   // Documents
   NOT_A_MAPPING: 'a document is not a mapping',
