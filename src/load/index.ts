@@ -13,7 +13,7 @@ import { checkRules } from './rules.js';
 import { SchemaValidator } from './schema.js';
 
 export { ConfigRootError } from './files.js';
-export { formatFinding, type Finding } from './findings.js';
+export { escapeForTerminal, formatFinding, type Finding } from './findings.js';
 
 /** Larger files are refused unread: a config document is kilobytes. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
