@@ -9,6 +9,9 @@ import { fieldPath, type Finding, type FindingCode } from './findings.js';
 /** Alias expansions allowed per document; anchors for shared snippets stay usable. */
 export const MAX_ALIAS_COUNT = 50;
 
+/** Flow collections (`[` `{`) nested deeper than this are refused before parsing. */
+export const MAX_FLOW_DEPTH = 100;
+
 export interface ParsedDocument {
   file: string;
   /** 0-based position of the document in its file. */
@@ -34,6 +37,15 @@ export function parseYamlFile(file: string, bytes: Uint8Array): { documents: Par
     const lossy = new TextDecoder('utf-8').decode(bytes);
     const at = positionOf(lossy, lossy.indexOf('\uFFFD'));
     add('NOT_UTF8', at.line, at.column, 'file is not valid UTF-8 text; save it as UTF-8');
+    return { documents: [], findings };
+  }
+
+  // The parser recurses per level: 100,000 nested brackets hold the event loop for seconds
+  // before they overflow the stack. A linear scan refuses them first.
+  const tooDeep = flowDepthExceeded(text, MAX_FLOW_DEPTH);
+  if (tooDeep !== undefined) {
+    const at = positionOf(text, tooDeep);
+    add('YAML_SYNTAX', at.line, at.column, `brackets nested deeper than ${MAX_FLOW_DEPTH} levels; refusing the file as a resource-exhaustion risk`);
     return { documents: [], findings };
   }
 
@@ -165,6 +177,30 @@ function yamlMessage(code: string, message: string): string {
       // The parser's own wording, without its trailing excerpt.
       return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
   }
+}
+
+/**
+ * The offset where `[`/`{` nesting first exceeds `max`, or undefined. Quoted scalars and
+ * comments are skipped; a bracket inside a plain scalar counts, which can only make the
+ * count larger than the parser's, never smaller.
+ */
+export function flowDepthExceeded(text: string, max: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+    } else if (c === 0x27 /* ' */ && (i === 0 || /[\s[{,:]/.test(text[i - 1]))) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x27; i++);
+    } else if (c === 0x23 /* # */ && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 function positionOf(text: string, offset: number): { line: number; column: number } {
