@@ -19,6 +19,12 @@ export interface HttpLimits {
   maxConnections: number;
   /** Webhook bodies read at once; more are refused with 429 before their body is read. */
   maxWebhookBodies: number;
+  /**
+   * The kernel's queue of connections not yet accepted. With Node's default of 511 a burst
+   * of connections overflows it and a health check's SYN is dropped, which its client
+   * retries only after 1 s, then 3 s. The kernel caps it (net.core.somaxconn).
+   */
+  backlog: number;
 }
 
 /** The soft limit of open file descriptors (Linux), or undefined where it cannot be read. */
@@ -49,6 +55,7 @@ export function httpLimits(overrides: Partial<HttpLimits> = {}): HttpLimits {
     keepAliveTimeoutMs: 5_000,
     maxConnections: defaultMaxConnections(),
     maxWebhookBodies: 4,
+    backlog: 4096,
     ...overrides,
   });
 }

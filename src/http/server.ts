@@ -4,7 +4,7 @@
  * daemon calls `listen`, tests call `inject`.
  */
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyListenOptions, FastifyReply, FastifyRequest } from 'fastify';
 import { syncRoutes, webhookRoutes } from './actions.js';
 import type { ServerDeps } from './deps.js';
 import { ApiError, answerClientError, installErrorHandlers, sendError } from './errors.js';
@@ -46,6 +46,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   capConnections(app.server, limits.maxConnections);
+  // Whoever calls listen gets the backlog unless they name one.
+  const listen = app.listen.bind(app) as (options: FastifyListenOptions) => Promise<string>;
+  app.listen = ((options: FastifyListenOptions = {}) => listen({ backlog: limits.backlog, ...options })) as FastifyInstance['listen'];
 
   let closing = false;
   app.addHook('preClose', async () => {

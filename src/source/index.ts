@@ -125,6 +125,7 @@ class CheckoutSource implements Source {
   private queued = false;
   private debounce: AbortController | undefined;
   private burstStart: number | undefined;
+  private lastEvent = 0;
   private entryWatcher: FSWatcher | undefined;
   private treeWatcher: FSWatcher | undefined;
   /** The resolved checkout the tree watcher looks at. */
@@ -208,22 +209,35 @@ class CheckoutSource implements Source {
     if (this.state === 'closed') return;
     const now = this.clock.now();
     this.burstStart ??= now;
-    this.debounce?.abort();
+    this.lastEvent = now;
+    // One timer per burst, re-armed until the burst is quiet: a checkout receiving 20,000
+    // files must not cost 20,000 timers and aborts.
+    if (!this.debounce) this.armDebounce(now);
+  }
+
+  /** A snapshot is due `debounceMs` after the last event, and at most 10 × `debounceMs` after the first. */
+  private dueAt(): number {
+    return Math.min(this.lastEvent + this.debounceMs, this.burstStart! + 10 * this.debounceMs);
+  }
+
+  private armDebounce(now: number): void {
     const debounce = new AbortController();
     this.debounce = debounce;
-    const wait = Math.max(0, Math.min(this.debounceMs, this.burstStart + 10 * this.debounceMs - now));
-    this.clock.sleep(wait, debounce.signal).then(
+    this.clock.sleep(Math.max(0, this.dueAt() - now), debounce.signal).then(
       () => {
         if (this.debounce !== debounce) return;
+        const at = this.clock.now();
+        if (at < this.dueAt()) return this.armDebounce(at);
         this.debounce = undefined;
         this.burstStart = undefined;
         if (this.queued || this.state !== 'started') return;
         this.queued = true;
         this.enqueue().catch((err: unknown) => this.report(err));
       },
-      () => undefined, // superseded by a later event, or closed
+      () => undefined, // closed
     );
   }
+
 
   private enqueue(): Promise<Snapshot> {
     const run = this.chain.then(() => this.takeAndDeliver());
