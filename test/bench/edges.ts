@@ -153,7 +153,7 @@ async function main() {
   try {
     if (!(await until(async () => (await livez(port)) < 5000, 30_000))) throw new Error('the daemon did not start');
     await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 60_000);
-    results.idle = { ...(await measure(pid, port, () => sleep(3000))), inotifyWatches: inotifyWatches(pid) };
+    results.idle = { ...(await measure(pid, port, async () => void (await sleep(3000)))), inotifyWatches: inotifyWatches(pid) };
 
     if (only.has('slow-headers')) {
       results['slow-headers'] = await measure(pid, port, async () => {

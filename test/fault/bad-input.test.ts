@@ -170,7 +170,7 @@ t.test('a sequence of valid and invalid commits: AWS only ever shows valid revis
     writeFileSync(svc('svc-04'), `${readFileSync(svc('svc-04'), 'utf8').replace(/\n*$/, '\n')}  tags:\n    "bell\\a": x\n    __proto__: y\n    1: a\n    "1": b\n`);
   }, (s) =>
     s.attemptedRevision === git(repo, 'rev-parse', 'HEAD') &&
-    s.loadErrors.some((e) => /svc-01\.yaml$/.test(e.file) && e.field === 'spec.desiredCount') &&
+    s.loadErrors.some((e) => /svc-01\.yaml$/.test(e.file) && (e as { field?: string }).field === 'spec.desiredCount') &&
     s.loadErrors.some((e) => /svc-03\.yaml$/.test(e.file) && e.code === 'NUMBER_OUT_OF_RANGE') &&
     s.loadErrors.some((e) => /svc-04\.yaml$/.test(e.file) && e.code === 'YAML_KEY'),
   );

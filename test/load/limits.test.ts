@@ -25,7 +25,7 @@ t.test('tag count: 50 per resource including the tags the controller adds to tha
     ['Service', service(), 46],
   ];
   for (const [kind, doc, room] of cases) {
-    const others = kind === 'Service' ? { 'c.yaml': cluster(), 't.yaml': taskDefinition() } : {};
+    const others: Record<string, string> = kind === 'Service' ? { 'c.yaml': cluster(), 't.yaml': taskDefinition() } : {};
     t.same(await errorsOf(t, { ...others, 'x.yaml': withTags(doc, manyTags(room)) }), [], `${kind}: ${room} tags fit`);
     const over = await errorsOf(t, { ...others, 'x.yaml': withTags(doc, manyTags(room + 1)) });
     t.match(over, [{ code: 'SCHEMA', field: 'spec.tags', file: /x\.yaml$/, line: Number, message: new RegExp(`at most ${room} entries`) }], `${kind}: ${room + 1} tags do not`);
@@ -93,7 +93,7 @@ t.test("Fargate takes only AWS's cpu/memory pairs", async (t) => {
   for (const [cpu, memory] of [['256', '512'], ['1 vCPU', '2 GB'], ['4096', '30720'], ['16384', '122880']]) {
     t.same(await errorsOf(t, { 't.yaml': sized(cpu, memory) }), [], `${cpu} / ${memory}`);
   }
-  for (const [cpu, memory, field, message] of [
+  for (const [cpu, memory, field, message] of <[string, string, string, RegExp][]>[
     ['256', '4096', 'spec.memory', /cpu 256 takes memory 0.5 GB|cpu 256 takes memory 512 MiB, 1 GB, 2 GB/],
     ['1 vCPU', '1 GB', 'spec.memory', /cpu 1024 takes memory 2 GB to 8 GB in steps of 1 GB/],
     ['8192', '20000', 'spec.memory', /steps of 4 GB/],
