@@ -6,6 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { escapeForTerminal } from './load/findings.js';
 import type { CommandIO } from './commands/common.js';
 import { UsageError, oneOf, parseCommandLine } from './config.js';
 import { validateCommand } from './commands/validate.js';
@@ -89,7 +90,10 @@ if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.me
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (e: unknown) => {
-      console.error(`ecs-gitops: ${e instanceof Error ? e.stack : String(e)}`);
+      // One line a user can act on (a port in use, a missing directory); the stack only when asked for.
+      const message = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
+      console.error(`ecs-gitops: ${escapeForTerminal(message)}`);
+      if (process.env.ECS_GITOPS_DEBUG && e instanceof Error) console.error(e.stack);
       process.exitCode = 2;
     },
   );

@@ -9,7 +9,7 @@ export type CloudMapInstanceSpec = {
   service: string;
   /** Instance id, unique within the service; part of the SRV record's host name. Defaults to metadata.name. */
   instanceId?: string;
-  /** What the instance is. AWS_INSTANCE_IPV4 and AWS_INSTANCE_IPV6 answer A and AAAA records, AWS_INSTANCE_CNAME a CNAME record, AWS_INSTANCE_PORT gives SRV records and health checks their port, AWS_ALIAS_DNS_NAME makes an alias to a load balancer, AWS_INIT_HEALTH_STATUS (HEALTHY or UNHEALTHY) seeds a custom health check, AWS_EC2_INSTANCE_ID names an EC2 instance (HTTP namespaces). Up to 30 further custom attributes; keys up to 255 and values up to 1,024 characters, 5,000 in all. */
+  /** What the instance is. AWS_INSTANCE_IPV4 and AWS_INSTANCE_IPV6 answer A and AAAA records, AWS_INSTANCE_CNAME a CNAME record, AWS_INSTANCE_PORT gives SRV records and health checks their port, AWS_ALIAS_DNS_NAME makes an alias to a load balancer, AWS_INIT_HEALTH_STATUS (HEALTHY or UNHEALTHY) seeds a custom health check, AWS_EC2_INSTANCE_ID names an EC2 instance (HTTP namespaces). Cloud Map allows 30 custom attributes and 5,000 characters of keys and values in all; the controller adds its own ecs-gitops.io/owner attribute (with the controller id, up to 128 characters), which leaves 29 and 4,853. Keys up to 255 and values up to 1,024 characters. */
   attributes: Record<string, string>;
 };
 
@@ -32,7 +32,7 @@ export type CloudMapNamespaceSpec = {
       };
     };
   };
-  /** Tags as a map of key to value. Cloud Map allows 200 per resource; the controller adds ecs-gitops.io/owner and ecs-gitops.io/resource itself, which leaves 198 and which documents may not set. */
+  /** Tags as a map of key to value. AWS allows 50 per resource, and the controller adds 2 of its own (ecs-gitops.io/owner, ecs-gitops.io/resource), which leaves 48. Keys are 1 to 128 and values up to 256 letters, digits, spaces and + - = . _ : / @ (AWS's tag rules); keys under ecs-gitops.io/ belong to the controller, and aws: (any case) to AWS. */
   tags?: Record<string, string>;
 };
 
@@ -70,7 +70,7 @@ export type CloudMapServiceSpec = {
   };
   /** HTTP makes instances discoverable only through the DiscoverInstances API, with no DNS records, even in a DNS namespace. Services in an HTTP namespace are always of this type. */
   type?: 'HTTP';
-  /** Tags as a map of key to value. Cloud Map allows 200 per resource; the controller adds ecs-gitops.io/owner and ecs-gitops.io/resource itself, which leaves 198 and which documents may not set. */
+  /** Tags as a map of key to value. AWS allows 50 per resource, and the controller adds 2 of its own (ecs-gitops.io/owner, ecs-gitops.io/resource), which leaves 48. Keys are 1 to 128 and values up to 256 letters, digits, spaces and + - = . _ : / @ (AWS's tag rules); keys under ecs-gitops.io/ belong to the controller, and aws: (any case) to AWS. */
   tags?: Record<string, string>;
 };
 
@@ -126,7 +126,7 @@ export type ClusterSpec = {
     /** Cloud Map namespace name or ARN as AWS knows it (not a document reference). A name that does not exist makes ECS create an HTTP namespace of that name. */
     namespace: string;
   };
-  /** Tags as a map of key to value. AWS allows 50 per resource; the controller adds ecs-gitops.io/owner and ecs-gitops.io/resource itself, which leaves 48 and which documents may not set. */
+  /** Tags as a map of key to value. AWS allows 50 per resource, and the controller adds 2 of its own (ecs-gitops.io/owner, ecs-gitops.io/resource), which leaves 48. Keys are 1 to 128 and values up to 256 letters, digits, spaces and + - = . _ : / @ (AWS's tag rules); keys under ecs-gitops.io/ belong to the controller, and aws: (any case) to AWS. */
   tags?: Record<string, string>;
 };
 
@@ -138,7 +138,7 @@ export type ServiceSpec = {
   cluster: string;
   /** metadata.name of the TaskDefinition document to run. The controller pins the revision registered for the document's current content. */
   taskDefinition: string;
-  /** Number of tasks to keep running. Leave it out when Application Auto Scaling (or anything else) owns the count: the controller then keeps whatever count is live and never reports it as drift. Not allowed with schedulingStrategy DAEMON. */
+  /** Number of tasks to keep running. Leave it out when Application Auto Scaling (or anything else) owns the count: the controller then keeps whatever count is live and never reports it as drift. Not allowed with schedulingStrategy DAEMON. At most 5,000, ECS's quota of tasks per service. */
   desiredCount?: number;
   /** Where tasks run. Create-only. Leave it out to use capacityProviderStrategy or the cluster's default strategy. */
   launchType?: 'EC2' | 'FARGATE' | 'EXTERNAL' | 'MANAGED_INSTANCES';
@@ -262,7 +262,7 @@ export type ServiceSpec = {
   enableExecuteCommand?: boolean;
   /** Let ECS move tasks to even out Availability Zones. */
   availabilityZoneRebalancing?: 'ENABLED' | 'DISABLED';
-  /** Tags as a map of key to value. AWS allows 50 per resource; the controller adds ecs-gitops.io/owner and ecs-gitops.io/resource itself, which leaves 48 and which documents may not set. */
+  /** Tags as a map of key to value. AWS allows 50 per resource, and the controller adds 4 of its own (ecs-gitops.io/owner, ecs-gitops.io/resource, ecs-gitops.io/task-definition, ecs-gitops.io/task-definition-hash), which leaves 46. Keys are 1 to 128 and values up to 256 letters, digits, spaces and + - = . _ : / @ (AWS's tag rules); keys under ecs-gitops.io/ belong to the controller, and aws: (any case) to AWS. */
   tags?: Record<string, string>;
 };
 
@@ -553,7 +553,7 @@ export type TaskDefinitionSpec = {
   };
   /** Allow fault injection requests from the task's containers. */
   enableFaultInjection?: boolean;
-  /** Tags as a map of key to value. AWS allows 50 per resource; the controller adds ecs-gitops.io/owner, ecs-gitops.io/resource and ecs-gitops.io/spec-hash itself, which leaves 47 and which documents may not set. */
+  /** Tags as a map of key to value. AWS allows 50 per resource, and the controller adds 3 of its own (ecs-gitops.io/owner, ecs-gitops.io/resource, ecs-gitops.io/spec-hash), which leaves 47. Keys are 1 to 128 and values up to 256 letters, digits, spaces and + - = . _ : / @ (AWS's tag rules); keys under ecs-gitops.io/ belong to the controller, and aws: (any case) to AWS. */
   tags?: Record<string, string>;
 };
 

@@ -5,6 +5,7 @@
  * client-side `RateLimiter` that keeps each ECS API category under AWS's published token
  * bucket, so a large convergence runs at the limit instead of into ThrottlingException.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
@@ -221,6 +222,23 @@ interface Bucket {
 
 export const DEFAULT_HEADROOM = 0.97;
 
+/**
+ * The slice of AWS's buckets kept for reads made on behalf of HTTP clients (the status
+ * API's live Cloud Map instances). Reconciliation's buckets are the published limits minus
+ * this slice, and a client read never draws on them: however hard the API is polled,
+ * the controller's own calls keep their full share. The HTTP layer enforces the slice.
+ */
+export const CLIENT_READ_LIMITS: Readonly<Partial<Record<ApiCategory, { burst: number; perSecond: number }>>> = {
+  cloudmap: { burst: 5, perSecond: 1 },
+};
+
+const clientReads = new AsyncLocalStorage<true>();
+
+/** Runs `read` as a read on behalf of an HTTP client: the rate limiter leaves reconciliation's tokens alone. */
+export function onBehalfOfClient<T>(read: () => Promise<T>): Promise<T> {
+  return clientReads.run(true, read);
+}
+
 export interface RateLimiterOptions {
   clock?: Clock;
   /** Multiplies every refill rate (benchmarks run AWS's shape faster). Default 1. */
@@ -249,7 +267,9 @@ export class RateLimiter {
     const scale = (options.scale ?? 1) * (options.headroom ?? DEFAULT_HEADROOM);
     const now = this.clock.now();
     for (const category of Object.keys(API_LIMITS) as ApiCategory[]) {
-      const limit = options.limits?.[category] ?? API_LIMITS[category];
+      const published = options.limits?.[category] ?? API_LIMITS[category];
+      const reserved = CLIENT_READ_LIMITS[category] ?? { burst: 0, perSecond: 0 };
+      const limit = { burst: Math.max(1, published.burst - reserved.burst), perSecond: Math.max(published.perSecond / 10, published.perSecond - reserved.perSecond) };
       this.buckets.set(category, { tokens: limit.burst, at: now, burst: limit.burst, perMs: (limit.perSecond * scale) / 1000 });
     }
   }
@@ -330,7 +350,8 @@ function instrument(stack: Stack, service: AwsService, calls: CallRecorder, limi
       <Output extends MetadataBearer>(next: InitializeHandler<object, Output>, context: HandlerExecutionContext) =>
         async (args: InitializeHandlerArguments<object>) => {
           const category = categoryOf(service, operationOf(context));
-          if (category) await limiter.acquire(category);
+          // A client read spends the HTTP layer's slice (CLIENT_READ_LIMITS), never reconciliation's.
+          if (category && !clientReads.getStore()) await limiter.acquire(category);
           return next(args);
         },
       { step: 'initialize', priority: 'low', name: 'ecsGitopsRateLimit' },

@@ -14,6 +14,7 @@ import {
   pruneSettings,
 } from '../config.js';
 import { startDaemon, type DaemonConfig } from '../main.js';
+import { redact } from '../source/git.js';
 import { LOG_LEVELS } from '../telemetry.js';
 import type { CommandIO } from './common.js';
 
@@ -92,7 +93,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     process.off('SIGINT', onInt);
     throw err;
   }
-  io.err(`ecs-gitops ${config.embeddedAws ? `on the embedded AWS simulator (${daemon.awsEndpoint}) ` : ''}watching ${config.gitUrl ?? config.repo}`);
+  io.err(`ecs-gitops ${config.embeddedAws ? `on the embedded AWS simulator (${daemon.awsEndpoint}) ` : ''}watching ${config.gitUrl ? redact(config.gitUrl) : config.repo}`);
   io.err(`status API: ${daemon.url.replace('0.0.0.0', '127.0.0.1')}/api/v1/status   metrics: ${daemon.url.replace('0.0.0.0', '127.0.0.1')}/metrics`);
   await new Promise<void>((resolve) => {
     onSignal = (signal: string) => {

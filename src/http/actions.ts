@@ -6,7 +6,7 @@
  * the signature covers.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SIGNATURE_HEADER, bearerToken, signatureMatches, tokenMatches } from './auth.js';
+import { SIGNATURE_FORMAT, SIGNATURE_HEADER, bearerToken, signatureMatches, tokenMatches } from './auth.js';
 import type { ServerDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { ROUTE_SCHEMAS } from './schemas.js';
@@ -64,14 +64,35 @@ function parsePayload(request: FastifyRequest, body: Buffer): PushEvent {
   }
 }
 
-export async function webhookRoutes(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
+/**
+ * The webhook buffers its body to check the signature, so before a byte of it is read
+ * the request must carry a well-formed signature, and at most `maxBodies` bodies are read
+ * at once (the server's request timeout bounds how long each may take): memory held by
+ * unauthenticated bodies is at most `maxBodies` × 1 MiB, however many clients try.
+ */
+export async function webhookRoutes(app: FastifyInstance, { deps, maxBodies }: { deps: ServerDeps; maxBodies: number }): Promise<void> {
   rawBodies(app, WEBHOOK_BODY_LIMIT);
-  const configured = async () => {
+  let reading = 0;
+  // Refusals close the connection: the unread body is not drained.
+  const close = { connection: 'close' };
+  const admit = async (request: FastifyRequest) => {
     if (!deps.webhookSecret) {
-      throw new ApiError('FORBIDDEN', 'POST /api/v1/webhooks/git is disabled: set ECS_GITOPS_WEBHOOK_SECRET to the secret of the repository webhook to enable it');
+      throw new ApiError('FORBIDDEN', 'POST /api/v1/webhooks/git is disabled: set ECS_GITOPS_WEBHOOK_SECRET to the secret of the repository webhook to enable it', close);
     }
+    if (!SIGNATURE_FORMAT.test(String(request.headers[SIGNATURE_HEADER] ?? '').trim())) {
+      throw new ApiError('UNAUTHORIZED', 'send X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>', close);
+    }
+    if (reading >= maxBodies) throw new ApiError('TOO_MANY_REQUESTS', `${maxBodies} webhook deliveries are being read; retry shortly`, { 'retry-after': '1', ...close });
+    reading++;
+    let released = false;
+    const release = () => {
+      if (!released) reading--;
+      released = true;
+    };
+    request.raw.once('close', release);
+    request.raw.once('end', release);
   };
-  app.post('/api/v1/webhooks/git', { schema: ROUTE_SCHEMAS.webhook, bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: configured }, async (request, reply) => {
+  app.post('/api/v1/webhooks/git', { schema: ROUTE_SCHEMAS.webhook, bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: admit }, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const signature = request.headers[SIGNATURE_HEADER];
     if (!signatureMatches(deps.webhookSecret!, body, typeof signature === 'string' ? signature : undefined)) {

@@ -23,6 +23,7 @@ export function tokenMatches(presented: string, expected: string): boolean {
 }
 
 export const SIGNATURE_HEADER = 'x-hub-signature-256';
+export const SIGNATURE_FORMAT = /^sha256=([0-9a-fA-F]{64})$/;
 
 /** `sha256=<hex>` of the body, as GitHub sends it. */
 export function signBody(secret: string, body: Buffer | string): string {
@@ -31,7 +32,7 @@ export function signBody(secret: string, body: Buffer | string): string {
 
 /** True when `header` is `sha256=<hex>` and the HMAC of `body` under `secret` is that digest. */
 export function signatureMatches(secret: string, body: Buffer, header: string | undefined): boolean {
-  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header?.trim() ?? '');
+  const match = SIGNATURE_FORMAT.exec(header?.trim() ?? '');
   if (!match) return false;
   const presented = Buffer.from(match[1], 'hex');
   const expected = createHmac('sha256', secret).update(body).digest();

@@ -1,6 +1,8 @@
 /** What the HTTP server is built from; the composition root supplies the real objects. */
+import type { Clock } from '../core/clock.js';
 import type { StatusStore } from '../runtime/status.js';
 import type { Logger, Metrics } from '../telemetry.js';
+import type { HttpLimits } from './limits.js';
 
 export interface CloudMapRegistration {
   /** The CloudMapService document the ECS service registers its tasks in. */
@@ -29,4 +31,8 @@ export interface ServerDeps {
   webhookSecret?: string;
   /** The controller's version, shown by the status endpoint and the OpenAPI document. */
   version: string;
+  /** Times the cache and budget of live AWS reads made for clients. Default: the system clock. */
+  clock?: Pick<Clock, 'now'>;
+  /** Timeouts and caps of the server; defaults in `httpLimits`. */
+  limits?: Partial<HttpLimits>;
 }

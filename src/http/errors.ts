@@ -4,6 +4,7 @@
  * message is for people. Whatever goes wrong inside a request ends here — a bad request
  * is a 4xx with a code, never a 500 with a stack trace.
  */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifySchemaValidationError } from 'fastify';
 
 export const ERROR_CODES = {
@@ -11,8 +12,11 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, description: 'credentials are missing or wrong' },
   FORBIDDEN: { status: 403, description: 'the endpoint is disabled because its credential is not configured' },
   NOT_FOUND: { status: 404, description: 'no such route or resource' },
+  REQUEST_TIMEOUT: { status: 408, description: 'the request headers or body did not arrive in time' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'the request body is larger than the endpoint accepts' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'the request body has a content type the endpoint does not read' },
+  TOO_MANY_REQUESTS: { status: 429, description: 'the endpoint is busy with as many requests as it serves at once; retry after the Retry-After seconds' },
+  HEADERS_TOO_LARGE: { status: 431, description: 'the request headers are larger than the server reads' },
   SYNC_NOT_ACCEPTED: { status: 503, description: 'the controller did not accept the sync request (for example while shutting down)' },
   NOT_READY: { status: 503, description: 'the controller is not ready to serve (first sync not finished, or shutting down)' },
   INTERNAL: { status: 500, description: 'an unexpected error; the details are in the controller log' },
@@ -87,4 +91,24 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return sendError(reply, apiError);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
+}
+
+/**
+ * Errors Node's HTTP parser raises before there is a request (a malformed request line,
+ * headers too large, a request that did not arrive in time), answered in the same shape
+ * as every other error, and the connection closed.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const error =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new ApiError('REQUEST_TIMEOUT', 'the request did not arrive in time')
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError('HEADERS_TOO_LARGE', 'the request headers are too large')
+        : new ApiError('BAD_REQUEST', 'the request is not valid HTTP');
+  const body = JSON.stringify(errorBody(error.code, error.message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${error.status} ${error.code.replace(/_/g, ' ')}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }

@@ -5,9 +5,9 @@
  * that validate and serialise it.
  */
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { ERROR_CODES } from './errors.js';
+import { ERROR_CODES, type ErrorCode } from './errors.js';
 import type { RouteSchema } from './schemas.js';
-import { ROUTE_SCHEMAS } from './schemas.js';
+import { ROUTE_SCHEMAS, errorResponse } from './schemas.js';
 
 export interface CollectedRoute {
   method: string;
@@ -43,9 +43,28 @@ function parameters(schema: Obj | undefined, where: 'path' | 'query' | 'header')
   });
 }
 
-function responses(response: RouteSchema['response']): Obj {
+/**
+ * What the server itself may answer on any route before the route runs: Node's parser
+ * (malformed request, headers too large, too slow) and fastify's body handling on routes
+ * that read a body. A route's own description of a status wins.
+ */
+function frameworkResponses(method: string): Record<number, Obj> {
+  const out: Record<number, Obj> = {};
+  const add = (code: ErrorCode, why: string) => (out[ERROR_CODES[code].status] = errorResponse(`${why} (${code})`));
+  add('BAD_REQUEST', 'the request is not valid HTTP or its URL is not valid percent-encoding');
+  add('REQUEST_TIMEOUT', 'the headers or the body did not arrive in time');
+  add('HEADERS_TOO_LARGE', 'the request headers are larger than the server reads');
+  if (method !== 'GET') {
+    add('PAYLOAD_TOO_LARGE', 'the body is larger than the endpoint accepts');
+    add('UNSUPPORTED_MEDIA_TYPE', 'the Content-Type header cannot be parsed');
+  }
+  add('INTERNAL', 'an unexpected error; details are in the controller log');
+  return out;
+}
+
+function responses(method: string, response: RouteSchema['response']): Obj {
   return Object.fromEntries(
-    Object.entries(response).map(([status, schema]) => {
+    Object.entries({ ...frameworkResponses(method), ...response }).map(([status, schema]) => {
       const { description, content, ...body } = schema as Obj;
       return [status, { description: description ?? '', content: content ?? { 'application/json': { schema: body } } }];
     }),
@@ -63,7 +82,7 @@ export function openApiDocument(routes: readonly CollectedRoute[], version: stri
       parameters: [...parameters(schema.params, 'path'), ...parameters(schema.querystring, 'query'), ...parameters(schema.headers, 'header')],
       ...(schema.requestBody ? { requestBody: schema.requestBody } : {}),
       ...(schema.security ? { security: schema.security } : {}),
-      responses: responses(schema.response),
+      responses: responses(method, schema.response),
     };
     (paths[openApiPath(url)] ??= {})[method.toLowerCase()] = operation;
   }

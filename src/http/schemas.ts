@@ -52,7 +52,7 @@ export const errorSchema = {
   },
 } as const;
 
-const errorResponse = (description: string) => ({ ...errorSchema, description });
+export const errorResponse = (description: string) => ({ ...errorSchema, description });
 
 export const healthSchema = {
   type: 'object',
@@ -320,9 +320,10 @@ export const ROUTE_SCHEMAS = {
       200: { ...triggerResultSchema, description: 'a ping, or an event that triggers nothing' },
       202: { ...triggerResultSchema, description: 'a push: the sync is queued' },
       400: errorResponse('the payload is not JSON (BAD_REQUEST)'),
-      401: errorResponse('missing or wrong signature (UNAUTHORIZED)'),
+      401: errorResponse('missing or wrong signature (UNAUTHORIZED); a missing or malformed one is refused before the body is read'),
       403: errorResponse('no secret configured (FORBIDDEN)'),
       413: errorResponse('the body is larger than 1 MiB (PAYLOAD_TOO_LARGE)'),
+      429: errorResponse('as many deliveries as the server reads at once are being read (TOO_MANY_REQUESTS); retry after Retry-After seconds'),
       503: errorResponse('the controller did not accept the request (SYNC_NOT_ACCEPTED)'),
     },
   },

@@ -4,10 +4,11 @@
  * daemon calls `listen`, tests call `inject`.
  */
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyListenOptions, FastifyReply, FastifyRequest } from 'fastify';
 import { syncRoutes, webhookRoutes } from './actions.js';
 import type { ServerDeps } from './deps.js';
-import { ApiError, installErrorHandlers, sendError } from './errors.js';
+import { ApiError, answerClientError, installErrorHandlers, sendError } from './errors.js';
+import { capConnections, httpLimits } from './limits.js';
 import { healthRoutes } from './health.js';
 import { collectRoutes, openApiRoutes } from './openapi.js';
 import { statusRoutes } from './status.js';
@@ -26,7 +27,15 @@ class RequestLog extends LogController {
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
+  const limits = httpLimits(deps.limits);
   const app: FastifyInstance = Fastify({
+    // Nothing an unauthenticated client sends may hold memory or a descriptor for long.
+    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.requestTimeoutMs * 3,
+    bodyLimit: 64 * 1024,
+    clientErrorHandler: answerClientError,
     // The project's pino is newer than the one fastify's types name; the logger interface is the same.
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new RequestLog(),
@@ -35,6 +44,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // Reject unknown query parameters instead of silently dropping them: `?knd=Service` is a typo, not "all".
     ajv: { customOptions: { removeAdditional: false } },
   });
+
+  capConnections(app.server, limits.maxConnections);
+  // Whoever calls listen gets the backlog unless they name one.
+  const listen = app.listen.bind(app) as (options: FastifyListenOptions) => Promise<string>;
+  app.listen = ((options: FastifyListenOptions = {}) => listen({ backlog: limits.backlog, ...options })) as FastifyInstance['listen'];
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -47,7 +61,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(healthRoutes, { deps, closing: isClosing });
   app.register(statusRoutes, { deps, closing: isClosing });
   app.register(syncRoutes, { deps });
-  app.register(webhookRoutes, { deps });
+  app.register(webhookRoutes, { deps, maxBodies: limits.maxWebhookBodies });
   app.register(openApiRoutes, { routes, version: deps.version });
   return app;
 }

@@ -30,6 +30,22 @@ function inside(root: string, candidate: string): boolean {
   return candidate === root || candidate.startsWith(root + sep);
 }
 
+/**
+ * A load of thousands of files is seconds of synchronous work; the daemon shares its
+ * event loop with `/livez`. Every call gives the loop a turn once 50 files or 10 ms have
+ * passed since the last one, so health checks are answered within milliseconds.
+ */
+export function eventLoopTurns(everyItems = 50, everyMs = 10): () => Promise<void> {
+  let items = 0;
+  let since = performance.now();
+  return async () => {
+    if (++items < everyItems && performance.now() - since < everyMs) return;
+    await new Promise<void>((resolveTurn) => setImmediate(resolveTurn));
+    items = 0;
+    since = performance.now();
+  };
+}
+
 export async function listConfigFiles(root: string): Promise<{ files: ConfigFile[]; findings: Finding[] }> {
   let realRoot: string;
   try {
@@ -46,7 +62,9 @@ export async function listConfigFiles(root: string): Promise<{ files: ConfigFile
   const problem = (display: string, code: Finding['code'], message: string) =>
     findings.push({ code, severity: 'error', file: display, line: 1, column: 1, message });
 
+  const turn = eventLoopTurns();
   async function walk(realDir: string, relDir: string): Promise<void> {
+    await turn();
     let entries;
     try {
       entries = readdirSync(realDir, { withFileTypes: true });

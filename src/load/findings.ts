@@ -14,6 +14,8 @@ export const FINDING_CODES = {
   YAML_SYNTAX: 'the YAML cannot be parsed',
   YAML_DUPLICATE_KEY: 'a mapping repeats a key',
   YAML_ALIASES: 'the document expands too many aliases',
+  YAML_KEY: 'a mapping key cannot be read as a field name',
+  NUMBER_OUT_OF_RANGE: 'a number cannot be read exactly',
   YAML_WARNING: 'the YAML parser warns about a construct',
   // Documents
   NOT_A_MAPPING: 'a document is not a mapping',
@@ -48,10 +50,27 @@ export interface Finding {
   message: string;
 }
 
+/**
+ * Text from a checkout (file names, keys, values) made safe to print on a terminal or in
+ * a CI log: control characters (a newline that forges a log line, ESC that moves the
+ * cursor or clears the screen, C1 controls) and the bidirectional overrides that reorder
+ * what is shown are written as escapes. Everything else passes unchanged.
+ */
+export function escapeForTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const code = c.charCodeAt(0);
+    return named[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/** One line per finding, whatever the file name or message holds. */
 export function formatFinding(f: Finding): string {
-  const where = `${f.file}:${f.line}:${f.column}`;
+  const where = `${escapeForTerminal(f.file)}:${f.line}:${f.column}`;
   const prefix = f.severity === 'warning' ? 'warning: ' : '';
-  return f.field ? `${where} ${prefix}${f.field}: ${f.message}` : `${where} ${prefix}${f.message}`;
+  const message = escapeForTerminal(f.message);
+  return f.field ? `${where} ${prefix}${escapeForTerminal(f.field)}: ${message}` : `${where} ${prefix}${message}`;
 }
 
 /** `['spec', 'containerDefinitions', 0, 'image']` → `spec.containerDefinitions[0].image` */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { KINDS, isKind, resourceKey, type DesiredState, type Kind, type Resource, type ResourceKey } from '../api/kinds.js';
-import { listConfigFiles, type ConfigFile } from './files.js';
+import { eventLoopTurns, listConfigFiles, type ConfigFile } from './files.js';
 import { byPosition, type Finding } from './findings.js';
 import { parseYamlFile, type Locator } from './parse.js';
 import { resolve, type LocatedResource } from './resolve.js';
@@ -13,7 +13,7 @@ import { checkRules } from './rules.js';
 import { SchemaValidator } from './schema.js';
 
 export { ConfigRootError } from './files.js';
-export { formatFinding, type Finding } from './findings.js';
+export { escapeForTerminal, formatFinding, type Finding } from './findings.js';
 
 /** Larger files are refused unread: a config document is kilobytes. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -96,16 +96,16 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
   const validator = options.validator ?? (sharedValidator ??= new SchemaValidator());
   const { files, findings } = await listConfigFiles(root);
 
-  const contents = files.map((f) => readConfigFile(f, maxFileBytes));
-
   const located: LocatedResource[] = [];
   const invalid = new Set<ResourceKey>();
   let documents = 0;
-  files.forEach((file, i) => {
-    const bytes = contents[i];
+  const turn = eventLoopTurns();
+  for (const file of files) {
+    await turn();
+    const bytes = readConfigFile(file, maxFileBytes);
     if (!Buffer.isBuffer(bytes)) {
       findings.push(bytes);
-      return;
+      continue;
     }
     const hash = options.cache ? createHash('sha1').update(bytes).digest('hex') : '';
     let analysis = options.cache?.get(file.relative, hash);
@@ -125,12 +125,15 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
       const resource = doc.value as Omit<Resource, 'source'>;
       located.push({ resource: { ...resource, source: { file: file.display, ...doc.start } }, position: lazyLocator(file.display, bytes, doc.index) });
     }
-  });
+  }
   options.cache?.sweep();
 
   const resolved = resolve(located, invalid);
   findings.push(...resolved.findings);
-  for (const item of located) findings.push(...checkRules(item, resolved.resources));
+  for (const item of located) {
+    await turn();
+    findings.push(...checkRules(item, resolved.resources));
+  }
 
   const byKind: LoadSummary['byKind'] = {};
   for (const kind of KINDS) {

@@ -18,8 +18,81 @@ type Rule = (spec: Spec, resources: ReadonlyMap<ResourceKey, Resource>) => Viola
 const specOf = (resources: ReadonlyMap<ResourceKey, Resource>, kind: Kind, name: unknown): Spec | undefined =>
   typeof name === 'string' ? resources.get(resourceKey(kind, name))?.spec : undefined;
 
+/** Task CPU units from `256`, `"256"` or `"0.25 vCPU"`; undefined when absent or unreadable. */
+export function cpuUnits(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const vcpu = /^([0-9]*\.?[0-9]+) ?vcpu$/i.exec(value.trim());
+  if (vcpu) return Math.round(Number(vcpu[1]) * 1024);
+  return /^[0-9]+$/.test(value.trim()) ? Number(value) : undefined;
+}
+
+/** Task memory in MiB from `512`, `"512"` or `"2 GB"`. */
+export function memoryMiB(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const gb = /^([0-9]*\.?[0-9]+) ?gb$/i.exec(value.trim());
+  if (gb) return Math.round(Number(gb[1]) * 1024);
+  return /^[0-9]+$/.test(value.trim()) ? Number(value) : undefined;
+}
+
+/** Fargate's task sizes (ECS developer guide, "Task CPU and memory"): cpu → memory from, to, step in MiB. */
+export const FARGATE_SIZES: ReadonlyMap<number, { from: number; to: number; step: number; also?: number[] }> = new Map([
+  [256, { from: 512, to: 512, step: 1024, also: [1024, 2048] }],
+  [512, { from: 1024, to: 4096, step: 1024 }],
+  [1024, { from: 2048, to: 8192, step: 1024 }],
+  [2048, { from: 4096, to: 16384, step: 1024 }],
+  [4096, { from: 8192, to: 30720, step: 1024 }],
+  [8192, { from: 16384, to: 61440, step: 4096 }],
+  [16384, { from: 32768, to: 122880, step: 8192 }],
+]);
+
+export function fargateMemoryChoices(cpu: number): number[] {
+  const size = FARGATE_SIZES.get(cpu);
+  if (!size) return [];
+  const out = [...(size.also ?? [])];
+  for (let m = size.from; m <= size.to; m += size.step) if (!out.includes(m)) out.push(m);
+  return out.sort((a, b) => a - b);
+}
+
+const gib = (mib: number) => (mib % 1024 === 0 ? `${mib / 1024} GB` : `${mib} MiB`);
+
 const RULES: Partial<Record<Kind, Rule[]>> = {
+  TaskDefinition: [
+    // Fargate runs only fixed cpu/memory pairs; RegisterTaskDefinition refuses any other.
+    (spec) => {
+      if (!((spec.requiresCompatibilities as string[] | undefined) ?? []).includes('FARGATE')) return [];
+      if (spec.cpu === undefined || spec.memory === undefined) {
+        return [{ path: [spec.cpu === undefined ? 'cpu' : 'memory'], message: 'Fargate needs task-level cpu and memory (requiresCompatibilities lists FARGATE)' }];
+      }
+      const cpu = cpuUnits(spec.cpu);
+      const memory = memoryMiB(spec.memory);
+      if (cpu === undefined || memory === undefined) return [];
+      if (!FARGATE_SIZES.has(cpu)) {
+        return [{ path: ['cpu'], message: `Fargate offers cpu ${[...FARGATE_SIZES.keys()].join(', ')}; ${cpu} is not one of them` }];
+      }
+      const choices = fargateMemoryChoices(cpu);
+      if (!choices.includes(memory)) {
+        const size = FARGATE_SIZES.get(cpu)!;
+        const range = size.also ? choices.map(gib).join(', ') : `${gib(size.from)} to ${gib(size.to)} in steps of ${gib(size.step)}`;
+        return [{ path: ['memory'], message: `Fargate with cpu ${cpu} takes memory ${range}; ${memory} MiB is not one of them` }];
+      }
+      return [];
+    },
+  ],
   Service: [
+    // A strategy may name only providers associated with the cluster; CreateService fails otherwise.
+    (spec, resources) => {
+      const strategy = (spec.capacityProviderStrategy as { capacityProvider?: string }[] | undefined) ?? [];
+      const cluster = specOf(resources, 'Cluster', spec.cluster);
+      if (strategy.length === 0 || !cluster) return [];
+      const providers = (cluster.capacityProviders as string[] | undefined) ?? [];
+      return strategy.flatMap((entry, i) =>
+        entry.capacityProvider !== undefined && !providers.includes(entry.capacityProvider)
+          ? [{ path: ['capacityProviderStrategy', i, 'capacityProvider'], message: `Cluster "${String(spec.cluster)}" has ${providers.length ? `only the capacity providers ${providers.join(', ')}` : 'no capacity providers'}; add ${entry.capacityProvider} to its spec.capacityProviders` }]
+          : [],
+      );
+    },
     // ECS refuses a service whose network configuration does not fit the task's network mode.
     (spec, resources) => {
       const task = specOf(resources, 'TaskDefinition', spec.taskDefinition);

@@ -191,7 +191,7 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === 'object') return 'a mapping';
-  const text = JSON.stringify(value);
+  const text = typeof value === 'number' ? String(value) : JSON.stringify(value);
   return `${typeof value === 'string' ? 'string' : typeof value} ${text.length > 60 ? text.slice(0, 57) + '...' : text}`;
 }
 

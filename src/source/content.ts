@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Resource, ResourceKey } from '../api/kinds.js';
 import { DEFAULT_MAX_FILE_BYTES, type Finding, type LoadResult } from '../load/index.js';
-import { listConfigFiles } from '../load/files.js';
+import { eventLoopTurns, listConfigFiles } from '../load/files.js';
 
 /**
  * `sha256:<hex>` over the YAML files below `root` that the loader reads (the same
@@ -20,7 +20,10 @@ export async function hashConfig(root: string): Promise<string> {
   const { files } = await listConfigFiles(root);
   files.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
   const hash = createHash('sha256');
+  // Thousands of files: give /livez a turn now and then, as the loader does.
+  const turn = eventLoopTurns();
   for (const file of files) {
+    await turn();
     hash.update(`${file.relative}\0`);
     if (file.size > DEFAULT_MAX_FILE_BYTES) {
       hash.update(`size ${file.size}\0`);

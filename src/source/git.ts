@@ -29,6 +29,8 @@ export interface GitRunOptions {
   /** Git does not look for a repository above this directory's parent. */
   checkout?: string;
   signal?: AbortSignal;
+  /** Variables added to git's environment (credentials: never in its arguments, which `ps` shows). */
+  env?: Record<string, string>;
 }
 
 export class GitCommandError extends SourceError {
@@ -42,9 +44,46 @@ export class GitCommandError extends SourceError {
   }
 }
 
-/** Hides credentials in a URL (`https://user:token@host/…`) before it reaches a message. */
+/** Hides credentials in a URL (`https://user:token@host/…`) before it reaches a message or a log. */
 export function redact(arg: string): string {
   return arg.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+}
+
+export interface GitCredentials {
+  username: string;
+  password: string;
+}
+
+/** The variables the credential helper reads; set for git's process only. */
+const USERNAME_VARIABLE = 'ECS_GITOPS_GIT_USERNAME';
+const PASSWORD_VARIABLE = 'ECS_GITOPS_GIT_PASSWORD';
+
+/**
+ * Splits `https://user:token@host/repo` into the URL without its secret and the
+ * credentials, which then reach git through a credential helper reading its environment
+ * (`credentialArgs`, `credentialEnv`) and so never appear in git's arguments, in `ps`,
+ * or in git's own error messages. Without a password in the URL, the controller's
+ * ECS_GITOPS_GIT_USERNAME and ECS_GITOPS_GIT_PASSWORD (an ECS secret) are used, if set.
+ */
+export function splitCredentials(url: string, env: NodeJS.ProcessEnv = process.env): { url: string; credentials?: GitCredentials } {
+  const match = /^(https?:\/\/)([^/@]*)@(.*)$/i.exec(url);
+  if (match && match[2].includes(':')) {
+    const [user, ...rest] = match[2].split(':');
+    return { url: match[1] + match[3], credentials: { username: decodeURIComponent(user), password: decodeURIComponent(rest.join(':')) } };
+  }
+  const password = env[PASSWORD_VARIABLE];
+  if (password) return { url, credentials: { username: env[USERNAME_VARIABLE] || 'x-access-token', password } };
+  return { url };
+}
+
+/** `-c` options that make git ask the environment for credentials, and nothing else. */
+export function credentialArgs(): string[] {
+  const helper = `!f() { test "$1" = get && printf 'username=%s\\npassword=%s\\n' "$${USERNAME_VARIABLE}" "$${PASSWORD_VARIABLE}"; }; f`;
+  return ['-c', 'credential.helper=', '-c', `credential.helper=${helper}`];
+}
+
+export function credentialEnv(credentials: GitCredentials): Record<string, string> {
+  return { [USERNAME_VARIABLE]: credentials.username, [PASSWORD_VARIABLE]: credentials.password };
 }
 
 export function git(args: readonly string[], options: GitRunOptions): Promise<string> {
@@ -54,6 +93,7 @@ export function git(args: readonly string[], options: GitRunOptions): Promise<st
   env.GCM_INTERACTIVE = 'never';
   env.LC_ALL = 'C';
   if (options.checkout) env.GIT_CEILING_DIRECTORIES = dirname(options.checkout);
+  Object.assign(env, options.env);
   return new Promise((resolvePromise, reject) => {
     execFile(
       'git',

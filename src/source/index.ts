@@ -37,7 +37,7 @@ export interface Snapshot {
   revision: string;
   /** The resolved directory that was read (symlinks resolved once for the whole snapshot). */
   root: string;
-  /** The config directory as the user named it; file names in `result` start with it. */
+  /** The config directory relative to the checkout (`.` for its top); file names in `result` start with it. */
   displayRoot: string;
   /** The loader's answer for this snapshot: ok with `state`, or the errors. */
   result: LoadResult;
@@ -112,6 +112,8 @@ class CheckoutSource implements Source {
   private readonly checkout: string;
   private readonly subPath: string;
   private readonly displayRoot: string;
+  /** The config directory as the operator named it, for messages to the operator's log. */
+  private readonly named: string;
   private readonly load: (root: string) => Promise<LoadResult>;
   private readonly poller: GitPoller | undefined;
   private readonly abort = new AbortController();
@@ -123,6 +125,7 @@ class CheckoutSource implements Source {
   private queued = false;
   private debounce: AbortController | undefined;
   private burstStart: number | undefined;
+  private lastEvent = 0;
   private entryWatcher: FSWatcher | undefined;
   private treeWatcher: FSWatcher | undefined;
   /** The resolved checkout the tree watcher looks at. */
@@ -146,12 +149,13 @@ class CheckoutSource implements Source {
         onError: (err) => this.report(err),
       });
       this.checkout = this.poller.link;
-      // Name files as they sit in the repository, as a user finds them in git.
-      this.displayRoot = join('.', this.subPath);
     } else {
       this.checkout = options.repo;
-      this.displayRoot = join(options.repo, this.subPath);
     }
+    // Name files as they sit in the repository, as a user finds them in git: never the
+    // machine's path to the checkout, which the status API would show to anyone.
+    this.displayRoot = join('.', this.subPath);
+    this.named = options.gitUrl ? this.displayRoot : join(options.repo, this.subPath);
   }
 
   get current(): Snapshot | undefined {
@@ -205,22 +209,35 @@ class CheckoutSource implements Source {
     if (this.state === 'closed') return;
     const now = this.clock.now();
     this.burstStart ??= now;
-    this.debounce?.abort();
+    this.lastEvent = now;
+    // One timer per burst, re-armed until the burst is quiet: a checkout receiving 20,000
+    // files must not cost 20,000 timers and aborts.
+    if (!this.debounce) this.armDebounce(now);
+  }
+
+  /** A snapshot is due `debounceMs` after the last event, and at most 10 × `debounceMs` after the first. */
+  private dueAt(): number {
+    return Math.min(this.lastEvent + this.debounceMs, this.burstStart! + 10 * this.debounceMs);
+  }
+
+  private armDebounce(now: number): void {
     const debounce = new AbortController();
     this.debounce = debounce;
-    const wait = Math.max(0, Math.min(this.debounceMs, this.burstStart + 10 * this.debounceMs - now));
-    this.clock.sleep(wait, debounce.signal).then(
+    this.clock.sleep(Math.max(0, this.dueAt() - now), debounce.signal).then(
       () => {
         if (this.debounce !== debounce) return;
+        const at = this.clock.now();
+        if (at < this.dueAt()) return this.armDebounce(at);
         this.debounce = undefined;
         this.burstStart = undefined;
         if (this.queued || this.state !== 'started') return;
         this.queued = true;
         this.enqueue().catch((err: unknown) => this.report(err));
       },
-      () => undefined, // superseded by a later event, or closed
+      () => undefined, // closed
     );
   }
+
 
   private enqueue(): Promise<Snapshot> {
     const run = this.chain.then(() => this.takeAndDeliver());
@@ -277,7 +294,7 @@ class CheckoutSource implements Source {
    * commit that deleted every document.
    */
   private async read(): Promise<Read> {
-    const missing = (what: string, cause?: unknown): Read => ({ kind: 'missing', message: `config path ${this.displayRoot} does not exist: ${what}`, cause });
+    const missing = (what: string, cause?: unknown): Read => ({ kind: 'missing', message: `config path ${this.named} does not exist: ${what}`, cause });
     let checkout: string;
     let root: string;
     try {
@@ -295,7 +312,7 @@ class CheckoutSource implements Source {
       const after = await hashConfig(root);
       const now = await realpath(this.checkout).catch(() => undefined);
       if (now !== checkout) return { kind: 'unstable', message: `the checkout ${this.checkout} moved from ${checkout} to ${now ?? 'nothing'} while it was read` };
-      if (after !== before) return { kind: 'unstable', message: `the files in ${this.displayRoot} changed while they were read` };
+      if (after !== before) return { kind: 'unstable', message: `the files in ${this.named} changed while they were read` };
       const snapshot: Snapshot = {
         revision: commit ?? before,
         root,
@@ -310,7 +327,7 @@ class CheckoutSource implements Source {
       const now = await realpath(this.checkout).catch(() => undefined);
       const rootThere = await stat(root).then((s) => s.isDirectory()).catch(() => false);
       if (now !== checkout || !rootThere || isVanishing(err)) return { kind: 'unstable', message: `${root} vanished while it was read: ${(err as Error).message}`, cause: err };
-      throw err instanceof SourceError ? err : new SourceError('CONFIG_UNSTABLE', `cannot read ${this.displayRoot}: ${(err as Error).message}`, { cause: err });
+      throw err instanceof SourceError ? err : new SourceError('CONFIG_UNSTABLE', `cannot read ${this.named}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -341,7 +358,7 @@ class CheckoutSource implements Source {
       this.schedule();
       return;
     }
-    this.report(new SourceError('WATCH_FAILED', `watching ${this.displayRoot}: ${err.message}`, { cause: err }));
+    this.report(new SourceError('WATCH_FAILED', `watching ${this.named}: ${err.message}`, { cause: err }));
   }
 
   private isClosed(): boolean {

@@ -11,7 +11,7 @@ import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { SourceError } from './errors.js';
-import { git, GitCommandError } from './git.js';
+import { credentialArgs, credentialEnv, git, GitCommandError, redact, splitCredentials, type GitCredentials } from './git.js';
 
 export interface GitPollerOptions {
   url: string;
@@ -36,6 +36,7 @@ export class GitPoller {
   private readonly worktrees: string;
   private readonly abort = new AbortController();
   private readonly url: string;
+  private readonly credentials: GitCredentials | undefined;
   private loop: Promise<void> | undefined;
   /** Polls run one at a time: the loop's and those asked for by `pollNow()`. */
   private polling: Promise<unknown> = Promise.resolve();
@@ -44,12 +45,14 @@ export class GitPoller {
   private previous: string | undefined;
 
   constructor(private readonly options: GitPollerOptions) {
-    if (options.url.startsWith('-')) throw new SourceError('POLL_FAILED', `git URL ${options.url} looks like an option`);
+    if (options.url.startsWith('-')) throw new SourceError('POLL_FAILED', `git URL ${redact(options.url)} looks like an option`);
     if (options.branch !== undefined && (options.branch === '' || options.branch.startsWith('-') || /[\s:^~?*[\\]|\.\.|@\{/.test(options.branch))) {
       throw new SourceError('POLL_FAILED', `git branch ${JSON.stringify(options.branch)} is not a valid branch name`);
     }
     // A local path is taken relative to where the controller runs, not to the cache.
-    this.url = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.url) || /^[^/]+:/.test(options.url) ? options.url : resolve(options.url);
+    const { url, credentials } = splitCredentials(options.url);
+    this.url = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+:/.test(url) ? url : resolve(url);
+    this.credentials = credentials;
     this.link = join(options.cacheDir, 'current');
     this.bare = join(options.cacheDir, 'repo.git');
     this.worktrees = join(options.cacheDir, 'worktrees');
@@ -92,7 +95,8 @@ export class GitPoller {
   /** One poll: fetch, and when the branch moved, check out and swap. */
   private async sync(): Promise<void> {
     const ref = this.options.branch === undefined ? 'HEAD' : `refs/heads/${this.options.branch}`;
-    await this.git(['-c', 'protocol.ext.allow=never', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', this.url, `+${ref}:${UPSTREAM_REF}`], this.bare);
+    const auth = this.credentials ? credentialArgs() : [];
+    await this.git([...auth, '-c', 'protocol.ext.allow=never', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', this.url, `+${ref}:${UPSTREAM_REF}`], this.bare, this.credentials && credentialEnv(this.credentials));
     const commit = (await this.git(['rev-parse', '--verify', `${UPSTREAM_REF}^{commit}`], this.bare)).trim();
     if (commit === this.commit) return;
     const current = await this.currentWorktree();
@@ -143,7 +147,7 @@ export class GitPoller {
     await this.git(['worktree', 'prune'], this.bare);
   }
 
-  private git(args: string[], cwd: string): Promise<string> {
-    return git(args, { cwd, timeoutMs: this.options.timeoutMs, signal: this.abort.signal });
+  private git(args: string[], cwd: string, env?: Record<string, string>): Promise<string> {
+    return git(args, { cwd, timeoutMs: this.options.timeoutMs, signal: this.abort.signal, ...(env ? { env } : {}) });
   }
 }

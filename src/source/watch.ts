@@ -3,7 +3,9 @@
  * that sees the checkout path itself change (a git-sync style symlink swapped by
  * rename, or a directory removed and re-created), and one on the resolved checkout
  * that sees the config files and the git metadata that moves HEAD. The second is
- * re-targeted whenever the checkout resolves somewhere new.
+ * re-targeted whenever the checkout resolves somewhere new. Neither follows symbolic
+ * links, so the watches never leave the checkout and number at most the directories and
+ * YAML files the loader would read.
  */
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
@@ -77,6 +79,10 @@ export function watchCheckoutTree(checkout: string, configDir: string, gitDirs: 
   const watcher = watch([checkout, ...metadataDirs.filter((d) => within(checkout, d) === undefined)], {
     ignoreInitial: true,
     ignored,
+    // A link is watched as a link, never followed: one to /usr in the checkout must not
+    // cost thousands of watches. Links the loader follows stay inside the config root,
+    // whose real files are watched where they are.
+    followSymlinks: false,
   });
   return ready(watcher, handlers);
 }

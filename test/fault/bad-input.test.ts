@@ -159,8 +159,25 @@ t.test('a sequence of valid and invalid commits: AWS only ever shows valid revis
   }, refusedWith('SYMLINK_OUTSIDE_ROOT', /intruder\.yaml$/));
   t.notOk(sim.dump().services.some((s) => s.name === 'intruder'), 'nothing from outside the repository reached AWS');
 
-  // 8. Valid again: the bait's deletion now counts, and prune does its job.
-  rmSync(join(config, 'services', 'intruder.yaml'));
+  // 8. Input past AWS's limits or not readable as JSON: a desired count of a million, a
+  // tag key with a BEL, a __proto__ key, keys 1 and "1", 1e400. Each is refused with its
+  // line, before any call.
+  await rejected('past AWS limits and odd keys', () => {
+    rmSync(join(config, 'services', 'intruder.yaml'));
+    const svc = (name: string) => join(config, 'services', `${name}.yaml`);
+    writeFileSync(svc('svc-01'), readFileSync(svc('svc-01'), 'utf8').replace('desiredCount: 1', 'desiredCount: 1000000'));
+    writeFileSync(svc('svc-03'), readFileSync(svc('svc-03'), 'utf8').replace('desiredCount: 1', 'desiredCount: 1e400'));
+    writeFileSync(svc('svc-04'), `${readFileSync(svc('svc-04'), 'utf8').replace(/\n*$/, '\n')}  tags:\n    "bell\\a": x\n    __proto__: y\n    1: a\n    "1": b\n`);
+  }, (s) =>
+    s.attemptedRevision === git(repo, 'rev-parse', 'HEAD') &&
+    s.loadErrors.some((e) => /svc-01\.yaml$/.test(e.file) && (e as { field?: string }).field === 'spec.desiredCount') &&
+    s.loadErrors.some((e) => /svc-03\.yaml$/.test(e.file) && e.code === 'NUMBER_OUT_OF_RANGE') &&
+    s.loadErrors.some((e) => /svc-04\.yaml$/.test(e.file) && e.code === 'YAML_KEY'),
+  );
+  restore();
+  rmSync(join(config, 'services', `${BAIT}.yaml`));
+
+  // 9. Valid again: the bait's deletion now counts, and prune does its job.
   writeFileSync(join(config, 'services', 'svc-00.yaml'), readFileSync(join(config, 'services', 'svc-00.yaml'), 'utf8').replace(imageOf('svc-00', '1.0.0'), imageOf('svc-00', '1.1.0')));
   lastGood = commit(repo, `svc-00 1.1.0, ${BAIT} removed`);
   await converged(lastGood, fleet.documents - 3);

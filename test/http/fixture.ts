@@ -5,6 +5,7 @@ import { CallRecorder } from '../../src/aws/clients.js';
 import type { Plan, ResourcePlan } from '../../src/core/plan.js';
 import { buildServer } from '../../src/http/index.js';
 import type { ControllerFacade } from '../../src/http/index.js';
+import type { HttpLimits } from '../../src/http/limits.js';
 import { StatusStore } from '../../src/runtime/status.js';
 import { createLogger, createMetrics } from '../../src/telemetry.js';
 
@@ -27,7 +28,7 @@ export function fakeController(): FakeController {
   return controller;
 }
 
-export function setup(t: { teardown(fn: () => unknown): void }, options: { apiToken?: string; webhookSecret?: string } = {}) {
+export function setup(t: { teardown(fn: () => unknown): void }, options: { apiToken?: string; webhookSecret?: string; limits?: Partial<HttpLimits> } = {}) {
   let now = T0;
   const clock = { advance: (ms: number) => (now += ms) };
   const status = new StatusStore(() => now);
@@ -42,7 +43,7 @@ export function setup(t: { teardown(fn: () => unknown): void }, options: { apiTo
   });
   const logger = createLogger({ level: 'debug', destination });
   const controller = fakeController();
-  const app = buildServer({ status, controller, metrics, logger, version: '1.2.3', ...options });
+  const app = buildServer({ status, controller, metrics, logger, version: '1.2.3', clock: { now: () => now }, ...options });
   t.teardown(async () => {
     await app.close();
     metrics.close();

@@ -69,3 +69,32 @@ t.test('operation ids are unique', async (t) => {
   const ids = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
   t.equal(new Set(ids).size, ids.length, ids.join(', '));
 });
+
+t.test('every status a route answers to hostile requests is declared in the document, in the one error shape', async (t) => {
+  const { app, status } = setup(t, { apiToken: 'tok', webhookSecret: 's' });
+  status.updateController({ ready: true });
+  const doc = (await app.inject('/openapi.json')).json();
+  const credentials = { authorization: 'Bearer tok', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` };
+  const hostile: Record<string, { headers?: Record<string, string>; payload?: string; suffix?: string }> = {
+    'xml body': { headers: { 'content-type': 'application/xml' }, payload: '<a/>' },
+    'unparseable content type': { headers: { 'content-type': ';;;' }, payload: 'x' },
+    '2 MB body': { headers: { 'content-type': 'application/json' }, payload: 'x'.repeat(2_000_000) },
+    'broken JSON': { headers: { 'content-type': 'application/json' }, payload: '{' },
+    'bad percent-encoding in the query': { suffix: '?%zz=1' },
+    'unknown query parameter': { suffix: '?nope=1' },
+  };
+  for (const [method, path] of ROUTES) {
+    const url = path.replace('{kind}', 'Service').replace('{name}', 'web');
+    for (const [name, request] of Object.entries(hostile)) {
+      const res = await app.inject({ method: method.toUpperCase() as 'GET' | 'POST', url: url + (request.suffix ?? ''), headers: { ...credentials, ...request.headers }, ...(request.payload ? { payload: request.payload } : {}) });
+      const declared = doc.paths[path][method].responses[String(res.statusCode)];
+      t.ok(declared, `${method} ${path} with ${name}: ${res.statusCode} is declared`);
+      if (res.statusCode >= 400) t.ok(Object.keys(ERROR_CODES).includes(res.json().error?.code), `${method} ${path} with ${name}: ${res.statusCode} has a catalogued code`);
+    }
+    for (const status of [400, 408, 431, 500]) t.ok(doc.paths[path][method].responses[String(status)], `${method} ${path} declares the server's own ${status}`);
+  }
+  for (const path of ['/api/v1/sync', '/api/v1/webhooks/git']) {
+    for (const status of [413, 415]) t.ok(doc.paths[path].post.responses[String(status)], `${path} declares ${status}`);
+  }
+  t.ok(doc.paths['/api/v1/webhooks/git'].post.responses['429']);
+});

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { KINDS } from '../../src/api/kinds.js';
+import { CLIENT_READ_TTL_MS } from '../../src/http/reads.js';
 import { API, MAIN, NS, PLAN, T0, WEB, populate, setup } from './fixture.js';
 
 t.test('/livez answers while the process runs; /readyz is 503 until the first sync, 200 after, 503 again while shutting down', async (t) => {
@@ -233,7 +234,7 @@ t.test('diff values of every JSON type come through the detail endpoint unchange
 });
 
 t.test('a Service resource shows the Cloud Map instances registered for its tasks, read when asked', async (t) => {
-  const { app, status, controller } = setup(t);
+  const { app, status, controller, clock } = setup(t);
   status.recordPlan(WEB, { cluster: 'main' }, { runningCount: 1 });
   status.recordPlan(MAIN, {});
   const asked: string[] = [];
@@ -248,6 +249,7 @@ t.test('a Service resource shows the Cloud Map instances registered for its task
   controller.cloudMapInstances = async () => {
     throw new Error('Rate exceeded');
   };
+  clock.advance(CLIENT_READ_TTL_MS);
   const failed = await app.inject('/api/v1/resources/Service/web');
   t.equal(failed.statusCode, 200, 'the rest of the resource is still shown');
   t.same(failed.json().liveSummary.cloudMapInstances, { error: 'Rate exceeded' });
