@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createAwsClients, destroyAwsClients, RateLimiter, type CallRecorder } from './aws/clients.js';
 import { LiveCache } from './aws/reader.js';
 import type { AwsSettings, PruneSettings } from './config.js';
-import { systemClock } from './core/clock.js';
+import { systemClock } from './runtime/clock.js';
 import { buildServer } from './http/index.js';
 import { Controller } from './runtime/controller.js';
 import { StatusStore } from './runtime/status.js';

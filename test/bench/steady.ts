@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { createAwsClients, destroyAwsClients, type CallStats } from '../../src/aws/clients.js';
 import { LiveCache } from '../../src/aws/reader.js';
 import { readAndPlan } from '../../src/commands/common.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
 import { startDaemon } from '../../src/main.js';
 import { executePlan } from '../../src/runtime/executor.js';

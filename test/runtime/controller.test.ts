@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap';
 import { startSimulator } from '../../src/sim/index.js';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
 import { Controller, type ControllerMetrics } from '../../src/runtime/controller.js';
 import { StatusStore } from '../../src/runtime/status.js';
