@@ -14,7 +14,7 @@ import type { Clock } from '../core/clock.js';
 import { classifyAwsError, type ErrorClass } from '../core/errors.js';
 import type { LiveService, LiveState } from '../core/live.js';
 import { planSync, type Plan, type ResourcePlan, type Step } from '../core/plan.js';
-import { changedKeys, reconcileScope, referencesOf } from '../core/scope.js';
+import { changedKeys, reconcileScope, withReferrers } from '../core/scope.js';
 import type { LoadResult } from '../load/index.js';
 import { executePlan, type StepResult } from './executor.js';
 import { WorkQueue, type BackoffOptions } from './queue.js';
@@ -341,23 +341,6 @@ function afterApply(resource: ResourcePlan, results: StepResult[], held: boolean
   if (resource.action === 'delete') return { ...resource, sync: 'Synced', health: { status: 'Missing', message: 'deleted (pruned)' } };
   const health = resource.health.status === 'Missing' || resource.health.status === 'Healthy' ? { status: 'Progressing' as const, message: 'applied; waiting for AWS to confirm' } : resource.health;
   return { ...resource, sync: 'Synced', health, desired: resource.desired, live: resource.desired };
-}
-
-/** `keys` and every document that refers to one of them, transitively. */
-function withReferrers(desired: DesiredState, keys: Set<ResourceKey>): Set<ResourceKey> {
-  const referrers = new Map<ResourceKey, ResourceKey[]>();
-  for (const [key, r] of desired.resources) {
-    for (const target of referencesOf(r)) referrers.set(target, [...(referrers.get(target) ?? []), key]);
-  }
-  const out = new Set<ResourceKey>();
-  const todo = [...keys];
-  while (todo.length) {
-    const key = todo.pop()!;
-    if (out.has(key)) continue;
-    out.add(key);
-    todo.push(...(referrers.get(key) ?? []));
-  }
-  return out;
 }
 
 /** Drops the steps `drop` selects and every step that depends on one of them. */
