@@ -1,7 +1,8 @@
 /**
  * The status store: what the controller knows about every resource and about itself,
- * written in one place by the controller loop and read by the HTTP API and the metrics.
- * Plain data in, plain data out; listeners hear every change.
+ * read by the HTTP API and the metrics. The controller loop writes it once per pass, from
+ * the pass's outcomes (`recordPass`), and once per snapshot (`recordSnapshot`). Plain
+ * data in, plain data out; listeners hear every change.
  */
 import type { Kind, ResourceKey } from '../api/kinds.js';
 import type { Finding } from '../load/findings.js';
@@ -56,6 +57,33 @@ export interface ControllerStatus {
   shuttingDown: boolean;
 }
 
+/** How one resource's reconcile ended (the `result` label of the reconcile metrics). */
+export type ReconcileResult = 'success' | 'error' | 'conflict' | 'stalled';
+
+/** One resource's outcome of a pass, as the status store records it. */
+export interface ResourceOutcome {
+  /** The plan for the resource, as it stands after its steps ran. */
+  resource: ResourcePlan;
+  /** The document's spec as written (absent for objects only in AWS). */
+  desiredSpec?: Record<string, unknown>;
+  liveSummary?: Record<string, unknown>;
+  result: ReconcileResult;
+  /** Why it failed, when `result` is `error`. */
+  error?: { code: string; reaction: 'retry' | 'wait' | 'stall'; message: string };
+  /** Ids of the steps applied for it this pass. */
+  applied: string[];
+}
+
+/** A pass's outcomes: everything it planned, at one moment, for one revision. */
+export interface PassOutcome {
+  at: number;
+  revision: string;
+  /** A full pass saw the whole desired state: its plan replaces the last, and what it did not see is gone. */
+  full: boolean;
+  plan: Plan;
+  resources: ResourceOutcome[];
+}
+
 export type StatusListener = (event: { type: 'resource'; status: ResourceStatus } | { type: 'controller'; status: ControllerStatus } | { type: 'removed'; key: ResourceKey }) => void;
 
 export class StatusStore {
@@ -76,6 +104,38 @@ export class StatusStore {
   }
 
   // ------------------------------------------------------------ writes (the controller only)
+
+  /** A snapshot arrived: the newest revision seen, and its load errors (none when it is valid). */
+  recordSnapshot(revision: string, loadErrors: Finding[]): void {
+    this.updateController({ attemptedRevision: revision, loadErrors });
+  }
+
+  /**
+   * Records a pass from its outcomes. Returns whether every resource in it converged
+   * without error (then its revision counts as applied and the sync as successful).
+   */
+  recordPass(pass: PassOutcome): boolean {
+    for (const o of pass.resources) {
+      this.recordPlan(o.resource, o.desiredSpec, o.liveSummary);
+      if (o.error) this.recordError(o.resource.key, { at: pass.at, ...o.error });
+      if (o.result !== 'success') continue;
+      this.clearError(o.resource.key);
+      if (o.applied.length > 0) this.recordEvent(o.resource.key, 'Normal', 'Applied', o.applied.join('; '));
+    }
+    const synced = pass.resources.every((o) => o.result !== 'error');
+    if (pass.full) {
+      this.setPlan(pass.plan);
+      const present = new Set(pass.resources.map((o) => o.resource.key));
+      for (const key of [...this.resources.keys()]) if (!present.has(key)) this.remove(key);
+    }
+    this.updateController({
+      lastSyncAt: pass.at,
+      ...(synced ? { lastSuccessfulSyncAt: pass.at, appliedRevision: pass.revision } : {}),
+      // Ready after the first full pass.
+      ...(pass.full ? { ready: true } : {}),
+    });
+    return synced;
+  }
 
   updateController(patch: Partial<ControllerStatus>): void {
     this.controller = { ...this.controller, ...patch };

@@ -4,7 +4,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
-import { Controller, type ControllerMetrics } from '../../src/runtime/controller.js';
+import { Controller, decide, type ControllerMetrics, type KeyResult, type Requeue } from '../../src/runtime/controller.js';
 import { StatusStore } from '../../src/runtime/status.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { copyExamples } from '../helpers/repo.js';
@@ -133,4 +133,19 @@ t.test('what the controller just wrote and AWS does not show yet is not counted 
   await snapshot('r1');
   t.ok(await eventually(allHealthy(status), 30_000), JSON.stringify(status.counts()));
   t.same(drift, [], 'no drift while AWS catches up with the controller\'s own writes');
+});
+
+t.test('the retry policy: one function maps a key\'s result to the queue\'s next move', async (t) => {
+  const cases: { name: string; result: KeyResult; want: Requeue }[] = [
+    { name: 'a throttled read or step backs off', result: { error: { reaction: 'retry' } }, want: { action: 'retry' } },
+    { name: 'AWS busy (a drain) looks again after a set time', result: { error: { reaction: 'wait' } }, want: { action: 'wait', afterMs: 10_000 } },
+    { name: 'a refused request waits for a commit', result: { error: { reaction: 'stall' }, applied: true, inGit: true }, want: { action: 'stall' } },
+    { name: 'a conflict waits for a commit', result: { action: 'conflict', inGit: true }, want: { action: 'stall' } },
+    { name: 'an immutable field waits for a commit', result: { action: 'stalled', inGit: true }, want: { action: 'stall' } },
+    { name: 'a write is confirmed soon', result: { action: 'update', applied: true, inGit: true, progressPollMs: 200 }, want: { action: 'done', recheckAfterMs: 200 } },
+    { name: 'a rollout is followed', result: { action: 'none', progressing: true, inGit: true }, want: { action: 'done', recheckAfterMs: 3_000 } },
+    { name: 'a pruned object is not looked at again', result: { action: 'delete', applied: true, inGit: false }, want: { action: 'done' } },
+    { name: 'in sync: nothing until the next trigger', result: { action: 'none', inGit: true }, want: { action: 'done' } },
+  ];
+  for (const c of cases) t.same(decide(c.result), c.want, c.name);
 });
