@@ -16,7 +16,7 @@ import { LiveCache } from '../../src/aws/reader.js';
 import { readAndPlan } from '../../src/commands/common.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
-import { startDaemon } from '../../src/main.js';
+import { startDaemon } from '../../src/daemon.js';
 import { executePlan } from '../../src/runtime/executor.js';
 import { round } from './cold.js';
 import { callsByOperation, generateRepo, startSimProcess, sum, tokenBucketBound, writeService, type RepoShape } from './lib.js';
