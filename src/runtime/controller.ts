@@ -79,8 +79,16 @@ export class Controller {
   private desired: DesiredState | undefined;
   private revision: string | undefined;
   private readonly queue: WorkQueue<QueueKey>;
-  /** Keys whose document changed since they were last applied: always applied, drift or not. */
-  private readonly pending = new Set<ResourceKey>();
+  /** Valid snapshots taken so far: the generation of the desired state in force. */
+  private generation = 0;
+  /**
+   * Per document, the generation that last changed it (or a document it refers to), and
+   * the newest generation a pass applied it at (or found it in sync). A document changed
+   * at a later generation than it was applied at is git's change still pending: always
+   * applied, never drift — and a pass planned at N cannot clear what N+1 changed.
+   */
+  private readonly changedIn = new Map<ResourceKey, number>();
+  private readonly appliedIn = new Map<ResourceKey, number>();
   private readonly cache: LiveCache;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
@@ -109,8 +117,9 @@ export class Controller {
     const { changed, removed } = changedKeys(this.desired, snapshot.result.state);
     this.desired = snapshot.result.state;
     this.revision = snapshot.revision;
+    this.generation++;
     // A document whose references changed changes too (a service pins its task definition's new revision): that is git's doing, not drift.
-    for (const key of withReferrers(snapshot.result.state, changed)) this.pending.add(key);
+    for (const key of withReferrers(snapshot.result.state, changed)) this.changedIn.set(key, this.generation);
     logger?.info({ revision: snapshot.revision, changed: changed.size, removed: removed.size }, 'new snapshot');
     // A revision that changes no document (a comment, a README) still has to be confirmed and shown as applied: a full pass does both.
     if (first || removed.size > 0 || changed.size === 0) this.queue.add(FULL_SYNC);
@@ -204,7 +213,7 @@ export class Controller {
     const scope = full ? undefined : reconcileScope(desired, batch as ResourceKey[]);
     const id = randomUUID().slice(0, 8);
     const log = { reconcileId: id, revision: this.revision, full, keys: scope ? scope.plan.size : ('all' as const) };
-    return { desired, revision: this.revision, full, ...(scope ? { scope } : {}), started: this.options.clock.now(), log };
+    return { desired, revision: this.revision, generation: this.generation, full, ...(scope ? { scope } : {}), started: this.options.clock.now(), log };
   }
 
   /** Read: live state for the pass's scope (batched; task definitions from the cache). */
@@ -242,7 +251,7 @@ export class Controller {
    */
   private isDrift(r: ResourcePlan, desired: DesiredState): boolean {
     if (r.action !== 'update' && r.action !== 'replace' && r.action !== 'create') return false;
-    if (this.pending.has(r.key) || !desired.resources.has(r.key)) return false;
+    if (this.isPending(r.key) || !desired.resources.has(r.key)) return false;
     const settling = r.action === 'create' && this.options.clock.now() - (this.appliedAt.get(r.key) ?? -Infinity) < DRIFT_GRACE_MS;
     return !settling;
   }
@@ -288,25 +297,42 @@ export class Controller {
         progressPollMs: this.options.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS,
       }),
     );
-    const synced = status.recordPass({ at: now, revision: pass.revision, full: pass.full, plan: planned.plan, resources: outcomes });
+    for (const o of outcomes) this.remember(o, pass, now);
+    const appliedRevision = this.appliedRevision(pass);
+    const synced = status.recordPass({ at: now, full: pass.full, plan: planned.plan, resources: outcomes, ...(appliedRevision ? { appliedRevision } : {}) });
     for (const o of outcomes) metrics?.observeReconcile(o.resource.kind, o.result, seconds);
-    if (synced) {
-      metrics?.setLastSuccessfulSync(now);
-      metrics?.setRevision(pass.revision);
-    }
-    for (const o of outcomes) {
-      this.remember(o, now);
-      this.requeue(o.resource.key, o.requeue);
-    }
+    if (synced) metrics?.setLastSuccessfulSync(now);
+    if (appliedRevision) metrics?.setRevision(appliedRevision);
+    for (const o of outcomes) this.requeue(o.resource.key, o.requeue);
     const failed = outcomes.filter((o) => o.result === 'error').length;
     logger?.info({ ...pass.log, steps: [...results.values()].flat().length, failed, seconds }, 'reconcile finished');
   }
 
-  /** What the next pass must know: which documents still wait to be applied, and when each was last written. */
-  private remember(o: KeyOutcome, now: number): void {
+  /** What the next pass must know: the generation each document was applied at, and when it was last written. */
+  private remember(o: KeyOutcome, pass: Pass, now: number): void {
     if (o.result === 'error' || o.held) return;
-    this.pending.delete(o.resource.key);
-    if (o.applied.length > 0) this.appliedAt.set(o.resource.key, now);
+    const key = o.resource.key;
+    this.appliedIn.set(key, Math.max(this.appliedIn.get(key) ?? 0, pass.generation));
+    if (o.applied.length > 0) this.appliedAt.set(key, now);
+  }
+
+  /** Git changed the document since a pass last applied it. */
+  private isPending(key: ResourceKey): boolean {
+    return (this.changedIn.get(key) ?? 0) > (this.appliedIn.get(key) ?? 0);
+  }
+
+  /**
+   * The newest revision all of whose changes are applied, as far as this pass tells:
+   * the revision in force when nothing is pending, the pass's own when what is pending
+   * came later, otherwise none (the revision shown as applied stays).
+   */
+  private appliedRevision(pass: Pass): string | undefined {
+    let oldestPending = Infinity;
+    for (const key of this.desired?.resources.keys() ?? []) {
+      if (this.isPending(key)) oldestPending = Math.min(oldestPending, this.changedIn.get(key)!);
+    }
+    if (oldestPending === Infinity) return this.revision;
+    return pass.generation < oldestPending ? pass.revision : undefined;
   }
 
   /** Carries out a requeue decision on the work queue: the only place a key is put back after a pass. */
@@ -357,6 +383,8 @@ export class Controller {
 interface Pass {
   desired: DesiredState;
   revision: string;
+  /** The snapshot generation `desired` came from. */
+  generation: number;
   /** The whole desired state, with pruning; otherwise `scope`. */
   full: boolean;
   scope?: { plan: Set<ResourceKey>; read: Set<ResourceKey> };

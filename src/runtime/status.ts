@@ -74,11 +74,15 @@ export interface ResourceOutcome {
   applied: string[];
 }
 
-/** A pass's outcomes: everything it planned, at one moment, for one revision. */
+/** A pass's outcomes: everything it planned, at one moment. */
 export interface PassOutcome {
   at: number;
-  revision: string;
-  /** A full pass saw the whole desired state: its plan replaces the last, and what it did not see is gone. */
+  /** The newest revision all of whose changes are applied, when the pass shows one. */
+  appliedRevision?: string;
+  /**
+   * A full pass saw the whole desired state: its plan replaces the last, what it did not
+   * see is gone, and only a full pass without an error is a successful sync.
+   */
   full: boolean;
   plan: Plan;
   resources: ResourceOutcome[];
@@ -111,8 +115,8 @@ export class StatusStore {
   }
 
   /**
-   * Records a pass from its outcomes. Returns whether every resource in it converged
-   * without error (then its revision counts as applied and the sync as successful).
+   * Records a pass from its outcomes. Returns whether it was a successful sync: a full
+   * pass that read everything and converged every resource without an error.
    */
   recordPass(pass: PassOutcome): boolean {
     for (const o of pass.resources) {
@@ -122,7 +126,7 @@ export class StatusStore {
       this.clearError(o.resource.key);
       if (o.applied.length > 0) this.recordEvent(o.resource.key, 'Normal', 'Applied', o.applied.join('; '));
     }
-    const synced = pass.resources.every((o) => o.result !== 'error');
+    const synced = pass.full && pass.resources.every((o) => o.result !== 'error');
     if (pass.full) {
       this.setPlan(pass.plan);
       const present = new Set(pass.resources.map((o) => o.resource.key));
@@ -130,7 +134,8 @@ export class StatusStore {
     }
     this.updateController({
       lastSyncAt: pass.at,
-      ...(synced ? { lastSuccessfulSyncAt: pass.at, appliedRevision: pass.revision } : {}),
+      ...(synced ? { lastSuccessfulSyncAt: pass.at } : {}),
+      ...(pass.appliedRevision ? { appliedRevision: pass.appliedRevision } : {}),
       // Ready after the first full pass.
       ...(pass.full ? { ready: true } : {}),
     });

@@ -4,7 +4,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
-import { Controller, decide, type ControllerMetrics, type KeyResult, type Requeue } from '../../src/runtime/controller.js';
+import { Controller, decide, type ControllerLogger, type ControllerMetrics, type KeyResult, type Requeue } from '../../src/runtime/controller.js';
 import { StatusStore } from '../../src/runtime/status.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { copyExamples } from '../helpers/repo.js';
@@ -30,13 +30,30 @@ function recordingMetrics() {
   return { metrics, drift, reconciles };
 }
 
-async function setup(t: Test, { selfHeal = true, resyncMs = 60_000, consistencyLagMs = 0 } = {}) {
+/** A logger that tells when a pass at `revision` starts. */
+function passWatcher() {
+  const waiting: { revision: string; resolve(): void }[] = [];
+  const logger: ControllerLogger = {
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+    debug: (obj, msg) => {
+      if (msg !== 'reconcile started') return;
+      const revision = (obj as { revision?: string }).revision;
+      for (const w of waiting.filter((w) => w.revision === revision)) w.resolve();
+    },
+  };
+  const started = (revision: string) => new Promise<void>((resolve) => waiting.push({ revision, resolve }));
+  return { logger, started };
+}
+
+async function setup(t: Test, { selfHeal = true, resyncMs = 60_000, consistencyLagMs = 0, logger = undefined as ControllerLogger | undefined } = {}) {
   const sim = await startSimulator({ rolloutTimings: FAST, faults: { consistencyLagMs } });
   const clients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint });
   const status = new StatusStore();
   const recorded = recordingMetrics();
   const controller = new Controller({
-    clients, status, clock: systemClock, selfHeal, resyncMs, metrics: recorded.metrics, progressPollMs: 200,
+    clients, status, clock: systemClock, selfHeal, resyncMs, metrics: recorded.metrics, progressPollMs: 200, ...(logger ? { logger } : {}),
     aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
     prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
   });
@@ -133,6 +150,36 @@ t.test('what the controller just wrote and AWS does not show yet is not counted 
   await snapshot('r1');
   t.ok(await eventually(allHealthy(status), 30_000), JSON.stringify(status.counts()));
   t.same(drift, [], 'no drift while AWS catches up with the controller\'s own writes');
+});
+
+t.test('a commit that lands during a pass is applied, not taken for drift', async (t) => {
+  for (const selfHeal of [false, true]) {
+    await t.test(`self-heal ${selfHeal ? 'on' : 'off'}`, async (t) => {
+      const watcher = passWatcher();
+      const { status, snapshot, controller, dir, sim, drift } = await setup(t, { selfHeal, logger: watcher.logger });
+      await snapshot('r1');
+      t.ok(await eventually(allHealthy(status)));
+      const file = join(dir, 'store', 'shipping.yaml');
+      const withImage = async (tag: string) => {
+        writeFileSync(file, readFileSync(file, 'utf8').replace(/(image: \S+\/shipping):[^:\s]+\n/, `$1:${tag}\n`));
+        return loadConfig(dir);
+      };
+      const r2 = await withImage('2.0.0');
+      const r3 = await withImage('3.0.0');
+      const passAtR2 = watcher.started('r2');
+      controller.applySnapshot({ revision: 'r2', result: r2 });
+      await passAtR2;
+      controller.applySnapshot({ revision: 'r3', result: r3 }); // while the pass planned at r2 runs
+      const image = async () => {
+        const { services } = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'shipping'])) as { services: { taskDefinition: string }[] };
+        const { taskDefinition } = (await awsCli(sim.endpoint, ['ecs', 'describe-task-definition', '--task-definition', services[0].taskDefinition])) as { taskDefinition: { containerDefinitions: { image: string }[] } };
+        return taskDefinition.containerDefinitions[0].image;
+      };
+      t.ok(await eventually(async () => (await image()).endsWith(':3.0.0') && status.controllerStatus().appliedRevision === 'r3', 15_000), 'the newer commit is deployed and in force');
+      t.same(drift, [], 'git\'s changes are never drift');
+      t.notMatch(status.get('Service/shipping')?.message ?? '', /drift/);
+    });
+  }
 });
 
 t.test('the retry policy: one function maps a key\'s result to the queue\'s next move', async (t) => {

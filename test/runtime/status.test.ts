@@ -14,13 +14,14 @@ const resource = (name: string, action: ResourcePlan['action'] = 'none'): Resour
   changes: [],
 });
 const outcome = (name: string, extra: Partial<ResourceOutcome> = {}): ResourceOutcome => ({ resource: resource(name), result: 'success', applied: [], ...extra });
-const pass = (at: number, resources: ResourceOutcome[], full = true) => ({ at, revision: `rev${at}`, full, plan: { resources: resources.map((o) => o.resource), steps: [] }, resources });
+const pass = (at: number, resources: ResourceOutcome[], full = true, appliedRevision?: string) => ({ at, full, plan: { resources: resources.map((o) => o.resource), steps: [] }, resources, ...(appliedRevision ? { appliedRevision } : {}) });
 
-t.test('a pass with a failed resource is a sync, not a successful one; the revision in force stays', async (t) => {
+t.test('only a full pass without an error is a successful sync', async (t) => {
   const status = new StatusStore(() => 0);
-  t.ok(status.recordPass(pass(1, [outcome('web', { applied: ['update web'] }), outcome('api')])), 'every resource converged');
+  t.ok(status.recordPass(pass(1, [outcome('web', { applied: ['update web'] }), outcome('api')], true, 'rev1')), 'every resource converged');
   const failed = { code: 'ThrottlingException', reaction: 'retry' as const, message: 'slow down' };
   t.notOk(status.recordPass(pass(2, [outcome('web', { result: 'error', error: failed }), outcome('api')])));
+  t.notOk(status.recordPass(pass(2, [outcome('api')], false)), 'a partial pass is not a sync of everything');
   t.match(status.controllerStatus(), { lastSyncAt: 2, lastSuccessfulSyncAt: 1, appliedRevision: 'rev1', ready: true });
   t.match(status.get('Service/web'), { lastError: { at: 2, code: 'ThrottlingException' } });
   t.match(status.get('Service/web')!.events.map((e) => e.reason), ['ThrottlingException', 'Applied', 'Synced']);
