@@ -5,6 +5,7 @@
  * handle whose `stop()` shuts everything down in order. The command line is `cli.ts`.
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAwsClients, destroyAwsClients, RateLimiter, type AwsClients, type CallRecorder } from './aws/clients.js';
 import { LiveCache } from './aws/reader.js';
 import type { AwsSettings, PruneSettings } from './config.js';
@@ -12,7 +13,7 @@ import { systemClock } from './runtime/clock.js';
 import { buildServer } from './http/index.js';
 import { Controller } from './runtime/controller.js';
 import { StatusStore } from './runtime/status.js';
-import { createSource, type Snapshot, type Source } from './source/index.js';
+import { createSource, SourceError, type Snapshot, type Source } from './source/index.js';
 import { LoadCache, loadConfig } from './load/index.js';
 import { createLogger, createMetrics, type LogLevel, type Logger, type Metrics } from './telemetry.js';
 
@@ -152,19 +153,45 @@ async function awsFor(config: DaemonConfig, closers: Closers, logger: Logger): P
   return { aws, clients };
 }
 
-/** The checkout, loaded on every change and handed to the controller as a snapshot. */
+/**
+ * The checkout, loaded on every change and handed to the controller as a snapshot. When
+ * no snapshot can be taken (the config directory vanished, reading it keeps failing),
+ * the controller shows a load error; the source delivers only snapshots that differ from
+ * the last, so once a read succeeds again the snapshot in force is confirmed to clear it.
+ */
 function sourceFor(config: DaemonConfig, controller: Controller, logger: Logger): Source {
   const loadCache = new LoadCache();
-  return createSource({
+  let failing = false;
+  const confirm = () => {
+    failing = false;
+    source.refresh().then(
+      (snapshot) => controller.sourceRecovered(snapshot),
+      () => (failing = true),
+    );
+  };
+  const source = createSource({
     repo: config.repo,
-    load: (root) => loadConfig(root, { cache: loadCache }),
+    load: async (root) => {
+      const result = await loadConfig(root, { cache: loadCache });
+      if (failing) setImmediate(confirm);
+      return result;
+    },
     ...(config.path ? { path: config.path } : {}),
     ...(config.gitUrl ? { gitUrl: config.gitUrl, gitIntervalMs: config.gitIntervalMs } : {}),
     ...(config.gitBranch ? { gitBranch: config.gitBranch } : {}),
     debounceMs: config.debounceMs,
     onSnapshot: (snapshot: Snapshot) => controller.applySnapshot(snapshot),
-    onError: (err) => logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'cannot read the config source; keeping the last valid revision'),
+    onError: (err) => {
+      const code = (err as { code?: string }).code;
+      if (err instanceof SourceError && code !== 'CONFIG_PATH_MISSING' && code !== 'CONFIG_UNSTABLE') {
+        logger.error({ err: { message: err.message, code } }, 'cannot read the config source; keeping the last valid revision');
+        return;
+      }
+      failing = true;
+      controller.sourceFailed(join(config.repo, config.path ?? ''), err.message);
+    },
   });
+  return source;
 }
 
 /** The HTTP server, listening; returns its URL. */

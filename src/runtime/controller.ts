@@ -20,7 +20,7 @@ import { changedKeys, reconcileScope, withReferrers } from '../core/scope.js';
 import type { LoadResult } from '../load/index.js';
 import { executePlan, type StepResult } from './executor.js';
 import { WorkQueue, type BackoffOptions } from './queue.js';
-import type { ReconcileResult, ResourceOutcome, StatusStore } from './status.js';
+import type { ReconcileResult, ResourceOutcome, StatusStore, UnreadResource } from './status.js';
 
 /** The whole desired state, with pruning: the resync, a manual sync, a deleted document. */
 export const FULL_SYNC = '*';
@@ -126,6 +126,26 @@ export class Controller {
     else for (const key of changed) this.queue.add(key);
   }
 
+  /**
+   * The source could not produce a snapshot (the config directory vanished, or reading it
+   * kept failing): a load error naming the path, in status and metrics, until the next
+   * valid snapshot. The last valid revision stays in force.
+   */
+  sourceFailed(path: string, message: string): void {
+    const { status, metrics, logger } = this.options;
+    status.recordSnapshot(undefined, [{ code: 'FILE_UNREADABLE', severity: 'error', file: path, line: 1, column: 1, message }]);
+    metrics?.setLoadErrors(1);
+    metrics?.loadFailed();
+    logger?.warn({ path, error: message }, 'cannot read the config source; keeping the last valid revision');
+  }
+
+  /** The source reads again after `sourceFailed`: the snapshot in force (unchanged, so not delivered again) is what status shows. */
+  sourceRecovered(snapshot: SnapshotInput): void {
+    const errors = snapshot.result.ok ? [] : snapshot.result.errors;
+    this.options.status.recordSnapshot(snapshot.revision, errors);
+    this.options.metrics?.setLoadErrors(errors.length);
+  }
+
   /** The sync endpoint and the webhook: a full pass now. */
   requestSync(trigger: 'api' | 'webhook', detail?: string): { accepted: boolean; message: string } {
     if (this.queue.shuttingDown) return { accepted: false, message: 'shutting down' };
@@ -195,11 +215,7 @@ export class Controller {
     if (!pass) return;
     this.options.logger?.debug(pass.log, 'reconcile started');
     const read = await this.read(pass);
-    if (!read.ok) {
-      this.options.logger?.warn({ ...pass.log, error: read.error }, 'reading live state failed');
-      for (const key of batch) this.requeue(key, decide({ error: read.error }));
-      return;
-    }
+    if (!read.ok) return this.readFailed(pass, batch, read.error);
     const planned = this.plan(pass, read.live);
     const applied = await this.apply(pass, planned);
     this.record(pass, read.live, planned, applied);
@@ -306,6 +322,27 @@ export class Controller {
     for (const o of outcomes) this.requeue(o.resource.key, o.requeue);
     const failed = outcomes.filter((o) => o.result === 'error').length;
     logger?.info({ ...pass.log, steps: [...results.values()].flat().length, failed, seconds }, 'reconcile finished');
+  }
+
+  /**
+   * Record, when live state could not be read: what the pass covers is Unknown with the
+   * error (not the last answer shown as if it still held), counted as a failed reconcile,
+   * and the batch requeued by the one policy.
+   */
+  private readFailed(pass: Pass, batch: QueueKey[], error: ErrorClass): void {
+    const { clock, status, metrics, logger } = this.options;
+    logger?.warn({ ...pass.log, error }, 'reading live state failed');
+    const keys = pass.scope ? [...pass.scope.plan] : [...new Set([...pass.desired.resources.keys(), ...status.list().map((r) => r.key)])];
+    const unread = keys.flatMap((key): UnreadResource[] => {
+      const doc = pass.desired.resources.get(key);
+      if (doc) return [{ key, kind: doc.kind, name: doc.metadata.name, awsName: awsName(doc), desiredSpec: doc.spec }];
+      const known = status.get(key);
+      return known ? [{ key, kind: known.kind, name: known.name, awsName: known.awsName }] : [];
+    });
+    const now = clock.now();
+    status.recordReadFailure({ at: now, error, resources: unread });
+    for (const r of unread) metrics?.observeReconcile(r.kind, 'error', (now - pass.started) / 1000);
+    for (const key of batch) this.requeue(key, decide({ error }));
   }
 
   /** What the next pass must know: the generation each document was applied at, and when it was last written. */

@@ -74,6 +74,15 @@ export interface ResourceOutcome {
   applied: string[];
 }
 
+/** A resource a pass covered but could not read. */
+export interface UnreadResource {
+  key: ResourceKey;
+  kind: Kind;
+  name: string;
+  awsName: string;
+  desiredSpec?: Record<string, unknown>;
+}
+
 /** A pass's outcomes: everything it planned, at one moment. */
 export interface PassOutcome {
   at: number;
@@ -109,9 +118,32 @@ export class StatusStore {
 
   // ------------------------------------------------------------ writes (the controller only)
 
-  /** A snapshot arrived: the newest revision seen, and its load errors (none when it is valid). */
-  recordSnapshot(revision: string, loadErrors: Finding[]): void {
-    this.updateController({ attemptedRevision: revision, loadErrors });
+  /** A snapshot arrived (or the source could not take one: no revision): the newest revision seen, and its load errors (none when it is valid). */
+  recordSnapshot(revision: string | undefined, loadErrors: Finding[]): void {
+    this.updateController({ ...(revision !== undefined ? { attemptedRevision: revision } : {}), loadErrors });
+  }
+
+  /** A pass could not read live state: each resource it covers is Unknown, with the error, until a read succeeds. */
+  recordReadFailure(failure: { at: number; error: { code: string; reaction: 'retry' | 'wait' | 'stall'; message: string }; resources: UnreadResource[] }): void {
+    const { at, error } = failure;
+    for (const r of failure.resources) {
+      const before = this.resources.get(r.key);
+      const status: ResourceStatus = {
+        ...(before ?? { lastDiff: [], events: [], action: 'none' as const }),
+        key: r.key,
+        kind: r.kind,
+        name: r.name,
+        awsName: r.awsName,
+        ...(r.desiredSpec ? { desired: r.desiredSpec } : {}),
+        sync: 'Unknown',
+        health: { status: 'Unknown', message: `live state could not be read: ${error.code}` },
+        lastError: { at, ...error },
+        lastReconciledAt: this.now(),
+      };
+      if (before?.sync !== 'Unknown') this.addEvent(status, 'Warning', error.code, `live state could not be read: ${error.message}`);
+      this.resources.set(r.key, status);
+      this.emit({ type: 'resource', status });
+    }
   }
 
   /**

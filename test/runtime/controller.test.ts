@@ -182,6 +182,28 @@ t.test('a commit that lands during a pass is applied, not taken for drift', asyn
   }
 });
 
+t.test('while full syncs cannot read AWS, status says Unknown with the error, reads count as failures, and no sync counts as successful', async (t) => {
+  const { status, snapshot, sim, dir, reconciles } = await setup(t, { resyncMs: 300 });
+  await snapshot('r1');
+  t.ok(await eventually(allHealthy(status)));
+  const lastGood = status.controllerStatus().lastSuccessfulSyncAt;
+  reconciles.length = 0;
+  sim.faults.set({ errorRate: 1, errorOperations: ['ListClusters'] });
+  t.ok(await eventually(() => status.get('Service/billing')?.sync === 'Unknown'), 'the next full pass could not read');
+  t.match(status.get('Service/billing'), { health: { status: 'Unknown', message: /could not be read/ }, lastError: { code: 'ServerException', reaction: 'retry' } });
+  t.ok(status.list().every((r) => r.sync === 'Unknown'), 'nothing a full pass covers is shown Synced');
+  t.ok(reconciles.some((r) => r === 'Service error'), 'a failed read is a failed reconcile');
+  // A commit meanwhile: its partial pass reads only what it needs (no ListClusters) and converges.
+  const file = join(dir, 'store', 'shipping.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/(image: \S+\/shipping):[^:\s]+\n/, '$1:4.0.0\n'));
+  await snapshot('r2');
+  t.ok(await eventually(() => status.controllerStatus().appliedRevision === 'r2'), 'the commit is applied');
+  t.equal(status.controllerStatus().lastSuccessfulSyncAt, lastGood, 'but a partial pass is no successful sync of everything');
+  sim.faults.set({ errorRate: 0, errorOperations: [] });
+  t.ok(await eventually(allHealthy(status)), 'a full pass that reads again shows the truth again');
+  t.ok(status.controllerStatus().lastSuccessfulSyncAt! > lastGood!);
+});
+
 t.test('the retry policy: one function maps a key\'s result to the queue\'s next move', async (t) => {
   const cases: { name: string; result: KeyResult; want: Requeue }[] = [
     { name: 'a throttled read or step backs off', result: { error: { reaction: 'retry' } }, want: { action: 'retry' } },
