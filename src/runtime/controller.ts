@@ -89,6 +89,8 @@ export class Controller {
    */
   private readonly changedIn = new Map<ResourceKey, number>();
   private readonly appliedIn = new Map<ResourceKey, number>();
+  /** The revision of each generation that still changes a pending document (for status). */
+  private readonly revisions = new Map<number, string>();
   private readonly cache: LiveCache;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
@@ -118,6 +120,7 @@ export class Controller {
     this.desired = snapshot.result.state;
     this.revision = snapshot.revision;
     this.generation++;
+    this.revisions.set(this.generation, snapshot.revision);
     // A document whose references changed changes too (a service pins its task definition's new revision): that is git's doing, not drift.
     for (const key of withReferrers(snapshot.result.state, changed)) this.changedIn.set(key, this.generation);
     logger?.info({ revision: snapshot.revision, changed: changed.size, removed: removed.size }, 'new snapshot');
@@ -314,6 +317,7 @@ export class Controller {
       }),
     );
     for (const o of outcomes) this.remember(o, pass, now);
+    for (const o of outcomes) o.resource = this.withPending(o.resource);
     const appliedRevision = this.appliedRevision(pass);
     const synced = status.recordPass({ at: now, full: pass.full, plan: planned.plan, resources: outcomes, ...(appliedRevision ? { appliedRevision } : {}) });
     for (const o of outcomes) metrics?.observeReconcile(o.resource.kind, o.result, seconds);
@@ -353,6 +357,13 @@ export class Controller {
     if (o.applied.length > 0) this.appliedAt.set(key, now);
   }
 
+  /** A document git changed that is still not applied says which revision waits for it. */
+  private withPending(resource: ResourcePlan): ResourcePlan {
+    if (!this.isPending(resource.key)) return resource;
+    const waiting = `revision ${this.revisions.get(this.changedIn.get(resource.key)!)} not applied yet`;
+    return { ...resource, message: resource.message ? `${waiting}; ${resource.message}` : waiting };
+  }
+
   /** Git changed the document since a pass last applied it. */
   private isPending(key: ResourceKey): boolean {
     return (this.changedIn.get(key) ?? 0) > (this.appliedIn.get(key) ?? 0);
@@ -368,6 +379,7 @@ export class Controller {
     for (const key of this.desired?.resources.keys() ?? []) {
       if (this.isPending(key)) oldestPending = Math.min(oldestPending, this.changedIn.get(key)!);
     }
+    for (const generation of this.revisions.keys()) if (generation < Math.min(oldestPending, this.generation)) this.revisions.delete(generation);
     if (oldestPending === Infinity) return this.revision;
     return pass.generation < oldestPending ? pass.revision : undefined;
   }

@@ -186,10 +186,11 @@ t.test('while full syncs cannot read AWS, status says Unknown with the error, re
   const { status, snapshot, sim, dir, reconciles } = await setup(t, { resyncMs: 300 });
   await snapshot('r1');
   t.ok(await eventually(allHealthy(status)));
-  const lastGood = status.controllerStatus().lastSuccessfulSyncAt;
   reconciles.length = 0;
   sim.faults.set({ errorRate: 1, errorOperations: ['ListClusters'] });
   t.ok(await eventually(() => status.get('Service/billing')?.sync === 'Unknown'), 'the next full pass could not read');
+  // Passes run one at a time: none that read before the fault can finish after this.
+  const lastGood = status.controllerStatus().lastSuccessfulSyncAt;
   t.match(status.get('Service/billing'), { health: { status: 'Unknown', message: /could not be read/ }, lastError: { code: 'ServerException', reaction: 'retry' } });
   t.ok(status.list().every((r) => r.sync === 'Unknown'), 'nothing a full pass covers is shown Synced');
   t.ok(reconciles.some((r) => r === 'Service error'), 'a failed read is a failed reconcile');
@@ -202,6 +203,23 @@ t.test('while full syncs cannot read AWS, status says Unknown with the error, re
   sim.faults.set({ errorRate: 0, errorOperations: [] });
   t.ok(await eventually(allHealthy(status)), 'a full pass that reads again shows the truth again');
   t.ok(status.controllerStatus().lastSuccessfulSyncAt! > lastGood!);
+});
+
+t.test('a commit that cannot be applied is not shown as applied: status says which resources wait for it, and why', async (t) => {
+  const { status, snapshot, sim, dir } = await setup(t);
+  await snapshot('r1');
+  t.ok(await eventually(allHealthy(status)));
+  sim.faults.set({ errorRate: 1, errorOperations: ['RegisterTaskDefinition'] });
+  const file = join(dir, 'store', 'shipping.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/(image: \S+\/shipping):[^:\s]+\n/, '$1:5.0.0\n'));
+  await snapshot('r2');
+  t.ok(await eventually(() => status.get('TaskDefinition/shipping')?.lastError !== undefined), 'the registration failed');
+  t.equal(status.controllerStatus().appliedRevision, 'r1', 'r2 is not in force');
+  t.match(status.get('TaskDefinition/shipping'), { sync: 'OutOfSync', message: /revision r2 not applied yet/, lastError: { code: 'ServerException' } });
+  t.match(status.get('Service/shipping')?.message, /revision r2 not applied yet/, 'nor its service, which pins the new revision');
+  sim.faults.set({ errorRate: 0, errorOperations: [] });
+  t.ok(await eventually(() => status.controllerStatus().appliedRevision === 'r2'), 'once it goes through, r2 is in force');
+  t.notMatch(status.get('TaskDefinition/shipping')?.message ?? '', /not applied/);
 });
 
 t.test('the retry policy: one function maps a key\'s result to the queue\'s next move', async (t) => {
