@@ -30,21 +30,28 @@ function recordingMetrics() {
   return { metrics, drift, reconciles };
 }
 
-/** A logger that tells when a pass at `revision` starts. */
+/** A logger that tells when a pass at `revision` starts, and when the next pass to start has finished. */
 function passWatcher() {
   const waiting: { revision: string; resolve(): void }[] = [];
+  const starting: (() => void)[] = [];
+  const finishing: (() => void)[] = [];
   const logger: ControllerLogger = {
-    info: () => undefined,
+    info: (_obj, msg) => {
+      if (msg === 'reconcile finished') for (const resolve of finishing.splice(0)) resolve();
+    },
     warn: () => undefined,
     error: () => undefined,
     debug: (obj, msg) => {
       if (msg !== 'reconcile started') return;
+      for (const hook of starting.splice(0)) hook();
       const revision = (obj as { revision?: string }).revision;
       for (const w of waiting.filter((w) => w.revision === revision)) w.resolve();
     },
   };
   const started = (revision: string) => new Promise<void>((resolve) => waiting.push({ revision, resolve }));
-  return { logger, started };
+  /** Passes run one at a time: the first to start after this call is done at the next 'reconcile finished' after its start. */
+  const nextPass = () => new Promise<void>((resolve) => starting.push(() => finishing.push(resolve)));
+  return { logger, started, nextPass };
 }
 
 async function setup(t: Test, { selfHeal = true, resyncMs = 60_000, consistencyLagMs = 0, logger = undefined as ControllerLogger | undefined } = {}) {
@@ -91,7 +98,8 @@ t.test('from a first snapshot to every resource Synced and Healthy', async (t) =
 });
 
 t.test('an invalid snapshot changes nothing in AWS and names the file and line', async (t) => {
-  const { status, snapshot, clients, dir } = await setup(t);
+  const watcher = passWatcher();
+  const { status, snapshot, clients, dir, controller } = await setup(t, { logger: watcher.logger });
   await snapshot('r1');
   t.ok(await eventually(allHealthy(status)));
   const writesBefore = clients.calls.writes();
@@ -101,8 +109,10 @@ t.test('an invalid snapshot changes nothing in AWS and names the file and line',
   t.equal(status.controllerStatus().attemptedRevision, 'r2-bad');
   t.equal(status.controllerStatus().appliedRevision, 'r1', 'the last valid revision stays in force');
   t.match(status.controllerStatus().loadErrors, [{ field: 'spec.desiredCount', file: /inventory\.yaml$/, line: 43 }]);
-  await new Promise((r) => setTimeout(r, 500));
-  t.equal(clients.calls.writes(), writesBefore, 'not one write');
+  const passed = watcher.nextPass();
+  t.ok(controller.requestSync('api').accepted);
+  await passed;
+  t.equal(clients.calls.writes(), writesBefore, 'not one write, even in a full pass after it');
 });
 
 t.test('one changed document reconciles only what depends on it', async (t) => {
@@ -127,7 +137,8 @@ t.test('one changed document reconciles only what depends on it', async (t) => {
 t.test('drift is healed at the next resync; with self-heal off it is only reported', async (t) => {
   for (const selfHeal of [true, false]) {
     await t.test(`self-heal ${selfHeal ? 'on' : 'off'}`, async (t) => {
-      const { status, snapshot, sim, drift } = await setup(t, { selfHeal, resyncMs: 400 });
+      const watcher = passWatcher();
+      const { status, snapshot, sim, drift } = await setup(t, { selfHeal, resyncMs: 400, logger: watcher.logger });
       await snapshot('r1');
       t.ok(await eventually(allHealthy(status)));
       await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'billing', '--desired-count', '4']);
@@ -136,8 +147,8 @@ t.test('drift is healed at the next resync; with self-heal off it is only report
       if (selfHeal) {
         t.ok(await eventually(async () => (await count()) === 2), 'reverted to git');
       } else {
-        await new Promise((r) => setTimeout(r, 1000));
-        t.equal(await count(), 4, 'left as it is');
+        await watcher.nextPass();
+        t.equal(await count(), 4, 'left as it is through the next resync');
         t.equal(status.get('Service/billing')!.sync, 'OutOfSync');
         t.match(status.get('Service/billing')!.message, /self-heal is off/);
       }
