@@ -171,12 +171,15 @@ export class Controller {
     this.options.status.updateController({ shuttingDown: true });
     this.queue.shutDown();
     this.stopping.abort();
-    const grace = this.options.stopGraceMs ?? 20_000;
-    const timer = setTimeout(() => this.inFlight?.abort(), grace);
+    const graceOver = new AbortController();
+    this.options.clock.sleep(this.options.stopGraceMs ?? 20_000, graceOver.signal).then(
+      () => this.inFlight?.abort(),
+      () => undefined,
+    );
     try {
       await this.loop;
     } finally {
-      clearTimeout(timer);
+      graceOver.abort();
     }
   }
 
