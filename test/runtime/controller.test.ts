@@ -139,12 +139,12 @@ t.test('drift is healed at the next resync; with self-heal off it is only report
   for (const selfHeal of [true, false]) {
     await t.test(`self-heal ${selfHeal ? 'on' : 'off'}`, async (t) => {
       const watcher = passWatcher();
-      const { status, snapshot, sim, drift } = await setup(t, { selfHeal, resyncMs: 400, logger: watcher.logger });
+      const { status, snapshot, sim, clients, drift } = await setup(t, { selfHeal, resyncMs: 400, logger: watcher.logger });
       await snapshot('r1');
       t.ok(await eventually(allHealthy(status)));
       await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'billing', '--desired-count', '4']);
       t.ok(await eventually(() => drift.includes('Service')), 'drift counted');
-      const count = async () => ((await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing'])) as { services: { desiredCount: number }[] }).services[0].desiredCount;
+      const count = async () => (await clients.ecs.send(new DescribeServicesCommand({ cluster: 'store', services: ['billing'] }))).services![0].desiredCount;
       if (selfHeal) {
         t.ok(await eventually(async () => (await count()) === 2), 'reverted to git');
       } else {
