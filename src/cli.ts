@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Command-line entry: parses arguments and hands them to a command. Nothing else.
+ * The `ecs-gitops` executable: the command table. Parses arguments and hands them to a
+ * command (`commands/`; `run` starts the daemon, whose composition root is `daemon.ts`).
  * Exit codes: 0 success, 1 the command's negative answer (invalid config, differences,
  * a failed sync), 2 usage or I/O error.
  */

@@ -18,7 +18,7 @@ import type {
   MetadataBearer,
 } from '@smithy/types';
 import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock } from '../runtime/clock.js';
 import type { AwsService } from '../core/plan.js';
 
 export type { AwsService };

@@ -13,7 +13,7 @@ import {
   parseDuration,
   pruneSettings,
 } from '../config.js';
-import { startDaemon, type DaemonConfig } from '../main.js';
+import { startDaemon, type DaemonConfig } from '../daemon.js';
 import { redact } from '../source/git.js';
 import { LOG_LEVELS } from '../telemetry.js';
 import type { CommandIO } from './common.js';

@@ -6,7 +6,7 @@
  */
 import { destroyAwsClients } from '../aws/clients.js';
 import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, parseDuration, pruneSettings } from '../config.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock } from '../runtime/clock.js';
 import { executePlan, type StepEvent } from '../runtime/executor.js';
 import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, type CommandIO } from './common.js';
 import { planJson, renderPlan, summary } from './render.js';

@@ -31,25 +31,34 @@ export function referencesOf(resource: Resource): ResourceKey[] {
 }
 
 /**
- * What a partial reconcile covers. `plan`: the changed keys and everything that refers to
- * them, transitively (a new task-definition revision must reach its services). `read`:
- * those plus everything they refer to, transitively — planning a service needs its
- * cluster, task definition and Cloud Map services as they are live, though nothing about
- * them changed.
+ * `keys` and every document that refers to one of them, transitively: what must be
+ * planned again when they change (a new task-definition revision must reach its services).
+ * Keys not in `desired` are left out.
  */
-export function reconcileScope(desired: DesiredState, keys: Iterable<ResourceKey>): { plan: Set<ResourceKey>; read: Set<ResourceKey> } {
+export function withReferrers(desired: DesiredState, keys: Iterable<ResourceKey>): Set<ResourceKey> {
   const referrers = new Map<ResourceKey, ResourceKey[]>();
   for (const [key, r] of desired.resources) {
     for (const target of referencesOf(r)) referrers.set(target, [...(referrers.get(target) ?? []), key]);
   }
-  const plan = new Set<ResourceKey>();
-  const up = [...keys].filter((k) => desired.resources.has(k));
-  while (up.length) {
-    const key = up.pop()!;
-    if (plan.has(key)) continue;
-    plan.add(key);
-    up.push(...(referrers.get(key) ?? []));
+  const out = new Set<ResourceKey>();
+  const todo = [...keys].filter((k) => desired.resources.has(k));
+  while (todo.length) {
+    const key = todo.pop()!;
+    if (out.has(key)) continue;
+    out.add(key);
+    todo.push(...(referrers.get(key) ?? []));
   }
+  return out;
+}
+
+/**
+ * What a partial reconcile covers. `plan`: the changed keys and everything that refers to
+ * them, transitively. `read`: those plus everything they refer to, transitively — planning
+ * a service needs its cluster, task definition and Cloud Map services as they are live,
+ * though nothing about them changed.
+ */
+export function reconcileScope(desired: DesiredState, keys: Iterable<ResourceKey>): { plan: Set<ResourceKey>; read: Set<ResourceKey> } {
+  const plan = withReferrers(desired, keys);
   const read = new Set(plan);
   const down = [...plan];
   while (down.length) {

@@ -1,8 +1,10 @@
 /**
  * The controller loop. Snapshots, the periodic resync, the sync endpoint and the webhook
  * all end up as resource keys in one work queue; the loop takes whatever is ready as a
- * batch, reads live state for it (batched), plans, applies, and records the outcome in
- * the status store. A key's retry policy lives in `settle`, nowhere else.
+ * batch and runs one pass over it in named phases, each returning its result:
+ * load (the desired state in force and the batch's scope) → read (live state, batched)
+ * → plan (steps and drift) → apply (the steps) → record (status once, metrics, requeue).
+ * A key's retry policy is `decide`, nowhere else; `requeue` carries it out on the queue.
  */
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../aws/clients.js';
@@ -13,12 +15,12 @@ import type { AwsSettings, PruneSettings } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { classifyAwsError, type ErrorClass } from '../core/errors.js';
 import type { LiveService, LiveState } from '../core/live.js';
-import { planSync, type Plan, type ResourcePlan, type Step } from '../core/plan.js';
-import { changedKeys, reconcileScope, referencesOf } from '../core/scope.js';
+import { planSync, type Plan, type ResourceAction, type ResourcePlan, type Step } from '../core/plan.js';
+import { changedKeys, reconcileScope, withReferrers } from '../core/scope.js';
 import type { LoadResult } from '../load/index.js';
 import { executePlan, type StepResult } from './executor.js';
 import { WorkQueue, type BackoffOptions } from './queue.js';
-import type { StatusStore } from './status.js';
+import type { ReconcileResult, ResourceOutcome, StatusStore, UnreadResource } from './status.js';
 
 /** The whole desired state, with pruning: the resync, a manual sync, a deleted document. */
 export const FULL_SYNC = '*';
@@ -26,7 +28,7 @@ type QueueKey = ResourceKey | typeof FULL_SYNC;
 
 /** What the loop reports to Prometheus (telemetry's Metrics satisfies it). */
 export interface ControllerMetrics {
-  observeReconcile(kind: Kind, result: 'success' | 'error' | 'conflict' | 'stalled', seconds: number): void;
+  observeReconcile(kind: Kind, result: ReconcileResult, seconds: number): void;
   driftDetected(kind: Kind): void;
   queue: { setDepth(n: number): void; retried(): void; setLongestRunning(seconds: number): void };
   setRevision(revision: string): void;
@@ -67,7 +69,9 @@ export interface ControllerOptions {
   stopGraceMs?: number;
 }
 
+/** How soon to look again after a `wait` error (AWS busy: a drain, a pending operation). */
 const WAIT_REQUEUE_MS = 10_000;
+const DEFAULT_PROGRESS_POLL_MS = 3_000;
 /** After a create, how long the object missing from reads is AWS catching up rather than drift. */
 export const DRIFT_GRACE_MS = 30_000;
 
@@ -75,13 +79,22 @@ export class Controller {
   private desired: DesiredState | undefined;
   private revision: string | undefined;
   private readonly queue: WorkQueue<QueueKey>;
-  /** Keys whose document changed since they were last applied: always applied, drift or not. */
-  private readonly pending = new Set<ResourceKey>();
+  /** Valid snapshots taken so far: the generation of the desired state in force. */
+  private generation = 0;
+  /**
+   * Per document, the generation that last changed it (or a document it refers to), and
+   * the newest generation a pass applied it at (or found it in sync). A document changed
+   * at a later generation than it was applied at is git's change still pending: always
+   * applied, never drift — and a pass planned at N cannot clear what N+1 changed.
+   */
+  private readonly changedIn = new Map<ResourceKey, number>();
+  private readonly appliedIn = new Map<ResourceKey, number>();
+  /** The revision of each generation that still changes a pending document (for status). */
+  private readonly revisions = new Map<number, string>();
   private readonly cache: LiveCache;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private inFlight: AbortController | undefined;
-  private firstFullPassDone = false;
   /** When each key's steps last succeeded (for telling drift from AWS catching up). */
   private readonly appliedAt = new Map<ResourceKey, number>();
 
@@ -95,26 +108,45 @@ export class Controller {
   /** A new snapshot of the checkout. An invalid one changes nothing; the last good one stays in force. */
   applySnapshot(snapshot: SnapshotInput): void {
     const { status, metrics, logger } = this.options;
-    status.updateController({ attemptedRevision: snapshot.revision });
+    status.recordSnapshot(snapshot.revision, snapshot.result.ok ? [] : snapshot.result.errors);
+    metrics?.setLoadErrors(snapshot.result.ok ? 0 : snapshot.result.errors.length);
     if (!snapshot.result.ok) {
-      status.updateController({ loadErrors: snapshot.result.errors });
-      metrics?.setLoadErrors(snapshot.result.errors.length);
       metrics?.loadFailed();
       logger?.warn({ revision: snapshot.revision, errors: snapshot.result.errors.length }, 'snapshot is invalid; keeping the last valid revision');
       return;
     }
-    status.updateController({ loadErrors: [] });
-    metrics?.setLoadErrors(0);
     const first = this.desired === undefined;
     const { changed, removed } = changedKeys(this.desired, snapshot.result.state);
     this.desired = snapshot.result.state;
     this.revision = snapshot.revision;
+    this.generation++;
+    this.revisions.set(this.generation, snapshot.revision);
     // A document whose references changed changes too (a service pins its task definition's new revision): that is git's doing, not drift.
-    for (const key of withReferrers(snapshot.result.state, changed)) this.pending.add(key);
+    for (const key of withReferrers(snapshot.result.state, changed)) this.changedIn.set(key, this.generation);
     logger?.info({ revision: snapshot.revision, changed: changed.size, removed: removed.size }, 'new snapshot');
     // A revision that changes no document (a comment, a README) still has to be confirmed and shown as applied: a full pass does both.
     if (first || removed.size > 0 || changed.size === 0) this.queue.add(FULL_SYNC);
     else for (const key of changed) this.queue.add(key);
+  }
+
+  /**
+   * The source could not produce a snapshot (the config directory vanished, or reading it
+   * kept failing): a load error naming the path, in status and metrics, until the next
+   * valid snapshot. The last valid revision stays in force.
+   */
+  sourceFailed(path: string, message: string): void {
+    const { status, metrics, logger } = this.options;
+    status.recordSnapshot(undefined, [{ code: 'FILE_UNREADABLE', severity: 'error', file: path, line: 1, column: 1, message }]);
+    metrics?.setLoadErrors(1);
+    metrics?.loadFailed();
+    logger?.warn({ path, error: message }, 'cannot read the config source; keeping the last valid revision');
+  }
+
+  /** The source reads again after `sourceFailed`: the snapshot in force (unchanged, so not delivered again) is what status shows. */
+  sourceRecovered(snapshot: SnapshotInput): void {
+    const errors = snapshot.result.ok ? [] : snapshot.result.errors;
+    this.options.status.recordSnapshot(snapshot.revision, errors);
+    this.options.metrics?.setLoadErrors(errors.length);
   }
 
   /** The sync endpoint and the webhook: a full pass now. */
@@ -139,12 +171,15 @@ export class Controller {
     this.options.status.updateController({ shuttingDown: true });
     this.queue.shutDown();
     this.stopping.abort();
-    const grace = this.options.stopGraceMs ?? 20_000;
-    const timer = setTimeout(() => this.inFlight?.abort(), grace);
+    const graceOver = new AbortController();
+    this.options.clock.sleep(this.options.stopGraceMs ?? 20_000, graceOver.signal).then(
+      () => this.inFlight?.abort(),
+      () => undefined,
+    );
     try {
       await this.loop;
     } finally {
-      clearTimeout(timer);
+      graceOver.abort();
     }
   }
 
@@ -168,7 +203,8 @@ export class Controller {
         await this.reconcile(batch);
       } catch (err) {
         this.options.logger?.error({ err }, 'reconcile failed unexpectedly');
-        for (const key of batch) this.queue.addRateLimited(key);
+        const error: ErrorClass = { reaction: 'retry', code: 'Unexpected', message: String((err as Error)?.message ?? err) };
+        for (const key of batch) this.requeue(key, decide({ error }));
       } finally {
         for (const key of batch) this.queue.done(key);
         this.options.metrics?.queue.setDepth(this.queue.depth());
@@ -177,133 +213,197 @@ export class Controller {
     }
   }
 
-  // ------------------------------------------------------------ one reconcile
+  // ------------------------------------------------------------ one pass: load → read → plan → apply → record
 
+  /** One pass over a batch of keys. Each phase returns its result; the record phase turns them into status, metrics and requeues. */
   private async reconcile(batch: QueueKey[]): Promise<void> {
+    const pass = this.load(batch);
+    if (!pass) return;
+    this.options.logger?.debug(pass.log, 'reconcile started');
+    const read = await this.read(pass);
+    if (!read.ok) return this.readFailed(pass, batch, read.error);
+    const planned = this.plan(pass, read.live);
+    const applied = await this.apply(pass, planned);
+    this.record(pass, read.live, planned, applied);
+  }
+
+  /** Load: what this pass works on — the desired state in force, and how much of it the batch covers. */
+  private load(batch: QueueKey[]): Pass | undefined {
     const desired = this.desired;
-    if (!desired) return;
-    const { clients, aws, prune, clock, status, metrics, logger } = this.options;
+    if (!desired || this.revision === undefined) return undefined;
     const full = batch.includes(FULL_SYNC);
     const scope = full ? undefined : reconcileScope(desired, batch as ResourceKey[]);
-    const reconcileId = randomUUID().slice(0, 8);
-    const revision = this.revision!;
-    const started = clock.now();
-    const log = { reconcileId, revision, full, keys: full ? 'all' : scope!.plan.size };
-    logger?.debug(log, 'reconcile started');
+    const id = randomUUID().slice(0, 8);
+    const log = { reconcileId: id, revision: this.revision, full, keys: scope ? scope.plan.size : ('all' as const) };
+    return { desired, revision: this.revision, generation: this.generation, full, ...(scope ? { scope } : {}), started: this.options.clock.now(), log };
+  }
 
-    let live: LiveState;
-    let plan: Plan;
+  /** Read: live state for the pass's scope (batched; task definitions from the cache). */
+  private async read(pass: Pass): Promise<{ ok: true; live: LiveState } | { ok: false; error: ErrorClass }> {
     try {
-      live = await readLive(clients, desired, { controllerId: aws.controllerId, cache: this.cache, ...(scope ? { scope: scope.read } : {}) });
-      plan = planSync(desired, live, { controllerId: aws.controllerId, prune, ...(scope ? { scope: scope.plan } : {}) });
+      const live = await readLive(this.options.clients, pass.desired, { controllerId: this.options.aws.controllerId, cache: this.cache, ...(pass.scope ? { scope: pass.scope.read } : {}) });
       for (const ns of live.namespaces.values()) this.namespaceIds.set(ns.name, ns.id);
+      return { ok: true, live };
     } catch (err) {
-      const error = classifyAwsError(err as Error);
-      logger?.warn({ ...log, error }, 'reading live state failed');
-      for (const key of batch) this.settle(key, error);
-      return;
+      return { ok: false, error: classifyAwsError(err as Error) };
     }
+  }
 
-    // Changes git did not ask for are drift: counted always, reverted only with self-heal.
-    // An object this controller created a moment ago may not show in AWS's reads yet
-    // (eventual consistency): missing then is not someone else's deletion.
-    const settling = (r: ResourcePlan) => r.action === 'create' && clock.now() - (this.appliedAt.get(r.key) ?? -Infinity) < DRIFT_GRACE_MS;
-    const drift = plan.resources.filter(
-      (r) => (r.action === 'update' || r.action === 'replace' || r.action === 'create') && !this.pending.has(r.key) && desired.resources.has(r.key) && !settling(r),
-    );
+  /**
+   * Plan: what converges the scope, and which of it is drift — changes git did not ask
+   * for, counted always and reverted only with self-heal. Held drift keeps its steps and
+   * every step that depends on them out of the apply.
+   */
+  private plan(pass: Pass, live: LiveState): Planned {
+    const { aws, prune, selfHeal, metrics, logger } = this.options;
+    const plan = planSync(pass.desired, live, { controllerId: aws.controllerId, prune, ...(pass.scope ? { scope: pass.scope.plan } : {}) });
+    const drift = plan.resources.filter((r) => this.isDrift(r, pass.desired));
     for (const r of drift) {
       metrics?.driftDetected(r.kind);
-      logger?.info({ ...log, kind: r.kind, name: r.name, changes: r.changes.map((c) => c.path) }, 'drift detected');
+      logger?.info({ ...pass.log, kind: r.kind, name: r.name, changes: r.changes.map((c) => c.path) }, 'drift detected');
     }
-    const held = new Set(this.options.selfHeal ? [] : drift.map((r) => r.key));
-    const steps = withoutDependents(plan.steps, (s) => held.has(s.key));
+    const held = new Set(selfHeal ? [] : drift.map((r) => r.key));
+    return { plan, held, steps: withoutDependents(plan.steps, (s) => held.has(s.key)) };
+  }
 
+  /**
+   * A change to converge that git did not ask for. An object this controller created a
+   * moment ago may not show in AWS's reads yet (eventual consistency): missing then is
+   * not someone else's deletion.
+   */
+  private isDrift(r: ResourcePlan, desired: DesiredState): boolean {
+    if (r.action !== 'update' && r.action !== 'replace' && r.action !== 'create') return false;
+    if (this.isPending(r.key) || !desired.resources.has(r.key)) return false;
+    const settling = r.action === 'create' && this.options.clock.now() - (this.appliedAt.get(r.key) ?? -Infinity) < DRIFT_GRACE_MS;
+    return !settling;
+  }
+
+  /** Apply: run the steps (ordered, bounded, abortable at shutdown); results by key. */
+  private async apply(pass: Pass, planned: Planned): Promise<Map<string, StepResult[]>> {
+    const byKey = new Map<string, StepResult[]>();
+    if (planned.steps.length === 0) return byKey;
+    const { clients, clock, logger } = this.options;
     this.inFlight = new AbortController();
-    let results: StepResult[] = [];
     try {
-      if (steps.length > 0) {
-        ({ results } = await executePlan({ ...plan, steps }, {
-          clients,
-          clock,
-          signal: this.inFlight.signal,
-          onStep: (event) => {
-            if (event.type === 'succeeded') logger?.info({ ...log, key: event.step.key, step: event.step.description }, 'applied');
-            if (event.type === 'failed') logger?.warn({ ...log, key: event.step.key, step: event.step.description, error: event.result.error }, 'step failed');
-          },
-        }));
-        this.cache.forget(results.flatMap((r) => [r.outputs.arn, r.outputs.id].filter((x): x is string => !!x)));
-        this.cache.forget(plan.resources.map((r) => r.liveId).filter((x): x is string => !!x));
-      }
+      const { results } = await executePlan({ ...planned.plan, steps: planned.steps }, {
+        clients,
+        clock,
+        signal: this.inFlight.signal,
+        onStep: (event) => {
+          if (event.type === 'succeeded') logger?.info({ ...pass.log, key: event.step.key, step: event.step.description }, 'applied');
+          if (event.type === 'failed') logger?.warn({ ...pass.log, key: event.step.key, step: event.step.description, error: event.result.error }, 'step failed');
+        },
+      });
+      // What was written is read afresh next time.
+      this.cache.forget(results.flatMap((r) => [r.outputs.arn, r.outputs.id].filter((x): x is string => !!x)));
+      this.cache.forget(planned.plan.resources.map((r) => r.liveId).filter((x): x is string => !!x));
+      for (const r of results) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+      return byKey;
     } finally {
       this.inFlight = undefined;
     }
-
-    const seconds = (clock.now() - started) / 1000;
-    const resultsByKey = new Map<string, StepResult[]>();
-    for (const r of results) resultsByKey.set(r.key, [...(resultsByKey.get(r.key) ?? []), r]);
-    let failures = 0;
-    const servicesByArn = new Map([...live.services.values()].map((s) => [s.arn, s]));
-    for (const resource of plan.resources) {
-      const spec = desired.resources.get(resource.key)?.spec;
-      const stepResults = resultsByKey.get(resource.key) ?? [];
-      status.recordPlan(afterApply(resource, stepResults, held.has(resource.key)), spec, serviceSummary(resource, servicesByArn));
-      const failed = stepResults.find((r) => r.status !== 'succeeded');
-      if (failed) {
-        failures++;
-        const error: ErrorClass = { reaction: failed.error?.reaction ?? 'retry', code: failed.error?.name ?? 'Skipped', message: failed.error?.message ?? 'a step it depends on failed' };
-        status.recordError(resource.key, { at: clock.now(), ...error });
-        metrics?.observeReconcile(resource.kind, 'error', seconds);
-        this.settle(resource.key, error);
-        continue;
-      }
-      if (resource.action === 'conflict' || resource.action === 'stalled') {
-        metrics?.observeReconcile(resource.kind, resource.action, seconds);
-        this.pending.delete(resource.key);
-        continue;
-      }
-      metrics?.observeReconcile(resource.kind, 'success', seconds);
-      status.clearError(resource.key);
-      this.queue.forget(resource.key);
-      if (stepResults.length > 0) {
-        status.recordEvent(resource.key, 'Normal', 'Applied', stepResults.map((r) => r.id).join('; '));
-        this.pending.delete(resource.key);
-        this.appliedAt.set(resource.key, clock.now());
-        // Look again soon: confirm the write and follow the rollout it started.
-        if (desired.resources.has(resource.key)) this.queue.addAfter(resource.key, this.options.progressPollMs ?? 3_000);
-      } else if (!held.has(resource.key)) {
-        this.pending.delete(resource.key);
-        if (resource.health.status === 'Progressing' && desired.resources.has(resource.key)) this.queue.addAfter(resource.key, this.options.progressPollMs ?? 3_000);
-      }
-    }
-
-    const now = clock.now();
-    status.updateController({ lastSyncAt: now });
-    if (failures === 0) {
-      status.updateController({ lastSuccessfulSyncAt: now, appliedRevision: revision });
-      metrics?.setLastSuccessfulSync(now);
-      metrics?.setRevision(revision);
-    }
-    if (full) {
-      status.setPlan(plan);
-      const present = new Set(plan.resources.map((r) => r.key));
-      for (const r of status.list()) if (!present.has(r.key)) status.remove(r.key);
-      if (!this.firstFullPassDone) {
-        this.firstFullPassDone = true;
-        status.updateController({ ready: true });
-      }
-    }
-    logger?.info({ ...log, steps: results.length, failed: failures, seconds }, 'reconcile finished');
   }
 
-  /** The retry policy, in one place: back off on transient errors, look again later while AWS works, wait for a commit otherwise. */
-  private settle(key: QueueKey, error: ErrorClass): void {
-    if (error.reaction === 'retry') {
-      this.queue.addRateLimited(key);
-      this.options.metrics?.queue.retried();
-    } else if (error.reaction === 'wait') {
-      this.queue.addAfter(key, WAIT_REQUEUE_MS);
+  /** Record: every resource's outcome, written to the status store once, observed, remembered and requeued. */
+  private record(pass: Pass, live: LiveState, planned: Planned, results: Map<string, StepResult[]>): void {
+    const { clock, status, metrics, logger } = this.options;
+    const now = clock.now();
+    const seconds = (now - pass.started) / 1000;
+    const servicesByArn = new Map([...live.services.values()].map((s) => [s.arn, s]));
+    const outcomes = planned.plan.resources.map((resource) =>
+      outcomeOf(resource, results.get(resource.key) ?? [], {
+        held: planned.held.has(resource.key),
+        inGit: pass.desired.resources.has(resource.key),
+        desiredSpec: pass.desired.resources.get(resource.key)?.spec,
+        liveSummary: serviceSummary(resource, servicesByArn),
+        progressPollMs: this.options.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS,
+      }),
+    );
+    for (const o of outcomes) this.remember(o, pass, now);
+    for (const o of outcomes) o.resource = this.withPending(o.resource);
+    const appliedRevision = this.appliedRevision(pass);
+    const synced = status.recordPass({ at: now, full: pass.full, plan: planned.plan, resources: outcomes, ...(appliedRevision ? { appliedRevision } : {}) });
+    for (const o of outcomes) metrics?.observeReconcile(o.resource.kind, o.result, seconds);
+    if (synced) metrics?.setLastSuccessfulSync(now);
+    if (appliedRevision) metrics?.setRevision(appliedRevision);
+    for (const o of outcomes) this.requeue(o.resource.key, o.requeue);
+    const failed = outcomes.filter((o) => o.result === 'error').length;
+    logger?.info({ ...pass.log, steps: [...results.values()].flat().length, failed, seconds }, 'reconcile finished');
+  }
+
+  /**
+   * Record, when live state could not be read: what the pass covers is Unknown with the
+   * error (not the last answer shown as if it still held), counted as a failed reconcile,
+   * and the batch requeued by the one policy.
+   */
+  private readFailed(pass: Pass, batch: QueueKey[], error: ErrorClass): void {
+    const { clock, status, metrics, logger } = this.options;
+    logger?.warn({ ...pass.log, error }, 'reading live state failed');
+    const keys = pass.scope ? [...pass.scope.plan] : [...new Set([...pass.desired.resources.keys(), ...status.list().map((r) => r.key)])];
+    const unread = keys.flatMap((key): UnreadResource[] => {
+      const doc = pass.desired.resources.get(key);
+      if (doc) return [{ key, kind: doc.kind, name: doc.metadata.name, awsName: awsName(doc), desiredSpec: doc.spec }];
+      const known = status.get(key);
+      return known ? [{ key, kind: known.kind, name: known.name, awsName: known.awsName }] : [];
+    });
+    const now = clock.now();
+    status.recordReadFailure({ at: now, error, resources: unread });
+    for (const r of unread) metrics?.observeReconcile(r.kind, 'error', (now - pass.started) / 1000);
+    for (const key of batch) this.requeue(key, decide({ error }));
+  }
+
+  /** What the next pass must know: the generation each document was applied at, and when it was last written. */
+  private remember(o: KeyOutcome, pass: Pass, now: number): void {
+    if (o.result === 'error' || o.held) return;
+    const key = o.resource.key;
+    this.appliedIn.set(key, Math.max(this.appliedIn.get(key) ?? 0, pass.generation));
+    if (o.applied.length > 0) this.appliedAt.set(key, now);
+  }
+
+  /** A document git changed that is still not applied says which revision waits for it. */
+  private withPending(resource: ResourcePlan): ResourcePlan {
+    if (!this.isPending(resource.key)) return resource;
+    const waiting = `revision ${this.revisions.get(this.changedIn.get(resource.key)!)} not applied yet`;
+    return { ...resource, message: resource.message ? `${waiting}; ${resource.message}` : waiting };
+  }
+
+  /** Git changed the document since a pass last applied it. */
+  private isPending(key: ResourceKey): boolean {
+    return (this.changedIn.get(key) ?? 0) > (this.appliedIn.get(key) ?? 0);
+  }
+
+  /**
+   * The newest revision all of whose changes are applied, as far as this pass tells:
+   * the revision in force when nothing is pending, the pass's own when what is pending
+   * came later, otherwise none (the revision shown as applied stays).
+   */
+  private appliedRevision(pass: Pass): string | undefined {
+    let oldestPending = Infinity;
+    for (const key of this.desired?.resources.keys() ?? []) {
+      if (this.isPending(key)) oldestPending = Math.min(oldestPending, this.changedIn.get(key)!);
     }
-    // stall: nothing until the document changes or the next resync.
+    for (const generation of this.revisions.keys()) if (generation < Math.min(oldestPending, this.generation)) this.revisions.delete(generation);
+    if (oldestPending === Infinity) return this.revision;
+    return pass.generation < oldestPending ? pass.revision : undefined;
+  }
+
+  /** Carries out a requeue decision on the work queue: the only place a key is put back after a pass. */
+  private requeue(key: QueueKey, decision: Requeue): void {
+    switch (decision.action) {
+      case 'retry':
+        this.queue.addRateLimited(key);
+        this.options.metrics?.queue.retried();
+        return;
+      case 'wait':
+        this.queue.addAfter(key, decision.afterMs);
+        return;
+      case 'done':
+        this.queue.forget(key);
+        if (decision.recheckAfterMs !== undefined) this.queue.addAfter(key, decision.recheckAfterMs);
+        return;
+      case 'stall':
+        return;
+    }
   }
 
   /** Namespace ids by name, from the latest read (for reads on demand). */
@@ -331,6 +431,96 @@ export class Controller {
   }
 }
 
+/** What one pass works on (the load phase's result). */
+interface Pass {
+  desired: DesiredState;
+  revision: string;
+  /** The snapshot generation `desired` came from. */
+  generation: number;
+  /** The whole desired state, with pruning; otherwise `scope`. */
+  full: boolean;
+  scope?: { plan: Set<ResourceKey>; read: Set<ResourceKey> };
+  started: number;
+  log: { reconcileId: string; revision: string; full: boolean; keys: number | 'all' };
+}
+
+/** The plan phase's result: the plan, the drift left alone (self-heal off), and the steps to run. */
+interface Planned {
+  plan: Plan;
+  held: Set<ResourceKey>;
+  steps: Step[];
+}
+
+/**
+ * What the work queue does with a key after a pass — controller-runtime's Result, as data:
+ * `retry` backs off per key (a transient error), `wait` looks again after a set time (AWS
+ * is busy), `stall` waits for a commit or the next resync (a human must act), `done`
+ * resets the backoff and, while AWS still works on what was applied, looks again soon.
+ */
+export type Requeue =
+  | { action: 'retry' }
+  | { action: 'wait'; afterMs: number }
+  | { action: 'stall' }
+  | { action: 'done'; recheckAfterMs?: number };
+
+/** A key's result of one pass, as far as requeueing is concerned. */
+export interface KeyResult {
+  /** A read or a step failed. */
+  error?: Pick<ErrorClass, 'reaction'>;
+  /** The plan's verdict: a conflict or a stall needs a human. */
+  action?: ResourceAction;
+  /** Steps ran and succeeded this pass. */
+  applied?: boolean;
+  /** AWS still works on it (a rollout) and it is not held drift. */
+  progressing?: boolean;
+  /** The document is in git (a pruned object is not looked at again). */
+  inGit?: boolean;
+  /** How soon to look again at what AWS is still working on. */
+  progressPollMs?: number;
+}
+
+/** The retry policy, in one place: turns a key's result into the queue's next move. */
+export function decide(result: KeyResult): Requeue {
+  if (result.error?.reaction === 'retry') return { action: 'retry' };
+  if (result.error?.reaction === 'wait') return { action: 'wait', afterMs: WAIT_REQUEUE_MS };
+  if (result.error || result.action === 'conflict' || result.action === 'stalled') return { action: 'stall' };
+  // Look again soon after a write (confirm it, follow the rollout it started) or while AWS works.
+  if (result.inGit && (result.applied || result.progressing)) return { action: 'done', recheckAfterMs: result.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS };
+  return { action: 'done' };
+}
+
+/** A resource's outcome of one pass: what status shows, plus what the loop does next. */
+interface KeyOutcome extends ResourceOutcome {
+  held: boolean;
+  requeue: Requeue;
+}
+
+/** Judges one resource of the plan by its step results. */
+function outcomeOf(
+  resource: ResourcePlan,
+  results: StepResult[],
+  context: { held: boolean; inGit: boolean; desiredSpec: Record<string, unknown> | undefined; liveSummary: Record<string, unknown> | undefined; progressPollMs: number },
+): KeyOutcome {
+  const { held, inGit, desiredSpec, liveSummary, progressPollMs } = context;
+  const failed = results.find((r) => r.status !== 'succeeded');
+  const error: ErrorClass | undefined = failed
+    ? { reaction: failed.error?.reaction ?? 'retry', code: failed.error?.name ?? 'Skipped', message: failed.error?.message ?? 'a step it depends on failed' }
+    : undefined;
+  const result: ReconcileResult = error ? 'error' : resource.action === 'conflict' || resource.action === 'stalled' ? resource.action : 'success';
+  const applied = error ? [] : results.map((r) => r.id);
+  const progressing = !held && results.length === 0 && resource.health.status === 'Progressing';
+  return {
+    resource: afterApply(resource, results, held),
+    ...(desiredSpec ? { desiredSpec } : {}),
+    ...(liveSummary ? { liveSummary } : {}),
+    result,
+    ...(error ? { error } : {}),
+    applied,
+    held,
+    requeue: decide({ ...(error ? { error } : {}), action: resource.action, applied: applied.length > 0, progressing, inGit, progressPollMs }),
+  };
+}
+
 /**
  * What to show for a resource once its steps ran: applied means in sync with git, with
  * health Progressing until the confirming read; held drift says why it is left alone.
@@ -341,23 +531,6 @@ function afterApply(resource: ResourcePlan, results: StepResult[], held: boolean
   if (resource.action === 'delete') return { ...resource, sync: 'Synced', health: { status: 'Missing', message: 'deleted (pruned)' } };
   const health = resource.health.status === 'Missing' || resource.health.status === 'Healthy' ? { status: 'Progressing' as const, message: 'applied; waiting for AWS to confirm' } : resource.health;
   return { ...resource, sync: 'Synced', health, desired: resource.desired, live: resource.desired };
-}
-
-/** `keys` and every document that refers to one of them, transitively. */
-function withReferrers(desired: DesiredState, keys: Set<ResourceKey>): Set<ResourceKey> {
-  const referrers = new Map<ResourceKey, ResourceKey[]>();
-  for (const [key, r] of desired.resources) {
-    for (const target of referencesOf(r)) referrers.set(target, [...(referrers.get(target) ?? []), key]);
-  }
-  const out = new Set<ResourceKey>();
-  const todo = [...keys];
-  while (todo.length) {
-    const key = todo.pop()!;
-    if (out.has(key)) continue;
-    out.add(key);
-    todo.push(...(referrers.get(key) ?? []));
-  }
-  return out;
 }
 
 /** Drops the steps `drop` selects and every step that depends on one of them. */

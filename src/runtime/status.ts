@@ -1,7 +1,8 @@
 /**
  * The status store: what the controller knows about every resource and about itself,
- * written in one place by the controller loop and read by the HTTP API and the metrics.
- * Plain data in, plain data out; listeners hear every change.
+ * read by the HTTP API and the metrics. The controller loop writes it once per pass, from
+ * the pass's outcomes (`recordPass`), and once per snapshot (`recordSnapshot`). Plain
+ * data in, plain data out; listeners hear every change.
  */
 import type { Kind, ResourceKey } from '../api/kinds.js';
 import type { Finding } from '../load/findings.js';
@@ -56,6 +57,46 @@ export interface ControllerStatus {
   shuttingDown: boolean;
 }
 
+/** How one resource's reconcile ended (the `result` label of the reconcile metrics). */
+export type ReconcileResult = 'success' | 'error' | 'conflict' | 'stalled';
+
+/** One resource's outcome of a pass, as the status store records it. */
+export interface ResourceOutcome {
+  /** The plan for the resource, as it stands after its steps ran. */
+  resource: ResourcePlan;
+  /** The document's spec as written (absent for objects only in AWS). */
+  desiredSpec?: Record<string, unknown>;
+  liveSummary?: Record<string, unknown>;
+  result: ReconcileResult;
+  /** Why it failed, when `result` is `error`. */
+  error?: { code: string; reaction: 'retry' | 'wait' | 'stall'; message: string };
+  /** Ids of the steps applied for it this pass. */
+  applied: string[];
+}
+
+/** A resource a pass covered but could not read. */
+export interface UnreadResource {
+  key: ResourceKey;
+  kind: Kind;
+  name: string;
+  awsName: string;
+  desiredSpec?: Record<string, unknown>;
+}
+
+/** A pass's outcomes: everything it planned, at one moment. */
+export interface PassOutcome {
+  at: number;
+  /** The newest revision all of whose changes are applied, when the pass shows one. */
+  appliedRevision?: string;
+  /**
+   * A full pass saw the whole desired state: its plan replaces the last, what it did not
+   * see is gone, and only a full pass without an error is a successful sync.
+   */
+  full: boolean;
+  plan: Plan;
+  resources: ResourceOutcome[];
+}
+
 export type StatusListener = (event: { type: 'resource'; status: ResourceStatus } | { type: 'controller'; status: ControllerStatus } | { type: 'removed'; key: ResourceKey }) => void;
 
 export class StatusStore {
@@ -76,6 +117,62 @@ export class StatusStore {
   }
 
   // ------------------------------------------------------------ writes (the controller only)
+
+  /** A snapshot arrived (or the source could not take one: no revision): the newest revision seen, and its load errors (none when it is valid). */
+  recordSnapshot(revision: string | undefined, loadErrors: Finding[]): void {
+    this.updateController({ ...(revision !== undefined ? { attemptedRevision: revision } : {}), loadErrors });
+  }
+
+  /** A pass could not read live state: each resource it covers is Unknown, with the error, until a read succeeds. */
+  recordReadFailure(failure: { at: number; error: { code: string; reaction: 'retry' | 'wait' | 'stall'; message: string }; resources: UnreadResource[] }): void {
+    const { at, error } = failure;
+    for (const r of failure.resources) {
+      const before = this.resources.get(r.key);
+      const status: ResourceStatus = {
+        ...(before ?? { lastDiff: [], events: [], action: 'none' as const }),
+        key: r.key,
+        kind: r.kind,
+        name: r.name,
+        awsName: r.awsName,
+        ...(r.desiredSpec ? { desired: r.desiredSpec } : {}),
+        sync: 'Unknown',
+        health: { status: 'Unknown', message: `live state could not be read: ${error.code}` },
+        lastError: { at, ...error },
+        lastReconciledAt: this.now(),
+      };
+      if (before?.sync !== 'Unknown') this.addEvent(status, 'Warning', error.code, `live state could not be read: ${error.message}`);
+      this.resources.set(r.key, status);
+      this.emit({ type: 'resource', status });
+    }
+  }
+
+  /**
+   * Records a pass from its outcomes. Returns whether it was a successful sync: a full
+   * pass that read everything and converged every resource without an error.
+   */
+  recordPass(pass: PassOutcome): boolean {
+    for (const o of pass.resources) {
+      this.recordPlan(o.resource, o.desiredSpec, o.liveSummary);
+      if (o.error) this.recordError(o.resource.key, { at: pass.at, ...o.error });
+      if (o.result !== 'success') continue;
+      this.clearError(o.resource.key);
+      if (o.applied.length > 0) this.recordEvent(o.resource.key, 'Normal', 'Applied', o.applied.join('; '));
+    }
+    const synced = pass.full && pass.resources.every((o) => o.result !== 'error');
+    if (pass.full) {
+      this.setPlan(pass.plan);
+      const present = new Set(pass.resources.map((o) => o.resource.key));
+      for (const key of [...this.resources.keys()]) if (!present.has(key)) this.remove(key);
+    }
+    this.updateController({
+      lastSyncAt: pass.at,
+      ...(synced ? { lastSuccessfulSyncAt: pass.at } : {}),
+      ...(pass.appliedRevision ? { appliedRevision: pass.appliedRevision } : {}),
+      // Ready after the first full pass.
+      ...(pass.full ? { ready: true } : {}),
+    });
+    return synced;
+  }
 
   updateController(patch: Partial<ControllerStatus>): void {
     this.controller = { ...this.controller, ...patch };

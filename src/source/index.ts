@@ -17,7 +17,8 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import { systemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../runtime/clock.js';
 import { ConfigRootError, loadConfig, type LoadResult } from '../load/index.js';
 import { hashConfig, withDisplayPaths } from './content.js';
 import { SourceError } from './errors.js';

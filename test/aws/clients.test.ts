@@ -5,7 +5,7 @@ import { ListNamespacesCommand } from '@aws-sdk/client-servicediscovery';
 import { API_LIMITS, API_OPERATIONS, CallRecorder, RateLimiter, createAwsClients, destroyAwsClients, isReadOperation } from '../../src/aws/clients.js';
 import type { AwsClients, CallEvent } from '../../src/aws/clients.js';
 import { COMMANDS, send } from '../../src/aws/operations.js';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/runtime/clock.js';
 import { ManualClock as SimManualClock, startSimulator } from '../../src/sim/index.js';
 import type { RunningSimulator, SimulatorOptions } from '../../src/sim/index.js';
 

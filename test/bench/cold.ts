@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createAwsClients, destroyAwsClients, RateLimiter } from '../../src/aws/clients.js';
 import { LiveCache } from '../../src/aws/reader.js';
 import { readAndPlan } from '../../src/commands/common.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
 import { executePlan } from '../../src/runtime/executor.js';
 import { callsByOperation, generateRepo, measure, startSimProcess, sum, tokenBucketBound } from './lib.js';

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { createAwsClients, destroyAwsClients, RateLimiter } from '../../src/aws/clients.js';
 import { readAndPlan } from '../../src/commands/common.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
 import { executePlan } from '../../src/runtime/executor.js';
 import { round } from './cold.js';

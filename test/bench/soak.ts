@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startDaemon } from '../../src/main.js';
+import { startDaemon } from '../../src/daemon.js';
 import { round } from './cold.js';
 import { generateRepo, startSimProcess, writeService, type RepoShape } from './lib.js';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { loadConfig } from '../../src/load/index.js';
-import { changedKeys, reconcileScope } from '../../src/core/scope.js';
+import { changedKeys, reconcileScope, withReferrers } from '../../src/core/scope.js';
 
 async function examples() {
   const r = await loadConfig('examples');
@@ -19,6 +19,17 @@ t.test('a changed namespace reaches every Cloud Map service, service and instanc
   const desired = await examples();
   const { plan } = reconcileScope(desired, ['CloudMapNamespace/store-external']);
   t.same([...plan].sort(), ['CloudMapInstance/payments-provider-primary', 'CloudMapNamespace/store-external', 'CloudMapService/payments-provider']);
+});
+
+t.test('the referrers of a changed document are found transitively, and only documents in git', async (t) => {
+  const desired = await examples();
+  const services = [...desired.resources.keys()].filter((k) => k.startsWith('Service/'));
+  t.same([...withReferrers(desired, ['Cluster/store'])].sort(), ['Cluster/store', ...services].sort(), 'every service in the cluster');
+  t.same(
+    [...withReferrers(desired, ['CloudMapNamespace/store-external', 'Cluster/gone' as never])].sort(),
+    ['CloudMapInstance/payments-provider-primary', 'CloudMapNamespace/store-external', 'CloudMapService/payments-provider'],
+    'a namespace reaches its instances through their service; a key not in git is left out',
+  );
 });
 
 t.test('changedKeys compares documents, not files', async (t) => {

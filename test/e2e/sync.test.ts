@@ -8,7 +8,7 @@ import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { readAndPlan } from '../../src/commands/common.js';
 import { executePlan } from '../../src/runtime/executor.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { copyExamples, motoNetwork, withoutMotoGaps } from '../helpers/repo.js';

@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { readLive } from '../../src/aws/reader.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/runtime/clock.js';
 import { classifyAwsError } from '../../src/core/errors.js';
 import { planSync, type Plan } from '../../src/core/plan.js';
 import { loadConfig } from '../../src/load/index.js';

@@ -19,7 +19,7 @@ import { Writable } from 'node:stream';
 import type { Test } from 'tap';
 import { DescribeServicesCommand, ECSClient, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { ListInstancesCommand, ListNamespacesCommand, ListServicesCommand as ListCloudMapServicesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { startDaemon, type Daemon } from '../../src/main.js';
+import { startDaemon, type Daemon } from '../../src/daemon.js';
 import type { RunningSimulator } from '../../src/sim/index.js';
 
 /** Rollouts in a few hundred milliseconds instead of seconds. */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { setImmediate as tick } from 'node:timers/promises';
-import { ManualClock, systemClock } from '../../src/core/clock.js';
+import { ManualClock, systemClock } from '../../src/runtime/clock.js';
 
 t.test('a manual clock wakes sleepers in due order when advanced', async (t) => {
   const clock = new ManualClock({ start: 1000 });
@@ -57,4 +57,36 @@ t.test('sleeps abort', async (t) => {
   const before = systemClock.now();
   await systemClock.sleep(5);
   t.ok(systemClock.now() - before >= 4);
+});
+
+t.test('timers run inside the advance that reaches them, in due order, at their due time', async (t) => {
+  const clock = new ManualClock({ start: 0 });
+  const ran: string[] = [];
+  clock.setTimer(300, () => ran.push(`b@${clock.now()}`));
+  const cancelled = clock.setTimer(100, () => ran.push('cancelled'));
+  clock.setTimer(100, () => {
+    ran.push(`a@${clock.now()}`);
+    clock.setTimer(50, () => ran.push(`a2@${clock.now()}`));
+  });
+  cancelled.cancel();
+  t.equal(clock.pendingTimers(), 2);
+  clock.advance(200);
+  t.same(ran, ['a@100', 'a2@150'], 'a timer set by a timer runs in the same advance when it falls due');
+  t.equal(clock.now(), 200);
+  clock.advance(100);
+  t.same(ran, ['a@100', 'a2@150', 'b@300']);
+  t.equal(clock.pendingTimers(), 0);
+});
+
+t.test('an auto-advancing clock moves for sleepers, not for timers, and runs the timers it passes', async (t) => {
+  const clock = new ManualClock({ start: 0, autoAdvance: true });
+  const ran: number[] = [];
+  clock.setTimer(10_000, () => ran.push(clock.now()));
+  await tick();
+  await tick();
+  await tick();
+  t.equal(clock.now(), 0, 'a timer alone does not move time');
+  await clock.sleep(20_000);
+  t.same(ran, [10_000], 'the timer ran on the way');
+  t.equal(clock.now(), 20_000);
 });

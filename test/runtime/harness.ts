@@ -1,34 +1,32 @@
-// Shared set-up for the runtime tests: the simulator on its own manual clock, the
-// product's real SDK clients pointed at it, and the product's ManualClock in auto-advance
-// mode driving the simulator's clock, so an executor that sleeps moves AWS along with it
-// and a test simply awaits it. Time stands still while a request is on the wire.
+// Shared set-up for the runtime tests: the simulator and the product's real SDK clients
+// pointed at it, both on one ManualClock in auto-advance mode, so an executor that sleeps
+// moves AWS along with it and a test simply awaits it. Time stands still while a request
+// is on the wire.
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import type { AwsClients, RateLimiter } from '../../src/aws/clients.js';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/runtime/clock.js';
 import type { Plan, Step } from '../../src/core/plan.js';
 import type { ResourceKey } from '../../src/api/kinds.js';
-import { ManualClock as SimManualClock, startSimulator } from '../../src/sim/index.js';
+import { startSimulator } from '../../src/sim/index.js';
 import type { RunningSimulator, SimulatorOptions } from '../../src/sim/index.js';
 
 export interface Runtime {
   sim: RunningSimulator;
-  simClock: SimManualClock;
   clock: ManualClock;
   aws: AwsClients;
 }
 
 export async function runtime(t: { teardown(fn: () => unknown): void }, simOptions: SimulatorOptions = {}, limiter?: RateLimiter): Promise<Runtime> {
-  const simClock = new SimManualClock();
-  const sim = await startSimulator({ clock: simClock, ...simOptions });
+  const clock = new ManualClock({ autoAdvance: true });
+  const sim = await startSimulator({ clock, ...simOptions });
   const aws = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint, maxAttempts: 1 }, limiter ? { limiter } : {});
-  const clock = new ManualClock({ start: simClock.now(), autoAdvance: true, busy: () => aws.calls.inFlight() > 0 });
-  clock.onAdvance((_now, delta) => simClock.advance(delta));
+  clock.pauseWhile(() => aws.calls.inFlight() > 0);
   t.teardown(async () => {
     destroyAwsClients(aws);
     await sim.close();
   });
-  return { sim, simClock, clock, aws };
+  return { sim, clock, aws };
 }
 
 /** A step written by hand: plain data, as the planner makes them. */

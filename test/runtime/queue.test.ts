@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/runtime/clock.js';
 import { WorkQueue } from '../../src/runtime/queue.js';
 
 const settle = () => new Promise((r) => setImmediate(r));

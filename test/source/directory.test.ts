@@ -1,7 +1,7 @@
 import t from 'tap';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/runtime/clock.js';
 import { createSource, SourceError } from '../../src/source/index.js';
 import { cluster, keys, recordedSource, waitFor } from './fixtures.js';
 

@@ -1,0 +1,48 @@
+// The daemon's composition root, in process: what the source cannot deliver reaches
+// status and metrics, not only the log.
+import t from 'tap';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startDaemon } from '../src/daemon.js';
+import { startSimulator } from '../src/sim/index.js';
+import { eventually } from './helpers/daemon.js';
+import { copyExamples } from './helpers/repo.js';
+
+t.test('a config directory that vanishes is a load error naming the path, in status and metrics', async (t) => {
+  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });
+  t.teardown(() => sim.close());
+  const repo = t.testdir();
+  copyExamples(join(repo, 'config'));
+  const daemon = await startDaemon({
+    repo,
+    path: 'config',
+    gitIntervalMs: 60_000,
+    debounceMs: 50,
+    resyncMs: 60_000,
+    selfHeal: true,
+    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
+    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    embeddedAws: false,
+    rateLimit: false,
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: 'warn',
+    stopGraceMs: 2_000,
+    logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
+  });
+  t.teardown(() => daemon.stop());
+  t.ok(await eventually(() => daemon.status.controllerStatus().appliedRevision !== undefined), 'the first snapshot is applied');
+  const applied = daemon.status.controllerStatus().appliedRevision;
+  const loadErrorsGauge = async () => /^ecs_gitops_snapshot_load_errors (\d+)$/m.exec(await (await fetch(`${daemon.url}/metrics`)).text())?.[1];
+  t.equal(await loadErrorsGauge(), '0');
+
+  rmSync(join(repo, 'config'), { recursive: true, force: true });
+  t.ok(await eventually(() => daemon.status.controllerStatus().loadErrors.length > 0, 10_000), 'status shows a load error');
+  t.match(daemon.status.controllerStatus().loadErrors, [{ severity: 'error', file: join(repo, 'config'), message: /does not exist/ }]);
+  t.equal(await loadErrorsGauge(), '1', 'and so does the gauge');
+  t.equal(daemon.status.controllerStatus().appliedRevision, applied, 'the last valid revision stays in force');
+
+  copyExamples(join(repo, 'config'));
+  t.ok(await eventually(() => daemon.status.controllerStatus().loadErrors.length === 0, 10_000), 'back: the load error goes');
+  t.equal(await loadErrorsGauge(), '0');
+});
