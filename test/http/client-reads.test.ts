@@ -5,7 +5,7 @@ import t from 'tap';
 import { CreateHttpNamespaceCommand, CreateServiceCommand, GetOperationCommand, RegisterInstanceCommand } from '@aws-sdk/client-servicediscovery';
 import { CLIENT_READ_LIMITS, RateLimiter, createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { listInstances } from '../../src/aws/reader.js';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/runtime/clock.js';
 import { CLIENT_READ_TTL_MS } from '../../src/http/reads.js';
 import { ManualClock as SimManualClock, startSimulator } from '../../src/sim/index.js';
 import { MAIN, WEB, setup } from './fixture.js';

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/runtime/clock.js';
 import { redact, splitCredentials } from '../../src/source/git.js';
 import { GitPoller } from '../../src/source/poller.js';
 
