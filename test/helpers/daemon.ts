@@ -15,7 +15,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHmac } from 'node:crypto';
+import { eventually, waitFor } from './eventually.js';
 import { copyExamples } from './repo.js';
+
+export { eventually };
 
 export const CLI = resolve('dist/cli.js');
 
@@ -108,20 +111,6 @@ export interface ResourceView {
   message: string | null;
   liveSummary: { taskDefinition?: string; desiredCount?: number; runningCount?: number; deployments?: { status: string; taskDefinition: string; rolloutState?: string }[] } | null;
   events: { reason: string; message: string }[];
-}
-
-/** Polls `check` every `intervalMs` until it holds; false after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, intervalMs = 100): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return true;
-    } catch {
-      // not yet answerable (e.g. the server is still starting): keep polling
-    }
-    if (Date.now() >= until) return false;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 export interface DaemonProcess {
@@ -245,17 +234,16 @@ export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<R
       if (answer.status !== 200) throw new Error(`GET /metrics: HTTP ${answer.status}`);
       return parseMetrics(answer.text);
     },
-    async until(check, what, timeoutMs = 20_000) {
-      if (!(await eventually(check, timeoutMs))) {
+    until: (check, what, timeoutMs = 20_000) =>
+      waitFor(check, what, timeoutMs, 100, async () => {
         let last: string;
         try {
           last = JSON.stringify(await daemon.status());
         } catch (err) {
           last = String(err);
         }
-        throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}\nstatus: ${last}${tail()}`);
-      }
-    },
+        return `status: ${last}${tail()}`;
+      }),
     async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
       const from = Date.now();
       proc.kill(signal);

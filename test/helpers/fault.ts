@@ -7,7 +7,7 @@
 //   const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: sim.endpoint });
 //   t.ok(await eventually(() => d.allSynced(fleet.documents), 60_000));
 //   checkInventory(t, await inventory(sim), fleet);
-import { eventually } from './daemon.js';
+import { eventually } from './eventually.js';
 import { serviceDocuments } from './fleet.js';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -47,8 +47,6 @@ export function seedFrom(name: string, fallback: number): number {
   const raw = process.env[name];
   return raw && /^\d+$/.test(raw) ? Number(raw) : fallback;
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until it holds; false after `timeoutMs`. Errors count as "not yet". */
 export { eventually };
@@ -527,7 +525,7 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
     req.on('end', () => {
       inFlight++;
       void (async () => {
-        if (latencyMs > 0) await sleep(latencyMs);
+        if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
         const header = req.headers['x-amz-target'];
         const target = Array.isArray(header) ? header[0] : header;
         const name = (target ?? '').slice((target ?? '').lastIndexOf('.') + 1);
