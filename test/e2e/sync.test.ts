@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
+import { ECS_TARGET_PREFIX, startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { readAndPlan } from '../../src/commands/common.js';
 import { executePlan } from '../../src/runtime/executor.js';
@@ -128,9 +128,14 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
 t.test('simulator: an unowned service of the same name is a conflict and is left alone', async (t) => {
   const sim = await simulator(t);
   const dir = copyExamples(t.testdir());
-  await awsCli(sim.endpoint, ['ecs', 'create-cluster', '--cluster-name', 'store']);
-  await awsCli(sim.endpoint, ['ecs', 'register-task-definition', '--family', 'legacy', '--container-definitions', '[{"name":"app","image":"busybox:1.36","memory":128}]']);
-  await awsCli(sim.endpoint, ['ecs', 'create-service', '--cluster', 'store', '--service-name', 'storefront', '--task-definition', 'legacy', '--desired-count', '1']);
+  // Made by someone else, without the owner tag.
+  const ecs = (operation: string, input: object) => {
+    const answer = sim.invoke(`${ECS_TARGET_PREFIX}.${operation}`, JSON.stringify(input));
+    if (answer.status !== 200) throw new Error(`${operation}: ${JSON.stringify(answer.body)}`);
+  };
+  ecs('CreateCluster', { clusterName: 'store' });
+  ecs('RegisterTaskDefinition', { family: 'legacy', containerDefinitions: [{ name: 'app', image: 'busybox:1.36', memory: 128 }] });
+  ecs('CreateService', { cluster: 'store', serviceName: 'storefront', taskDefinition: 'legacy', desiredCount: 1 });
   const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
   t.equal(diff.code, 1);
   t.match(diff.out, /Cluster\/store: conflict — exists in AWS but was not created by this controller/);

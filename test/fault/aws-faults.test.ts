@@ -101,8 +101,9 @@ t.test('Cloud Map namespace creation failing for a while: nothing built on it, t
   const namespaceFailed = await eventually(async () => (await failing())?.lastError?.reaction === 'retry', 15_000);
   t.ok(namespaceFailed, 'the namespace shows the server error, to be retried');
   t.match(await failing(), { sync: 'OutOfSync', lastError: { code: 'InternalFailure' } });
-  // Long enough for the loop to back off and retry a few times.
-  await new Promise((r) => setTimeout(r, 2_000));
+  // The loop backs off and tries again: wait until it has tried three times, not for a time.
+  const namespaceCreatesFailed = async () => metricSum(await s.metrics(), 'ecs_gitops_aws_api_errors_total', (l) => l.includes('operation="CreatePrivateDnsNamespace"'));
+  t.ok(await eventually(async () => (await namespaceCreatesFailed()) >= 3, 30_000), 'the namespace create was tried again after backing off, twice');
   const cluster = await eventually(async () => (await s.daemon.resources()).some((r) => r.key === 'Cluster/fleet' && r.sync === 'Synced'), 15_000);
   t.ok(cluster, 'what does not depend on Cloud Map goes ahead (the cluster)');
   const during = await inventory(s.sim);
