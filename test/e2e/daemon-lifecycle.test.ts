@@ -29,9 +29,11 @@ t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, 
     return answer.status === 200 ? (answer.body as { serviceArns: string[] }).serviceArns : [];
   };
   const repo = gitRepo(t.testdir());
+  // SIGTERM as soon as AWS has applied the first write: no ECS service can be on its way
+  // yet (each needs its cluster, task definition and Cloud Map service first).
+  const firstWrite = slow.written(1);
   const daemon = await startDaemon(t, { repo: repo.dir, endpoint: slow.endpoint, args: ['--stop-timeout', '1s'], apiToken: TOKEN, webhookSecret: SECRET });
-
-  await daemon.until(() => daemon.logged('applied').length > 0, 'the first sync has applied something');
+  await firstWrite;
   t.equal(daemon.logged('reconcile finished').length, 0, 'the sync is still running');
   t.equal((await daemon.get('/readyz')).status, 503, 'not ready before the first sync finished');
   const exit = daemon.stop('SIGTERM');

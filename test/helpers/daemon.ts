@@ -38,6 +38,8 @@ export interface DaemonOptions {
   resync?: string;
   /** Default 100ms. */
   debounce?: string;
+  /** Default info (every line is kept in `logs`); warn keeps a busy daemon's output small. */
+  logLevel?: 'info' | 'warn';
   /** Further flags. */
   args?: string[];
   apiToken?: string;
@@ -127,12 +129,14 @@ export interface DaemonProcess {
   exited: Promise<ExitResult>;
   /** The last stderr and log lines, for failure messages. */
   tail(): string;
+  /** The status API's URL once the daemon printed it (its first snapshot is then loaded); undefined if it exited first or `timeoutMs` passed. */
+  statusUrl(timeoutMs?: number): Promise<string | undefined>;
 }
 
 /** Starts `node dist/cli.js run …` and returns at once; killed in t.teardown if still running. */
 export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` builds it in pretest)`);
-  const args = [CLI, 'run', '--repo', options.repo, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', 'info'];
+  const args = [CLI, 'run', '--repo', options.repo, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', options.logLevel ?? 'info'];
   if (options.embeddedAws) args.push('--embedded-aws');
   if (options.endpoint) args.push('--endpoint', options.endpoint);
   if (options.prune) args.push('--prune');
@@ -164,6 +168,8 @@ export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
     stderr += chunk;
   });
   const exited = new Promise<ExitResult>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let ended = false;
+  void exited.then(() => (ended = true));
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -181,6 +187,14 @@ export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
     },
     exited,
     tail: () => `\n--- stderr ---\n${stderr.slice(-3000)}\n--- last log lines ---\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`,
+    async statusUrl(timeoutMs = 20_000) {
+      let url: string | undefined;
+      await eventually(() => {
+        url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(stderr)?.[1];
+        return url !== undefined || ended;
+      }, timeoutMs, 20);
+      return url;
+    },
   };
 }
 
@@ -188,13 +202,7 @@ export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
 export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<RunningDaemon> {
   const proc = spawnDaemon(t, options);
   const { logs, tail, exited } = proc;
-  let ended = false;
-  void exited.then(() => (ended = true));
-  let url: string | undefined;
-  await eventually(() => {
-    url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(proc.stderr())?.[1];
-    return url !== undefined || ended;
-  }, options.startTimeoutMs ?? 20_000, 50);
+  const url = await proc.statusUrl(options.startTimeoutMs);
   if (!url) {
     proc.kill('SIGKILL');
     const end = await exited;

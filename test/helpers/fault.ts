@@ -7,14 +7,14 @@
 //   const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: sim.endpoint });
 //   t.ok(await eventually(() => d.allSynced(fleet.documents), 60_000));
 //   checkInventory(t, await inventory(sim), fleet);
+import { spawnDaemon as spawnChild } from './daemon.js';
 import { eventually } from './eventually.js';
 import { serviceDocuments } from './fleet.js';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Test } from 'tap';
 import { DescribeServicesCommand, ECSClient, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
@@ -425,8 +425,6 @@ export async function inProcessDaemon(t: TapLike, options: InProcessOptions): Pr
 
 // ---------------------------------------------------------------- the daemon as a child process
 
-export const CLI = resolve('dist/cli.js');
-
 export interface ChildDaemon {
   pid: number;
   /** Resolves with a client of its status API once it printed the URL (its first snapshot is then loaded). */
@@ -441,43 +439,23 @@ export interface ChildDaemon {
 
 /**
  * `node dist/cli.js run --repo <repo> --endpoint <endpoint> --listen 127.0.0.1:0 --resync 1s
- * --log-level warn` in a child process. Killed in teardown if still running.
+ * --log-level warn` in a child process (test/helpers/daemon.ts). Killed in teardown if still running.
  */
 export function spawnDaemon(t: Pick<TapLike, 'teardown'>, repo: string, endpoint: string, extra: string[] = []): ChildDaemon {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` builds it in pretest)`);
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
-  for (const key of Object.keys(env)) if (key.startsWith('ECS_GITOPS_')) delete env[key];
-  const child = spawn(process.execPath, [CLI, 'run', '--repo', repo, '--endpoint', endpoint, '--listen', '127.0.0.1:0', '--resync', '1s', '--log-level', 'warn', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env,
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const killNow = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  const kill = async () => {
-    killNow();
-    await exited;
-  };
-  t.teardown(kill);
+  const child = spawnChild(t, { repo, endpoint, resync: '1s', logLevel: 'warn', args: extra });
+  const killNow = () => child.kill('SIGKILL');
   return {
-    pid: child.pid!,
-    kill,
+    pid: child.pid,
     killNow,
-    exited,
-    stderr: () => stderr,
+    kill: async () => {
+      killNow();
+      await child.exited;
+    },
+    exited: child.exited.then(() => undefined),
+    stderr: child.stderr,
     async ready(timeoutMs = 20_000) {
-      let url: string | undefined;
-      await eventually(() => {
-        url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(stderr)?.[1];
-        return url !== undefined || child.exitCode !== null || child.signalCode !== null;
-      }, timeoutMs, 20);
-      if (!url) throw new Error(`the daemon did not print its status API URL:\n${stderr.slice(-2000)}`);
+      const url = await child.statusUrl(timeoutMs);
+      if (!url) throw new Error(`the daemon did not print its status API URL:\n${child.stderr().slice(-2000)}`);
       return daemonClient(url);
     },
   };
@@ -504,6 +482,8 @@ export interface CrashFront {
   killAt(ordinal: number, when: 'before' | 'after', kill: () => void): Promise<WriteHit>;
   /** Forgets an armed kill that was not reached. */
   disarm(): void;
+  /** Resolves as soon as AWS has applied write number `ordinal` (its answer goes back as usual). */
+  written(ordinal: number): Promise<void>;
   /** Resolves once no request is being answered (what a killed caller had sent has landed). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -519,6 +499,7 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
   let applied = 0;
   let inFlight = 0;
   let armed: { ordinal: number; when: 'before' | 'after'; kill: () => void; hit: (h: WriteHit) => void } | undefined;
+  let waiters: { ordinal: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -540,7 +521,11 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
           return;
         }
         const result = sim.invoke(target ?? '', Buffer.concat(chunks).toString('utf8'));
-        if (write) applied++;
+        if (write) {
+          applied++;
+          for (const w of waiters.filter((x) => x.ordinal <= applied)) w.resolve();
+          waiters = waiters.filter((x) => x.ordinal > applied);
+        }
         if (write && armed && armed.when === 'after' && applied >= armed.ordinal) {
           const { kill, hit } = armed;
           armed = undefined;
@@ -566,6 +551,10 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
     disarm: () => {
       armed = undefined;
     },
+    written: (ordinal) => new Promise<void>((resolve) => {
+      if (applied >= ordinal) resolve();
+      else waiters.push({ ordinal, resolve });
+    }),
     idle: async () => {
       await eventually(() => inFlight === 0, 5_000, 5);
     },
