@@ -57,7 +57,7 @@ t.test('self-heal off: a commit still rolls out; a change made outside git is re
   await daemon.until(rolledOut('storefront', /storefront:2$/), 'storefront rolled out on storefront:2', 15_000);
   await daemon.until(async () => (await daemon.status()).appliedRevision === sha && (await daemon.resource('Service', 'storefront'))?.sync === 'Synced', 'the status shows it Synced');
   let m = await daemon.metrics();
-  t.equal(m.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, 'a commit is not drift');
+  t.equal(m.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, `a commit is not drift: ${JSON.stringify(daemon.logged('drift detected'))}`);
   t.equal(m.value('ecs_gitops_git_revision_info', { revision: sha }), 1);
 
   await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'inventory', '--desired-count', '4']);
@@ -106,7 +106,7 @@ t.test('git-sync style: the checkout link swapped to other worktrees mid-run, ol
   t.equal(registrations(after) - registrations(before), 1, 'one registration');
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: b }), 1);
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: a }), undefined);
-  t.equal(after.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, 'a new worktree is not drift');
+  t.equal(after.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, `a new worktree is not drift: ${JSON.stringify(daemon.logged('drift detected'))}`);
   const status = await daemon.status();
   t.same(status.loadErrors, [], 'no read error during the swap');
   t.equal(daemon.logged('cannot read the config source; keeping the last valid revision').length, 0, 'the swap never looked like a missing checkout');

@@ -10,7 +10,7 @@
  * Polls `check` every `intervalMs` until it holds; false after `timeoutMs`. A check that
  * throws counts as "not yet" (e.g. a server still starting).
  */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, intervalMs = 50): Promise<boolean> {
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, intervalMs = 100): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -24,7 +24,7 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 }
 
 /** `eventually`, throwing `timed out after … waiting for <what>` (plus `detail()`, if given) when the check never holds. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000, intervalMs = 50, detail?: () => string | Promise<string>): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000, intervalMs = 100, detail?: () => string | Promise<string>): Promise<void> {
   if (await eventually(check, timeoutMs, intervalMs)) return;
   let more = '';
   if (detail) {

@@ -475,11 +475,12 @@ export interface CrashFront {
   /** Writes AWS has applied through this front. */
   writes(): number;
   /**
-   * Calls `kill` at write number `ordinal`: `before` — as the request arrives, and AWS never
-   * sees it; `after` — once AWS has applied it, before the answer goes back (the caller
-   * never learns it succeeded). Resolves with the write it hit.
+   * Calls `kill` at write number `at` (or the first write after it), or at the next write of
+   * operation `at` (e.g. `ecs:CreateService`) that AWS applies successfully: `before` — as
+   * the request arrives, and AWS never sees it; `after` — once AWS has applied it, before the
+   * answer goes back (the caller never learns it succeeded). Resolves with the write it hit.
    */
-  killAt(ordinal: number, when: 'before' | 'after', kill: () => void): Promise<WriteHit>;
+  killAt(at: number | string, when: 'before' | 'after', kill: () => void): Promise<WriteHit>;
   /** Forgets an armed kill that was not reached. */
   disarm(): void;
   /** Resolves as soon as AWS has applied write number `ordinal` (its answer goes back as usual). */
@@ -498,7 +499,7 @@ const isRead = (operation: string) => /^(Describe|List|Get|Discover)/.test(opera
 export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<CrashFront> {
   let applied = 0;
   let inFlight = 0;
-  let armed: { ordinal: number; when: 'before' | 'after'; kill: () => void; hit: (h: WriteHit) => void } | undefined;
+  let armed: { at: number | string; when: 'before' | 'after'; kill: () => void; hit: (h: WriteHit) => void } | undefined;
   let waiters: { ordinal: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -512,7 +513,7 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
         const name = (target ?? '').slice((target ?? '').lastIndexOf('.') + 1);
         const write = !isRead(name);
         const operation = `${(target ?? '').startsWith('Route53AutoNaming') ? 'servicediscovery' : 'ecs'}:${name}`;
-        if (write && armed && armed.when === 'before' && applied + 1 >= armed.ordinal) {
+        if (write && armed && armed.when === 'before' && (typeof armed.at === 'string' ? operation === armed.at : applied + 1 >= armed.at)) {
           const { kill, hit } = armed;
           armed = undefined;
           kill();
@@ -526,7 +527,7 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
           for (const w of waiters.filter((x) => x.ordinal <= applied)) w.resolve();
           waiters = waiters.filter((x) => x.ordinal > applied);
         }
-        if (write && armed && armed.when === 'after' && applied >= armed.ordinal) {
+        if (write && armed && armed.when === 'after' && (typeof armed.at === 'string' ? operation === armed.at && result.status === 200 : applied >= armed.at)) {
           const { kill, hit } = armed;
           armed = undefined;
           kill();
@@ -545,8 +546,8 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
   return {
     endpoint: `http://127.0.0.1:${port}`,
     writes: () => applied,
-    killAt: (ordinal, when, kill) => new Promise<WriteHit>((hit) => {
-      armed = { ordinal, when, kill, hit };
+    killAt: (at, when, kill) => new Promise<WriteHit>((hit) => {
+      armed = { at, when, kill, hit };
     }),
     disarm: () => {
       armed = undefined;

@@ -5,7 +5,10 @@ import type { Test } from 'tap';
 import { loadConfig } from '../../src/load/index.js';
 import { createSource, type Snapshot, type Source, type SourceOptions } from '../../src/source/index.js';
 
-export { waitFor } from '../helpers/eventually.js';
+import { waitFor as waitUntil } from '../helpers/eventually.js';
+
+/** The shared bounded wait, checking every 20 ms: these conditions are in-process and cheap. */
+export const waitFor = (condition: () => boolean, what: string, timeoutMs = 15_000) => waitUntil(condition, what, timeoutMs, 20);
 
 export const cluster = (name: string) => `apiVersion: ecs-gitops.io/v1alpha1
 kind: Cluster
