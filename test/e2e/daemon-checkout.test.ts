@@ -1,11 +1,11 @@
 // The daemon end to end against the simulator, on how the checkout and its settings
 // shape what reaches AWS: self-heal off, a git-sync style link swapped mid-run, and a
-// deleted file with pruning on.
+// deleted file with pruning on. A change behind the daemon's back is made in-process
+// (daemon-sim.test.ts makes one with the AWS CLI).
 import t, { type Test } from 'tap';
 import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
-import { awsCli } from '../helpers/aws-cli.js';
 import { gitRepo, startDaemon, withImageTag, type RunningDaemon } from '../helpers/daemon.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
@@ -47,7 +47,7 @@ async function stopped(t: Test, daemon: RunningDaemon) {
 }
 
 t.test('self-heal off: a commit still rolls out; a change made outside git is reported and left', async (t) => {
-  const { sim, service, rolledOut } = await simulator(t);
+  const { sim, ecs, service, rolledOut } = await simulator(t);
   const repo = gitRepo(t.testdir());
   const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, args: ['--no-self-heal'] });
   await synced(daemon);
@@ -60,7 +60,7 @@ t.test('self-heal off: a commit still rolls out; a change made outside git is re
   t.equal(m.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, `a commit is not drift: ${JSON.stringify(daemon.logged('drift detected'))}`);
   t.equal(m.value('ecs_gitops_git_revision_info', { revision: sha }), 1);
 
-  await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'inventory', '--desired-count', '4']);
+  ecs('UpdateService', { cluster: 'store', service: 'inventory', desiredCount: 4 });
   await daemon.until(async () => (await daemon.resource('Service', 'inventory'))?.sync === 'OutOfSync', 'the drift is shown');
   t.match((await daemon.resource('Service', 'inventory'))?.message, /self-heal is off/);
   m = await daemon.metrics();

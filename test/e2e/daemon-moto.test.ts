@@ -93,7 +93,6 @@ t.test('moto: first sync, an image change, an invalid commit, drift healed', asy
     await daemon.until(async () => (await service('inventory'))?.desiredCount === 2, 'inventory back to 2');
     const took = daemon.logged('reconcile finished', { full: true }).length - passes;
     t.ok(took <= 2, `healed by the resync under way or the next one (${took} passes finished)`);
-    t.equal((await cliService('inventory')).desiredCount, 2, 'the AWS CLI sees it healed');
     const m = await daemon.metrics();
     t.ok((m.value('ecs_gitops_drift_detected_total', { kind: 'Service' }) ?? 0) >= 1, 'drift counted');
   });
