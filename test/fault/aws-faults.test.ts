@@ -8,7 +8,10 @@ import t, { type Test } from 'tap';
 import { ManualClock, startSimulator, type FaultSettings, type RunningSimulator, type SimulatorOptions } from '../../src/sim/index.js';
 import { FAST_ROLLOUT, checkInventory, eventually, inProcessDaemon, inventory, metricSum, writeFleet, type Fleet, type InProcessDaemon } from '../helpers/fault.js';
 
-const SERVICES = 24;
+/** A fleet with several calls of every kind in flight at once. */
+const SERVICES = 12;
+/** The throttling scenarios' fleet: more registrations than AWS's burst of 20. */
+const OVER_BURST = 24;
 const NO_FAULTS: Partial<FaultSettings> = { errorRate: 0, errorOperations: [], latencyMs: 0, throttle: false, consistencyLagMs: 0 };
 
 interface Scenario {
@@ -22,10 +25,10 @@ interface Scenario {
   metrics(): Promise<string>;
 }
 
-async function scenario(t: Test, sim: Pick<SimulatorOptions, 'faults' | 'throttle' | 'rateScale' | 'clock'>, daemon: { rateLimit?: boolean } = {}): Promise<Scenario> {
+async function scenario(t: Test, sim: Pick<SimulatorOptions, 'faults' | 'throttle' | 'rateScale' | 'clock'>, daemon: { rateLimit?: boolean } = {}, services = SERVICES): Promise<Scenario> {
   const simulator = await startSimulator({ rolloutTimings: FAST_ROLLOUT, ...sim });
   t.teardown(() => simulator.close());
-  const fleet = writeFleet(t.testdir(), { services: SERVICES });
+  const fleet = writeFleet(t.testdir(), { services });
   const started = Date.now();
   const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: simulator.endpoint, resyncMs: 1_000, ...daemon });
   return {
@@ -92,7 +95,7 @@ t.test('AWS throttling, the controller\'s own limiter off: throttled calls are r
   // The burst (20 registrations) is AWS's, so the fleet's 24 overflow it while AWS's time
   // stands; then refills at twice AWS's rates keep it short.
   const held = heldClock(t);
-  const s = await scenario(t, { throttle: true, rateScale: 2, clock: held.clock }, { rateLimit: false });
+  const s = await scenario(t, { throttle: true, rateScale: 2, clock: held.clock }, { rateLimit: false }, OVER_BURST);
   t.ok(await eventually(async () => throttles(await s.metrics()) > 0, 30_000), 'AWS throttled the daemon');
   held.release();
   const ms = await s.converged(60_000);
@@ -101,16 +104,16 @@ t.test('AWS throttling, the controller\'s own limiter off: throttled calls are r
 });
 
 t.test('AWS throttling at its published rates, the controller\'s limiter on: not one call throttled', async (t) => {
-  const s = await scenario(t, { throttle: true, rateScale: 1 }, { rateLimit: true });
+  const s = await scenario(t, { throttle: true, rateScale: 1 }, { rateLimit: true }, OVER_BURST);
   const ms = await s.converged(60_000);
   const m = await s.metrics();
   // The client-side buckets have AWS's exact limits and no margin: a call that waited for the
   // refill and reaches AWS a millisecond sooner than the first one did can find AWS's bucket a
   // hair short. So only those calls — the registrations beyond the burst — may be throttled.
   const throttled = m.split('\n').filter((l) => l.startsWith('ecs_gitops_aws_api_throttles_total{') && !l.endsWith(' 0'));
-  t.ok(throttled.every((l) => l.includes('operation="RegisterTaskDefinition"')) && throttles(m) <= SERVICES - 20,
+  t.ok(throttled.every((l) => l.includes('operation="RegisterTaskDefinition"')) && throttles(m) <= OVER_BURST - 20,
     `the client-side buckets kept every call under AWS's limits but for refill-bound registrations (throttled: ${throttled.join(', ') || 'none'})`);
-  t.ok(ms > (SERVICES - 20) * 1_000 * 0.8, `registrations beyond the burst of 20 waited for the 1/s refill (${ms} ms)`);
+  t.ok(ms > (OVER_BURST - 20) * 1_000 * 0.8, `registrations beyond the burst of 20 waited for the 1/s refill (${ms} ms)`);
   t.comment(`converged in ${ms} ms; ${await s.check()}`);
 });
 
