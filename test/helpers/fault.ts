@@ -20,7 +20,7 @@ import type { Test } from 'tap';
 import { DescribeServicesCommand, ECSClient, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { ListInstancesCommand, ListNamespacesCommand, ListServicesCommand as ListCloudMapServicesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { startDaemon, type Daemon } from '../../src/main.js';
-import type { RunningSimulator } from '../../src/sim/index.js';
+import { startSimulator, type FaultSettings, type RunningSimulator, type SimulatorOptions } from '../../src/sim/index.js';
 
 /** Rollouts in a few hundred milliseconds instead of seconds. */
 export const FAST_ROLLOUT = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
@@ -421,6 +421,52 @@ export async function inProcessDaemon(t: TapLike, options: InProcessOptions): Pr
   });
   t.teardown(() => daemon.stop());
   return { ...daemonClient(daemon.url), daemon, logs };
+}
+
+// ---------------------------------------------------------------- a fault scenario
+
+/** Every fault lifted. */
+const NO_FAULTS: Partial<FaultSettings> = { errorRate: 0, errorOperations: [], latencyMs: 0, throttle: false, consistencyLagMs: 0 };
+
+export interface FaultScenario {
+  sim: RunningSimulator;
+  fleet: Fleet;
+  daemon: InProcessDaemon;
+  /** Milliseconds from the daemon's start to every resource Synced and Healthy. */
+  converged(timeoutMs: number): Promise<number>;
+  /** Lifts every fault, then counts what AWS holds; returns the summary line. */
+  check(): Promise<string>;
+  metrics(): Promise<string>;
+}
+
+/**
+ * A simulator with `sim`'s faults, a fleet of `services` written, and the daemon in-process
+ * converging it from empty (resync every second); stopped in teardown.
+ */
+export async function faultScenario(t: Test, sim: Pick<SimulatorOptions, 'faults' | 'throttle' | 'rateScale' | 'clock'>, daemon: { rateLimit?: boolean }, services: number): Promise<FaultScenario> {
+  const simulator = await startSimulator({ rolloutTimings: FAST_ROLLOUT, ...sim });
+  t.teardown(() => simulator.close());
+  const fleet = writeFleet(t.testdir(), { services });
+  const started = Date.now();
+  const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: simulator.endpoint, resyncMs: 1_000, ...daemon });
+  return {
+    sim: simulator,
+    fleet,
+    daemon: d,
+    async converged(timeoutMs) {
+      const ok = await eventually(() => d.allSynced(fleet.documents), timeoutMs);
+      if (!ok) {
+        const stuck = (await d.resources()).filter((r) => r.sync !== 'Synced' || r.health.status !== 'Healthy');
+        t.fail(`not converged after ${timeoutMs} ms: ${JSON.stringify(stuck.slice(0, 5))}`);
+      }
+      return Date.now() - started;
+    },
+    async check() {
+      simulator.faults.set(NO_FAULTS);
+      return checkInventory(t, await inventory(simulator), fleet);
+    },
+    metrics: () => d.metrics(),
+  };
 }
 
 // ---------------------------------------------------------------- the daemon as a child process
