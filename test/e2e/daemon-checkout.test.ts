@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { gitRepo, startDaemon, withImageTag, type RunningDaemon } from '../helpers/daemon.js';
 
+// Each test has its own simulator, repository and daemon: they run at once.
+t.jobs = 3;
+
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
 interface ServiceView {

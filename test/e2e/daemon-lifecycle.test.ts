@@ -6,6 +6,9 @@ import { awsCli } from '../helpers/aws-cli.js';
 import { eventually, gitRepo, hubSignature, spawnDaemon, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { crashFront } from '../helpers/fault.js';
 
+// Each test has its own simulator, repository and daemon: they run at once.
+t.jobs = 3;
+
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const TOKEN = 'sync-token-for-tests';
 const SECRET = 'webhook-secret-for-tests';
