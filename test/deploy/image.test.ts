@@ -3,8 +3,9 @@
 // project's node_modules by walking up) — the same files copied, the same `npm ci` —
 // and the CLI is started from there. If the daemon loaded a dev dependency, or a file
 // the image does not copy, it would fail here as it would in the image. The `npm ci`
-// runs once per lock file and command line, into a directory beside the temporary one
-// that later runs reuse (writing and deleting its 7,000 files cost half a minute a run).
+// runs once per set of dependencies and command line, into a directory beside the
+// temporary one that later runs reuse (writing and deleting its 7,000 files cost half a
+// minute a run).
 import t from 'tap';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -72,13 +73,16 @@ t.test('.dockerignore keeps the build context to what the Dockerfile copies', as
 
 /**
  * The `npm` command line run in a copy of `app`'s package.json and lock file, in a
- * directory of the system's temporary one named by their hash; returns its node_modules.
+ * directory of the system's temporary one named by the hash of the lock file, the
+ * manifest's dependencies and the command line (not its scripts or tap settings); returns
+ * its node_modules.
  * A run that finds it made reuses it; concurrent runs each install and the first rename wins.
  */
 async function installOnce(app: string, npm: string[]): Promise<string> {
-  const manifest = await readFile(join(app, 'package.json'));
+  const manifest = JSON.parse(await readFile(join(app, 'package.json'), 'utf8')) as Record<string, unknown>;
   const lock = await readFile(join(app, 'package-lock.json'));
-  const key = createHash('sha256').update(manifest).update(lock).update(npm.join(' ')).digest('hex').slice(0, 16);
+  const installs = JSON.stringify([manifest.dependencies, manifest.devDependencies, manifest.optionalDependencies, manifest.overrides]);
+  const key = createHash('sha256').update(installs).update(lock).update(npm.join(' ')).digest('hex').slice(0, 16);
   const done = join(tmpdir(), `ecs-gitops-image-modules-${key}`);
   if (await stat(join(done, 'node_modules')).then(() => true, () => false)) return join(done, 'node_modules');
   const staging = await mkdtemp(`${done}.partial-`);
