@@ -1,12 +1,15 @@
 // The daemon end to end against the simulator, on how the checkout and its settings
 // shape what reaches AWS: self-heal off, a git-sync style link swapped mid-run, and a
-// deleted file with pruning on.
+// deleted file with pruning on. A change behind the daemon's back is made in-process
+// (daemon-sim.test.ts makes one with the AWS CLI).
 import t, { type Test } from 'tap';
 import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
-import { awsCli } from '../helpers/aws-cli.js';
 import { gitRepo, startDaemon, withImageTag, type RunningDaemon } from '../helpers/daemon.js';
+
+// Each test has its own simulator, repository and daemon: they run at once.
+t.jobs = 3;
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
@@ -47,7 +50,7 @@ async function stopped(t: Test, daemon: RunningDaemon) {
 }
 
 t.test('self-heal off: a commit still rolls out; a change made outside git is reported and left', async (t) => {
-  const { sim, service, rolledOut } = await simulator(t);
+  const { sim, ecs, service, rolledOut } = await simulator(t);
   const repo = gitRepo(t.testdir());
   const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, args: ['--no-self-heal'] });
   await synced(daemon);
@@ -57,10 +60,10 @@ t.test('self-heal off: a commit still rolls out; a change made outside git is re
   await daemon.until(rolledOut('storefront', /storefront:2$/), 'storefront rolled out on storefront:2', 15_000);
   await daemon.until(async () => (await daemon.status()).appliedRevision === sha && (await daemon.resource('Service', 'storefront'))?.sync === 'Synced', 'the status shows it Synced');
   let m = await daemon.metrics();
-  t.equal(m.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, 'a commit is not drift');
+  t.equal(m.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, `a commit is not drift: ${JSON.stringify(daemon.logged('drift detected'))}`);
   t.equal(m.value('ecs_gitops_git_revision_info', { revision: sha }), 1);
 
-  await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'inventory', '--desired-count', '4']);
+  ecs('UpdateService', { cluster: 'store', service: 'inventory', desiredCount: 4 });
   await daemon.until(async () => (await daemon.resource('Service', 'inventory'))?.sync === 'OutOfSync', 'the drift is shown');
   t.match((await daemon.resource('Service', 'inventory'))?.message, /self-heal is off/);
   m = await daemon.metrics();
@@ -106,7 +109,7 @@ t.test('git-sync style: the checkout link swapped to other worktrees mid-run, ol
   t.equal(registrations(after) - registrations(before), 1, 'one registration');
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: b }), 1);
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: a }), undefined);
-  t.equal(after.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, 'a new worktree is not drift');
+  t.equal(after.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, `a new worktree is not drift: ${JSON.stringify(daemon.logged('drift detected'))}`);
   const status = await daemon.status();
   t.same(status.loadErrors, [], 'no read error during the swap');
   t.equal(daemon.logged('cannot read the config source; keeping the last valid revision').length, 0, 'the swap never looked like a missing checkout');

@@ -4,6 +4,10 @@ import t from 'tap';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { eventually, gitRepo, hubSignature, spawnDaemon, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { crashFront } from '../helpers/fault.js';
+
+// Each test has its own simulator, repository and daemon: they run at once.
+t.jobs = 3;
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const TOKEN = 'sync-token-for-tests';
@@ -17,17 +21,22 @@ async function synced(daemon: RunningDaemon, total = 19) {
 }
 
 t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, a restart converges', async (t) => {
-  // Every API answer takes 500 ms: the first sync, a chain of dependent calls, runs for several seconds.
-  const sim = await startSimulator({ rolloutTimings: FAST, faults: { latencyMs: 500 } });
+  // Every API answer takes 500 ms (an endpoint in front of the simulator that counts what
+  // is in flight): the first sync, a chain of dependent calls, runs for several seconds.
+  const sim = await startSimulator({ rolloutTimings: FAST });
   t.teardown(() => sim.close());
+  const slow = await crashFront(sim, 500);
+  t.teardown(() => slow.close());
   const listServices = () => {
     const answer = sim.invoke(`${ECS_TARGET_PREFIX}.ListServices`, JSON.stringify({ cluster: 'store' }));
     return answer.status === 200 ? (answer.body as { serviceArns: string[] }).serviceArns : [];
   };
   const repo = gitRepo(t.testdir());
-  const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, args: ['--stop-timeout', '1s'], apiToken: TOKEN, webhookSecret: SECRET });
-
-  await daemon.until(() => daemon.logged('applied').length > 0, 'the first sync has applied something');
+  // SIGTERM as soon as AWS has applied the first write: no ECS service can be on its way
+  // yet (each needs its cluster, task definition and Cloud Map service first).
+  const firstWrite = slow.written(1);
+  const daemon = await startDaemon(t, { repo: repo.dir, endpoint: slow.endpoint, args: ['--stop-timeout', '1s'], apiToken: TOKEN, webhookSecret: SECRET });
+  await firstWrite;
   t.equal(daemon.logged('reconcile finished').length, 0, 'the sync is still running');
   t.equal((await daemon.get('/readyz')).status, 503, 'not ready before the first sync finished');
   const exit = daemon.stop('SIGTERM');
@@ -53,14 +62,13 @@ t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, 
   t.match(daemon.stderr(), /SIGTERM: shutting down/);
 
   t.ok(listServices().length < 5, `the sync was cut short (${listServices().length} of 5 services exist)`);
-  // Calls abandoned at the deadline had already reached AWS, which answers them after its
-  // latency: let those land (one latency period), then see what the restart finds.
-  await new Promise((r) => setTimeout(r, 600));
+  // Calls abandoned at the deadline had already reached AWS, which applies them after its
+  // latency: let every one of them land, then see what the restart finds.
+  await slow.idle();
   const created = listServices();
   t.equal(new Set(created).size, created.length, 'no service twice');
 
-  // A new process on the same AWS finishes the job, creating each missing service once.
-  sim.faults.set({ latencyMs: 0 });
+  // A new process on the same AWS, answering at once, finishes the job, creating each missing service once.
   const next = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint });
   await synced(next);
   const services = listServices();

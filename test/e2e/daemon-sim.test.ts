@@ -135,11 +135,9 @@ t.test('a change behind the controller\'s back is healed at the next resync', as
   const before = await daemon.metrics();
   t.equal(before.value('ecs_gitops_drift_detected_total', { kind: 'Service' }), 0, `no drift before: ${JSON.stringify(daemon.logged('drift detected'))}`);
   await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'billing', '--desired-count', '5']);
-  const changed = Date.now();
-  await daemon.until(() => service('billing').desiredCount === 2, 'billing back to 2 tasks', 10_000);
-  t.ok(Date.now() - changed < 6_000, 'within a resync period or two');
-  const described = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing'])) as { services: { desiredCount: number }[] };
-  t.equal(described.services[0].desiredCount, 2, 'the AWS CLI sees it healed');
+  const passes = fullPasses(daemon);
+  await daemon.until(() => service('billing').desiredCount === 2, 'billing back to 2 tasks');
+  t.ok(fullPasses(daemon) - passes <= 2, `by the resync under way or the next one (${fullPasses(daemon) - passes} passes finished)`);
   const after = await daemon.metrics();
   t.ok((after.value('ecs_gitops_drift_detected_total', { kind: 'Service' }) ?? 0) >= 1, 'drift counted');
   t.equal(after.value('ecs_gitops_drift_detected_total', { kind: 'TaskDefinition' }), 0, 'only the service drifted');

@@ -1,49 +1,28 @@
 // The engine end to end, as a user runs it: `ecs-gitops sync` and `diff` on a copy of
-// examples/ against the simulator and against moto, checked through the AWS CLI.
+// examples/ against the simulator (test/e2e/sync-moto.test.ts: against moto). What the
+// sync made is checked through the AWS CLI; other reads and changes made behind the
+// controller's back go to the simulator in-process (each AWS CLI call costs a second of
+// CPU, ten on a busy machine).
 import t, { type Test } from 'tap';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
-import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
-import { readAndPlan } from '../../src/commands/common.js';
-import { executePlan } from '../../src/runtime/executor.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { loadConfig } from '../../src/load/index.js';
+import { CLOUDMAP_TARGET_PREFIX, ECS_TARGET_PREFIX, startSimulator } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { copyExamples, motoNetwork, withoutMotoGaps } from '../helpers/repo.js';
-import { startMoto } from '../helpers/moto.js';
+import { cli, plannedCalls } from '../helpers/cli.js';
+import { copyExamples } from '../helpers/repo.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), color: false });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-async function simulator(t: Test): Promise<RunningSimulator> {
+async function simulator(t: Test) {
   const sim = await startSimulator({ rolloutTimings: FAST });
   t.teardown(() => sim.close());
-  return sim;
-}
-
-/** Loads `dir`, reads and plans with a fresh call recorder — a new process, as in CI. */
-async function plannedCalls(dir: string, endpoint: string, apply = false) {
-  const loaded = await loadConfig(dir);
-  if (!loaded.ok) throw new Error('invalid config');
-  const clients = createAwsClients({ region: 'us-east-1', endpoint });
-  const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' };
-  try {
-    const { plan } = await readAndPlan(loaded.state, clients, aws, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
-    if (apply) await executePlan(plan, { clients, clock: systemClock });
-    const stats = clients.calls.snapshot();
-    const count = (op: string) => Object.entries(stats).filter(([k]) => k.endsWith(`:${op}`)).reduce((n, [, s]) => n + s.calls, 0);
-    return { plan, count, writes: clients.calls.writes(), stats };
-  } finally {
-    destroyAwsClients(clients);
-  }
+  /** One ECS call answered in-process: what someone else does, and reads beside the AWS CLI's. */
+  const ecs = <T>(operation: string, input: object): T => {
+    const answer = sim.invoke(`${ECS_TARGET_PREFIX}.${operation}`, JSON.stringify(input));
+    if (answer.status !== 200) throw new Error(`${operation}: ${JSON.stringify(answer.body)}`);
+    return answer.body as T;
+  };
+  return Object.assign(sim, { ecs });
 }
 
 t.test('simulator: sync converges the examples from empty; diff then finds nothing', async (t) => {
@@ -59,7 +38,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
   t.equal(diff.code, 0, `diff after sync is empty:\n${diff.out}`);
   t.match(diff.out, /Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 19 in sync\./);
 
-  await t.test('what exists is what the YAML says, through the AWS CLI', async (t) => {
+  await t.test('what exists is what the YAML says, through the AWS CLI and the API', async (t) => {
     const described = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing', '--include', 'TAGS'])) as {
       services: { taskDefinition: string; desiredCount: number; launchType: string; tags: { key: string; value: string }[]; deploymentConfiguration: unknown; serviceRegistries: { registryArn: string }[] }[];
     };
@@ -70,7 +49,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
     t.match(billing.deploymentConfiguration, { deploymentCircuitBreaker: { enable: true, rollback: true } });
     const tags = Object.fromEntries(billing.tags.map((x) => [x.key, x.value]));
     t.match(tags, { team: 'payments', 'data-classification': 'pci', 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/resource': 'Service/billing', 'ecs-gitops.io/task-definition': 'billing:1' });
-    const namespaces = (await awsCli(sim.endpoint, ['servicediscovery', 'list-namespaces'])) as { Namespaces: { Name: string; Type: string }[] };
+    const namespaces = sim.invoke(`${CLOUDMAP_TARGET_PREFIX}.ListNamespaces`, '{}').body as { Namespaces: { Name: string; Type: string }[] };
     t.same(namespaces.Namespaces.map((n) => `${n.Name} ${n.Type}`).sort(), ['store-external HTTP', 'store.local DNS_PRIVATE']);
     t.match(billing.serviceRegistries[0].registryArn, /^arn:aws:servicediscovery:us-east-1:123456789012:service\/srv-/);
   });
@@ -84,7 +63,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
   });
 
   await t.test('drift behind the controller\'s back: diff exits 1, sync reverts it', async (t) => {
-    await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'inventory', '--desired-count', '5']);
+    sim.ecs('UpdateService', { cluster: 'store', service: 'inventory', desiredCount: 5 });
     const drift = await cli('diff', dir, '--endpoint', sim.endpoint);
     t.equal(drift.code, 1);
     t.match(drift.out, /Service\/inventory: to update/);
@@ -104,7 +83,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
     t.equal(count('UpdateService'), 1);
     t.equal(count('TagResource'), 1);
     t.equal(writes, 3, `no other write: ${JSON.stringify(stats)}`);
-    const described = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'inventory'])) as { services: { taskDefinition: string; deployments: { status: string }[] }[] };
+    const described = sim.ecs<{ services: { taskDefinition: string }[] }>('DescribeServices', { cluster: 'store', services: ['inventory'] });
     t.match(described.services[0].taskDefinition, /inventory:2$/);
   });
 
@@ -112,7 +91,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
     rmSync(join(dir, 'store', 'shipping.yaml'));
     const kept = await cli('sync', dir, '--endpoint', sim.endpoint);
     t.equal(kept.code, 0, kept.err);
-    const still = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'shipping'])) as { services: { status: string }[] };
+    const still = sim.ecs<{ services: { status: string }[] }>('DescribeServices', { cluster: 'store', services: ['shipping'] });
     t.equal(still.services[0].status, 'ACTIVE');
     const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
     t.equal(diff.code, 1);
@@ -120,7 +99,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
     const pruned = await cli('sync', dir, '--endpoint', sim.endpoint, '--prune');
     t.equal(pruned.code, 0, `${pruned.out}\n${pruned.err}`);
     t.match(pruned.out, /✓ delete Service store\/shipping \[UpdateService, DeleteService\]/);
-    const gone = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'shipping'])) as { services: { status: string }[] };
+    const gone = sim.ecs<{ services: { status: string }[] }>('DescribeServices', { cluster: 'store', services: ['shipping'] });
     t.not(gone.services[0]?.status, 'ACTIVE');
   });
 });
@@ -128,15 +107,16 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
 t.test('simulator: an unowned service of the same name is a conflict and is left alone', async (t) => {
   const sim = await simulator(t);
   const dir = copyExamples(t.testdir());
-  await awsCli(sim.endpoint, ['ecs', 'create-cluster', '--cluster-name', 'store']);
-  await awsCli(sim.endpoint, ['ecs', 'register-task-definition', '--family', 'legacy', '--container-definitions', '[{"name":"app","image":"busybox:1.36","memory":128}]']);
-  await awsCli(sim.endpoint, ['ecs', 'create-service', '--cluster', 'store', '--service-name', 'storefront', '--task-definition', 'legacy', '--desired-count', '1']);
+  // Made by someone else, without the owner tag.
+  sim.ecs('CreateCluster', { clusterName: 'store' });
+  sim.ecs('RegisterTaskDefinition', { family: 'legacy', containerDefinitions: [{ name: 'app', image: 'busybox:1.36', memory: 128 }] });
+  sim.ecs('CreateService', { cluster: 'store', serviceName: 'storefront', taskDefinition: 'legacy', desiredCount: 1 });
   const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
   t.equal(diff.code, 1);
   t.match(diff.out, /Cluster\/store: conflict — exists in AWS but was not created by this controller/);
   t.match(diff.out, /Service\/storefront: conflict/);
   const sync = await cli('sync', dir, '--endpoint', sim.endpoint);
-  const after = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'storefront'])) as { services: { taskDefinition: string }[] };
+  const after = sim.ecs<{ services: { taskDefinition: string }[] }>('DescribeServices', { cluster: 'store', services: ['storefront'] });
   t.match(after.services[0].taskDefinition, /legacy:1$/, 'the unowned service still runs its own task definition');
   t.match(sync.out, /conflict/);
 });
@@ -153,21 +133,4 @@ t.test('simulator: a failing image ends Degraded after the circuit breaker rolls
   const result = await cli('sync', dir, '--endpoint', sim.endpoint, '--wait', '--wait-timeout', '60s');
   t.equal(result.code, 1);
   t.match(result.out, /Service\/billing: Degraded — .*(rolled back|failed)/);
-});
-
-t.test('moto: sync converges the examples; diff then finds nothing', async (t) => {
-  const moto = await startMoto(t, { MOTO_ECS_SERVICE_RUNNING: '5' });
-  if (!moto) return;
-  const dir = withoutMotoGaps(copyExamples(t.testdir(), await motoNetwork(moto.endpoint)));
-  const first = await cli('sync', dir, '--endpoint', moto.endpoint);
-  t.equal(first.code, 0, `${first.out}\n${first.err}`);
-  const diff = await cli('diff', dir, '--endpoint', moto.endpoint);
-  t.equal(diff.code, 0, `diff after sync is empty:\n${diff.out}`);
-  const described = (await awsCli(moto.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing', '--include', 'TAGS'])) as { services: { tags: { key: string; value: string }[]; taskDefinition: string }[] };
-  const tags = Object.fromEntries(described.services[0].tags.map((x) => [x.key, x.value]));
-  t.match(tags, { team: 'payments', 'ecs-gitops.io/owner': 'ecs-gitops' });
-  t.match(described.services[0].taskDefinition, /billing:1$/);
-  const { writes, count } = await plannedCalls(dir, moto.endpoint, true);
-  t.equal(writes, 0, 'a second sync writes nothing');
-  t.equal(count('DescribeTaskDefinition'), 0);
 });

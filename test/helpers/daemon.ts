@@ -15,7 +15,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHmac } from 'node:crypto';
+import { eventually, waitFor } from './eventually.js';
 import { copyExamples } from './repo.js';
+
+export { eventually };
 
 export const CLI = resolve('dist/cli.js');
 
@@ -35,6 +38,8 @@ export interface DaemonOptions {
   resync?: string;
   /** Default 100ms. */
   debounce?: string;
+  /** Default info (every line is kept in `logs`); warn keeps a busy daemon's output small. */
+  logLevel?: 'info' | 'warn';
   /** Further flags. */
   args?: string[];
   apiToken?: string;
@@ -110,20 +115,6 @@ export interface ResourceView {
   events: { reason: string; message: string }[];
 }
 
-/** Polls `check` every `intervalMs` until it holds; false after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, intervalMs = 100): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return true;
-    } catch {
-      // not yet answerable (e.g. the server is still starting): keep polling
-    }
-    if (Date.now() >= until) return false;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 export interface DaemonProcess {
   pid: number;
   /** Every JSON line the daemon logged so far. */
@@ -138,12 +129,14 @@ export interface DaemonProcess {
   exited: Promise<ExitResult>;
   /** The last stderr and log lines, for failure messages. */
   tail(): string;
+  /** The status API's URL once the daemon printed it (its first snapshot is then loaded); undefined if it exited first or `timeoutMs` passed. */
+  statusUrl(timeoutMs?: number): Promise<string | undefined>;
 }
 
 /** Starts `node dist/cli.js run …` and returns at once; killed in t.teardown if still running. */
 export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` builds it in pretest)`);
-  const args = [CLI, 'run', '--repo', options.repo, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', 'info'];
+  const args = [CLI, 'run', '--repo', options.repo, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', options.logLevel ?? 'info'];
   if (options.embeddedAws) args.push('--embedded-aws');
   if (options.endpoint) args.push('--endpoint', options.endpoint);
   if (options.prune) args.push('--prune');
@@ -175,6 +168,8 @@ export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
     stderr += chunk;
   });
   const exited = new Promise<ExitResult>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let ended = false;
+  void exited.then(() => (ended = true));
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -192,6 +187,14 @@ export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
     },
     exited,
     tail: () => `\n--- stderr ---\n${stderr.slice(-3000)}\n--- last log lines ---\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`,
+    async statusUrl(timeoutMs = 20_000) {
+      let url: string | undefined;
+      await eventually(() => {
+        url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(stderr)?.[1];
+        return url !== undefined || ended;
+      }, timeoutMs, 20);
+      return url;
+    },
   };
 }
 
@@ -199,13 +202,7 @@ export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
 export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<RunningDaemon> {
   const proc = spawnDaemon(t, options);
   const { logs, tail, exited } = proc;
-  let ended = false;
-  void exited.then(() => (ended = true));
-  let url: string | undefined;
-  await eventually(() => {
-    url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(proc.stderr())?.[1];
-    return url !== undefined || ended;
-  }, options.startTimeoutMs ?? 20_000, 50);
+  const url = await proc.statusUrl(options.startTimeoutMs);
   if (!url) {
     proc.kill('SIGKILL');
     const end = await exited;
@@ -245,17 +242,16 @@ export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<R
       if (answer.status !== 200) throw new Error(`GET /metrics: HTTP ${answer.status}`);
       return parseMetrics(answer.text);
     },
-    async until(check, what, timeoutMs = 20_000) {
-      if (!(await eventually(check, timeoutMs))) {
+    until: (check, what, timeoutMs = 20_000) =>
+      waitFor(check, what, timeoutMs, 100, async () => {
         let last: string;
         try {
           last = JSON.stringify(await daemon.status());
         } catch (err) {
           last = String(err);
         }
-        throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}\nstatus: ${last}${tail()}`);
-      }
-    },
+        return `status: ${last}${tail()}`;
+      }),
     async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
       const from = Date.now();
       proc.kill(signal);

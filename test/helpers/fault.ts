@@ -7,20 +7,20 @@
 //   const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: sim.endpoint });
 //   t.ok(await eventually(() => d.allSynced(fleet.documents), 60_000));
 //   checkInventory(t, await inventory(sim), fleet);
-import { eventually } from './daemon.js';
+import { spawnDaemon as spawnChild } from './daemon.js';
+import { eventually } from './eventually.js';
 import { serviceDocuments } from './fleet.js';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Test } from 'tap';
 import { DescribeServicesCommand, ECSClient, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { ListInstancesCommand, ListNamespacesCommand, ListServicesCommand as ListCloudMapServicesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
-import type { RunningSimulator } from '../../src/sim/index.js';
+import { startSimulator, type FaultSettings, type RunningSimulator, type SimulatorOptions } from '../../src/sim/index.js';
 
 /** Rollouts in a few hundred milliseconds instead of seconds. */
 export const FAST_ROLLOUT = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
@@ -47,8 +47,6 @@ export function seedFrom(name: string, fallback: number): number {
   const raw = process.env[name];
   return raw && /^\d+$/.test(raw) ? Number(raw) : fallback;
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until it holds; false after `timeoutMs`. Errors count as "not yet". */
 export { eventually };
@@ -425,9 +423,53 @@ export async function inProcessDaemon(t: TapLike, options: InProcessOptions): Pr
   return { ...daemonClient(daemon.url), daemon, logs };
 }
 
-// ---------------------------------------------------------------- the daemon as a child process
+// ---------------------------------------------------------------- a fault scenario
 
-export const CLI = resolve('dist/cli.js');
+/** Every fault lifted. */
+const NO_FAULTS: Partial<FaultSettings> = { errorRate: 0, errorOperations: [], latencyMs: 0, throttle: false, consistencyLagMs: 0 };
+
+export interface FaultScenario {
+  sim: RunningSimulator;
+  fleet: Fleet;
+  daemon: InProcessDaemon;
+  /** Milliseconds from the daemon's start to every resource Synced and Healthy. */
+  converged(timeoutMs: number): Promise<number>;
+  /** Lifts every fault, then counts what AWS holds; returns the summary line. */
+  check(): Promise<string>;
+  metrics(): Promise<string>;
+}
+
+/**
+ * A simulator with `sim`'s faults, a fleet of `services` written, and the daemon in-process
+ * converging it from empty (resync every second); stopped in teardown.
+ */
+export async function faultScenario(t: Test, sim: Pick<SimulatorOptions, 'faults' | 'throttle' | 'rateScale' | 'clock'>, daemon: { rateLimit?: boolean }, services: number): Promise<FaultScenario> {
+  const simulator = await startSimulator({ rolloutTimings: FAST_ROLLOUT, ...sim });
+  t.teardown(() => simulator.close());
+  const fleet = writeFleet(t.testdir(), { services });
+  const started = Date.now();
+  const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: simulator.endpoint, resyncMs: 1_000, ...daemon });
+  return {
+    sim: simulator,
+    fleet,
+    daemon: d,
+    async converged(timeoutMs) {
+      const ok = await eventually(() => d.allSynced(fleet.documents), timeoutMs);
+      if (!ok) {
+        const stuck = (await d.resources()).filter((r) => r.sync !== 'Synced' || r.health.status !== 'Healthy');
+        t.fail(`not converged after ${timeoutMs} ms: ${JSON.stringify(stuck.slice(0, 5))}`);
+      }
+      return Date.now() - started;
+    },
+    async check() {
+      simulator.faults.set(NO_FAULTS);
+      return checkInventory(t, await inventory(simulator), fleet);
+    },
+    metrics: () => d.metrics(),
+  };
+}
+
+// ---------------------------------------------------------------- the daemon as a child process
 
 export interface ChildDaemon {
   pid: number;
@@ -443,43 +485,23 @@ export interface ChildDaemon {
 
 /**
  * `node dist/cli.js run --repo <repo> --endpoint <endpoint> --listen 127.0.0.1:0 --resync 1s
- * --log-level warn` in a child process. Killed in teardown if still running.
+ * --log-level warn` in a child process (test/helpers/daemon.ts). Killed in teardown if still running.
  */
 export function spawnDaemon(t: Pick<TapLike, 'teardown'>, repo: string, endpoint: string, extra: string[] = []): ChildDaemon {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` builds it in pretest)`);
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
-  for (const key of Object.keys(env)) if (key.startsWith('ECS_GITOPS_')) delete env[key];
-  const child = spawn(process.execPath, [CLI, 'run', '--repo', repo, '--endpoint', endpoint, '--listen', '127.0.0.1:0', '--resync', '1s', '--log-level', 'warn', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env,
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const killNow = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  const kill = async () => {
-    killNow();
-    await exited;
-  };
-  t.teardown(kill);
+  const child = spawnChild(t, { repo, endpoint, resync: '1s', logLevel: 'warn', args: extra });
+  const killNow = () => child.kill('SIGKILL');
   return {
-    pid: child.pid!,
-    kill,
+    pid: child.pid,
     killNow,
-    exited,
-    stderr: () => stderr,
+    kill: async () => {
+      killNow();
+      await child.exited;
+    },
+    exited: child.exited.then(() => undefined),
+    stderr: child.stderr,
     async ready(timeoutMs = 20_000) {
-      let url: string | undefined;
-      await eventually(() => {
-        url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(stderr)?.[1];
-        return url !== undefined || child.exitCode !== null || child.signalCode !== null;
-      }, timeoutMs, 20);
-      if (!url) throw new Error(`the daemon did not print its status API URL:\n${stderr.slice(-2000)}`);
+      const url = await child.statusUrl(timeoutMs);
+      if (!url) throw new Error(`the daemon did not print its status API URL:\n${child.stderr().slice(-2000)}`);
       return daemonClient(url);
     },
   };
@@ -499,13 +521,16 @@ export interface CrashFront {
   /** Writes AWS has applied through this front. */
   writes(): number;
   /**
-   * Calls `kill` at write number `ordinal`: `before` — as the request arrives, and AWS never
-   * sees it; `after` — once AWS has applied it, before the answer goes back (the caller
-   * never learns it succeeded). Resolves with the write it hit.
+   * Calls `kill` at write number `at` (or the first write after it), or at the next write of
+   * operation `at` (e.g. `ecs:CreateService`) that AWS applies successfully: `before` — as
+   * the request arrives, and AWS never sees it; `after` — once AWS has applied it, before the
+   * answer goes back (the caller never learns it succeeded). Resolves with the write it hit.
    */
-  killAt(ordinal: number, when: 'before' | 'after', kill: () => void): Promise<WriteHit>;
+  killAt(at: number | string, when: 'before' | 'after', kill: () => void): Promise<WriteHit>;
   /** Forgets an armed kill that was not reached. */
   disarm(): void;
+  /** Resolves as soon as AWS has applied write number `ordinal` (its answer goes back as usual). */
+  written(ordinal: number): Promise<void>;
   /** Resolves once no request is being answered (what a killed caller had sent has landed). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -520,20 +545,21 @@ const isRead = (operation: string) => /^(Describe|List|Get|Discover)/.test(opera
 export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<CrashFront> {
   let applied = 0;
   let inFlight = 0;
-  let armed: { ordinal: number; when: 'before' | 'after'; kill: () => void; hit: (h: WriteHit) => void } | undefined;
+  let armed: { at: number | string; when: 'before' | 'after'; kill: () => void; hit: (h: WriteHit) => void } | undefined;
+  let waiters: { ordinal: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       inFlight++;
       void (async () => {
-        if (latencyMs > 0) await sleep(latencyMs);
+        if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
         const header = req.headers['x-amz-target'];
         const target = Array.isArray(header) ? header[0] : header;
         const name = (target ?? '').slice((target ?? '').lastIndexOf('.') + 1);
         const write = !isRead(name);
         const operation = `${(target ?? '').startsWith('Route53AutoNaming') ? 'servicediscovery' : 'ecs'}:${name}`;
-        if (write && armed && armed.when === 'before' && applied + 1 >= armed.ordinal) {
+        if (write && armed && armed.when === 'before' && (typeof armed.at === 'string' ? operation === armed.at : applied + 1 >= armed.at)) {
           const { kill, hit } = armed;
           armed = undefined;
           kill();
@@ -542,8 +568,12 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
           return;
         }
         const result = sim.invoke(target ?? '', Buffer.concat(chunks).toString('utf8'));
-        if (write) applied++;
-        if (write && armed && armed.when === 'after' && applied >= armed.ordinal) {
+        if (write) {
+          applied++;
+          for (const w of waiters.filter((x) => x.ordinal <= applied)) w.resolve();
+          waiters = waiters.filter((x) => x.ordinal > applied);
+        }
+        if (write && armed && armed.when === 'after' && (typeof armed.at === 'string' ? operation === armed.at && result.status === 200 : applied >= armed.at)) {
           const { kill, hit } = armed;
           armed = undefined;
           kill();
@@ -562,12 +592,16 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
   return {
     endpoint: `http://127.0.0.1:${port}`,
     writes: () => applied,
-    killAt: (ordinal, when, kill) => new Promise<WriteHit>((hit) => {
-      armed = { ordinal, when, kill, hit };
+    killAt: (at, when, kill) => new Promise<WriteHit>((hit) => {
+      armed = { at, when, kill, hit };
     }),
     disarm: () => {
       armed = undefined;
     },
+    written: (ordinal) => new Promise<void>((resolve) => {
+      if (applied >= ordinal) resolve();
+      else waiters.push({ ordinal, resolve });
+    }),
     idle: async () => {
       await eventually(() => inFlight === 0, 5_000, 5);
     },

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { eventually } from './eventually.js';
 
 export interface Moto {
   /** e.g. http://127.0.0.1:43121 */
@@ -86,14 +87,11 @@ export async function startMoto(t: TapLike, env: Record<string, string> = {}): P
     });
   t.teardown(stop);
 
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await answers(endpoint))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      t.fail(`moto_server did not start on ${endpoint}: ${stderr}`);
-      return undefined;
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  if (!(await eventually(async () => exited() || (await answers(endpoint)), START_TIMEOUT_MS)) || exited()) {
+    await stop();
+    t.fail(`moto_server did not start on ${endpoint}: ${stderr}`);
+    return undefined;
   }
   return {
     endpoint,

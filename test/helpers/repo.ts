@@ -4,7 +4,6 @@
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { awsCli } from './aws-cli.js';
 
 /** Copies examples/ into `dir` and rewrites ids with `replace` (old → new). */
 export function copyExamples(dir: string, replace: Record<string, string> = {}): string {
@@ -24,18 +23,35 @@ export function copyExamples(dir: string, replace: Record<string, string> = {}):
   return dir;
 }
 
+/**
+ * One EC2 Query API call to moto (form-encoded, XML answer) through fetch: the network is
+ * set-up, not what a test checks, so it costs no AWS CLI process. moto reads the service
+ * from the credential scope and does not check the signature.
+ */
+async function ec2(endpoint: string, action: string, params: Record<string, string>, field: string): Promise<string> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: new URLSearchParams({ Action: action, Version: '2016-11-15', ...params }).toString(),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  const value = new RegExp(`<${field}>([^<]+)</${field}>`).exec(text)?.[1];
+  if (!res.ok || !value) throw new Error(`moto EC2 ${action}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return value;
+}
+
 /** The network ids the examples use, created in moto's EC2; returns old id → new id. */
 export async function motoNetwork(endpoint: string): Promise<Record<string, string>> {
-  const vpc = ((await awsCli(endpoint, ['ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16'])) as { Vpc: { VpcId: string } }).Vpc.VpcId;
+  const vpc = await ec2(endpoint, 'CreateVpc', { CidrBlock: '10.0.0.0/16' }, 'vpcId');
   const ids: Record<string, string> = { 'vpc-0a1b2c3d4e5f67890': vpc };
   const subnets = ['subnet-0aa1b2c3d4e5f6071', 'subnet-0bb1b2c3d4e5f6072', 'subnet-0cc1b2c3d4e5f6073'];
-  for (const [i, old] of subnets.entries()) {
-    const created = (await awsCli(endpoint, ['ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', `10.0.${i}.0/24`])) as { Subnet: { SubnetId: string } };
-    ids[old] = created.Subnet.SubnetId;
-  }
+  for (const [i, old] of subnets.entries()) ids[old] = await ec2(endpoint, 'CreateSubnet', { VpcId: vpc, CidrBlock: `10.0.${i}.0/24` }, 'subnetId');
   for (const [i, old] of ['sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002'].entries()) {
-    const created = (await awsCli(endpoint, ['ec2', 'create-security-group', '--group-name', `store-${i}`, '--description', 'store', '--vpc-id', vpc])) as { GroupId: string };
-    ids[old] = created.GroupId;
+    ids[old] = await ec2(endpoint, 'CreateSecurityGroup', { GroupName: `store-${i}`, GroupDescription: 'store', VpcId: vpc }, 'groupId');
   }
   return ids;
 }

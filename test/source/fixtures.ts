@@ -1,9 +1,14 @@
 // Shared pieces of the source tests: documents, real git, a recording source, and
-// bounded waits that return as soon as the condition holds.
+// the bounded wait every test uses (test/helpers/eventually.ts).
 import { execFileSync } from 'node:child_process';
 import type { Test } from 'tap';
 import { loadConfig } from '../../src/load/index.js';
 import { createSource, type Snapshot, type Source, type SourceOptions } from '../../src/source/index.js';
+
+import { waitFor as waitUntil } from '../helpers/eventually.js';
+
+/** The shared bounded wait, checking every 20 ms: these conditions are in-process and cheap. */
+export const waitFor = (condition: () => boolean, what: string, timeoutMs = 15_000) => waitUntil(condition, what, timeoutMs, 20);
 
 export const cluster = (name: string) => `apiVersion: ecs-gitops.io/v1alpha1
 kind: Cluster
@@ -36,15 +41,6 @@ export function commitAll(dir: string, message: string): string {
   git(dir, 'add', '-A');
   git(dir, 'commit', '--quiet', '-m', message);
   return git(dir, 'rev-parse', 'HEAD');
-}
-
-/** Waits until `condition` holds, checking often; fails the wait after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 export interface Recorded {
