@@ -77,7 +77,9 @@ t.test('moto: first sync, an image change, an invalid commit, drift healed', asy
     const passes = daemon.logged('reconcile finished', { full: true }).length;
     await daemon.until(() => daemon.logged('reconcile finished', { full: true }).length > passes, 'a resync after the invalid commit');
     const after = await daemon.metrics();
-    t.equal(after.value('ecs_gitops_snapshot_load_failures_total'), 1);
+    // The edit and the commit may land in one burst of file events or in two (then the
+    // invalid content is loaded twice, at the old and at the new revision): at least one.
+    t.ok((after.value('ecs_gitops_snapshot_load_failures_total') ?? 0) - (before.value('ecs_gitops_snapshot_load_failures_total') ?? 0) >= 1, 'the failed load is counted');
     t.equal(calls(after, 'RegisterTaskDefinition'), calls(before, 'RegisterTaskDefinition'), 'no registration');
     t.equal(calls(after, 'UpdateService'), calls(before, 'UpdateService'), 'no service update');
     t.match((await service('billing'))?.taskDefinition, /billing:2$/);

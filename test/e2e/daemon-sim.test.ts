@@ -112,7 +112,10 @@ t.test('an invalid commit changes nothing in AWS; the status names the file and 
   const passes = fullPasses(daemon);
   await daemon.until(() => fullPasses(daemon) > passes, 'a resync after the invalid commit');
   const after = await daemon.metrics();
-  t.equal(after.value('ecs_gitops_snapshot_load_failures_total'), 1);
+  // The edit and the commit may land in one burst of file events or in two (then the
+  // invalid content is loaded twice, at the old and at the new revision): at least one.
+  const failures = after.value('ecs_gitops_snapshot_load_failures_total') ?? 0;
+  t.ok(failures >= 1, 'the failed load is counted');
   t.ok((after.value('ecs_gitops_snapshot_load_errors') ?? 0) >= 1, 'the errors are counted');
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: applied! }), 1, 'the revision in force is still the valid one');
   t.equal(writes(after), writes(before), 'no write to AWS');
@@ -127,7 +130,7 @@ t.test('an invalid commit changes nothing in AWS; the status names the file and 
   }, 'the revert is in force');
   const reverted = await daemon.metrics();
   t.equal(reverted.value('ecs_gitops_snapshot_load_errors'), 0);
-  t.equal(reverted.value('ecs_gitops_snapshot_load_failures_total'), 1, 'a counter: the failure stays counted');
+  t.equal(reverted.value('ecs_gitops_snapshot_load_failures_total'), failures, 'a counter: the failure stays counted');
   t.equal(writes(reverted), writes(before), 'the revert restores what AWS already runs: no write');
 });
 
