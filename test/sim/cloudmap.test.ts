@@ -110,9 +110,9 @@ t.test('services and instances: duplicates, ResourceInUse, re-registration updat
   for (const id of ['i-1', 'i-2']) {
     await settle(h, h.sd, (await h.sd.send(new DeregisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: id }))).OperationId);
   }
-  const upd = await h.sd.send(new UpdateServiceCommand({ Id: svc?.Id, Service: { Description: 'new' } }));
-  t.equal(await settle(h, h.sd, upd.OperationId), 'SUCCESS');
-  t.equal((await h.sd.send(new GetServiceCommand({ Id: svc?.Id }))).Service?.Description, 'new');
+  const upd = await errorOf(() => h.sd.send(new UpdateServiceCommand({ Id: svc?.Id, Service: { Description: 'new' } })));
+  t.equal(upd.name, 'InvalidInput', 'UpdateService can not be called on a service in an HTTP namespace');
+  t.notOk((await h.sd.send(new GetServiceCommand({ Id: svc?.Id }))).Service?.Description, 'and nothing changed');
   await h.sd.send(new TagResourceCommand({ ResourceARN: svc?.Arn, Tags: [{ Key: 'a', Value: '1' }] }));
   await h.sd.send(new UntagResourceCommand({ ResourceARN: svc?.Arn, TagKeys: ['a'] }));
   t.same((await h.sd.send(new ListTagsForResourceCommand({ ResourceARN: svc?.Arn }))).Tags, []);

@@ -37,7 +37,7 @@ t.test('clusters: create is idempotent, describe reports missing, delete refuses
   t.equal(badCp.name, 'InvalidParameterException');
 
   await ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [container('web', 'nginx')] }));
-  await ecs.send(new CreateServiceCommand({ cluster: 'prod', serviceName: 'web', taskDefinition: 'web', desiredCount: 0 }));
+  await ecs.send(new CreateServiceCommand({ cluster: 'prod', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, launchType: 'EC2' }));
   const busy = await errorOf(() => ecs.send(new DeleteClusterCommand({ cluster: 'prod' })));
   t.equal(busy.name, 'ClusterContainsServicesException');
   t.equal(busy.$metadata?.httpStatusCode, 400);
@@ -147,12 +147,15 @@ t.test('services: create, idempotent clientToken, describe limits, delete drains
   const svc = created.service;
   t.equal(svc?.serviceArn, `${ARN}:service/c/web`);
   t.equal(svc?.taskDefinition, `${ARN}:task-definition/web:1`, 'the family is resolved to the full revision ARN');
-  t.same(svc?.deploymentConfiguration, { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false } });
+  t.same(svc?.deploymentConfiguration, {
+    maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false },
+    alarms: { alarmNames: [], enable: false, rollback: false },
+  });
   t.equal(svc?.propagateTags, 'NONE');
   t.equal(svc?.enableECSManagedTags, false);
   t.same([svc?.placementConstraints, svc?.placementStrategy, svc?.loadBalancers, svc?.serviceRegistries], [[], [], [], []]);
   t.equal(svc?.launchType, 'EC2');
-  t.notOk(svc?.tags, 'no tags on create answers without include');
+  t.same(svc?.tags, [{ key: 'k', value: 'v' }], 'the create answer carries the tags (AWS CLI create-service example)');
 
   const retry = await ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, clientToken: 'tok-1' }));
   t.equal(retry.service?.createdAt?.getTime(), svc?.createdAt?.getTime(), 'same clientToken returns the same service');
