@@ -244,6 +244,7 @@ function namespaceOut(ctx: SimContext, ns: NamespaceState): Json {
     Id: ns.id,
     Arn: ns.arn,
     Name: ns.name,
+    ResourceOwner: ctx.accountId,
     Type: ns.type,
     ServiceCount: ctx.state.cloudMapServices.filter((s) => s.namespaceId === ns.id).length,
     Properties: clone(ns.properties),
@@ -301,8 +302,11 @@ const createHttpNamespace: Handler = (ctx, raw) => createNamespace(ctx, 'HTTP', 
 const createPrivateDnsNamespace: Handler = (ctx, raw) => createNamespace(ctx, 'DNS_PRIVATE', raw as CreatePrivateDnsNamespaceRequest);
 const createPublicDnsNamespace: Handler = (ctx, raw) => createNamespace(ctx, 'DNS_PUBLIC', raw as CreatePublicDnsNamespaceRequest);
 
+/** Ids may be given as ARNs (shared namespaces); the id is the ARN's last segment. */
+const idOf = (ref: string): string => (ref.startsWith('arn:') ? ref.slice(ref.lastIndexOf('/') + 1) : ref);
+
 function findNamespace(ctx: SimContext, id: unknown): NamespaceState {
-  const nsId = requireString(id, 'Id');
+  const nsId = idOf(requireString(id, 'Id'));
   const ns = ctx.visible(`namespace:${nsId}`, ctx.state.namespaces.find((n) => n.id === nsId));
   if (!ns) throw namespaceNotFound();
   return ns;
@@ -377,12 +381,14 @@ function serviceOut(ctx: SimContext, s: CloudMapServiceState): Json {
     Id: s.id,
     Arn: s.arn,
     Name: s.name,
+    ResourceOwner: ctx.accountId,
     NamespaceId: s.namespaceId,
     InstanceCount: s.instances.length,
     CreateDate: wireTime(s.createDate),
+    CreatedByAccount: ctx.accountId,
   };
   if (s.description !== undefined) out.Description = s.description;
-  if (s.dnsConfig !== undefined) out.DnsConfig = clone(s.dnsConfig);
+  if (s.dnsConfig !== undefined) out.DnsConfig = { NamespaceId: s.namespaceId, ...clone(s.dnsConfig) };
   if (s.healthCheckConfig !== undefined) out.HealthCheckConfig = clone(s.healthCheckConfig);
   if (s.healthCheckCustomConfig !== undefined) out.HealthCheckCustomConfig = clone(s.healthCheckCustomConfig);
   if (s.type !== undefined) out.Type = s.type;
@@ -393,8 +399,9 @@ function serviceOut(ctx: SimContext, s: CloudMapServiceState): Json {
 const createService: Handler = (ctx, raw) => {
   const input = raw as CreateServiceRequest;
   const name = requireString(input.Name, 'Name');
-  const nsId = input.NamespaceId ?? (input.DnsConfig as { NamespaceId?: string } | undefined)?.NamespaceId;
-  if (!nsId) throw invalidInput('NamespaceId is required.');
+  const nsRef = input.NamespaceId ?? (input.DnsConfig as { NamespaceId?: string } | undefined)?.NamespaceId;
+  if (!nsRef) throw invalidInput('NamespaceId is required.');
+  const nsId = idOf(nsRef);
   const ns = ctx.state.namespaces.find((n) => n.id === nsId);
   if (!ns) throw namespaceNotFound();
   if (input.CreatorRequestId) {
@@ -440,7 +447,7 @@ const createService: Handler = (ctx, raw) => {
 };
 
 function findService(ctx: SimContext, id: unknown, lagged = false): CloudMapServiceState {
-  const svcId = requireString(id, 'Id');
+  const svcId = idOf(requireString(id, 'Id'));
   const current = ctx.state.cloudMapServices.find((s) => s.id === svcId);
   const svc = lagged ? ctx.visible(`cmservice:${svcId}`, current) : current;
   if (!svc) throw serviceNotFound();
@@ -468,7 +475,7 @@ const listServices: Handler = (ctx, raw) => {
  */
 const updateService: Handler = (ctx, raw) => {
   const input = raw as UpdateServiceRequest;
-  const svc = findService(ctx, typeof input.Id === 'string' ? input.Id.slice(input.Id.lastIndexOf('/') + 1) : input.Id);
+  const svc = findService(ctx, input.Id);
   if (!input.Service) throw invalidInput('Service is required.');
   const ns = ctx.state.namespaces.find((n) => n.id === svc.namespaceId);
   if (!ns || ns.type === 'HTTP') throw invalidInput(`Service ${svc.id} is in an HTTP namespace; UpdateService can't be called on it.`);
@@ -524,7 +531,7 @@ const getInstance: Handler = (ctx, raw) => {
   const svc = findService(ctx, input.ServiceId);
   const inst = svc.instances.find((i) => i.id === input.InstanceId);
   if (!inst) throw instanceNotFound();
-  const out: Json = { Id: inst.id, Attributes: { ...inst.attributes } };
+  const out: Json = { Id: inst.id, Attributes: { ...inst.attributes }, CreatedByAccount: ctx.accountId };
   if (inst.creatorRequestId) out.CreatorRequestId = inst.creatorRequestId;
   return { ResourceOwner: ctx.accountId, Instance: out };
 };
@@ -533,7 +540,7 @@ const listInstances: Handler = (ctx, raw) => {
   const input = raw as ListInstancesRequest;
   const svc = findService(ctx, input.ServiceId);
   const page = paginate(svc.instances, (i) => pad(i.seq), { ...pageOpts(input), defaultPage: 100, maxPage: 100, invalid: invalidInput });
-  return withToken({ ResourceOwner: ctx.accountId, Instances: page.items.map((i) => ({ Id: i.id, Attributes: { ...i.attributes } })) }, page.nextToken);
+  return withToken({ ResourceOwner: ctx.accountId, Instances: page.items.map((i) => ({ Id: i.id, Attributes: { ...i.attributes }, CreatedByAccount: ctx.accountId })) }, page.nextToken);
 };
 
 const healthOf = (i: InstanceState): string => (i.attributes.AWS_INIT_HEALTH_STATUS === 'UNHEALTHY' ? 'UNHEALTHY' : 'HEALTHY');

@@ -72,7 +72,8 @@ function clusterOut(ctx: SimContext, c: ClusterState, include: string[] = []): J
   };
   if (c.configuration !== undefined) out.configuration = clone(c.configuration);
   if (c.serviceConnectDefaults !== undefined) out.serviceConnectDefaults = clone(c.serviceConnectDefaults);
-  if (include.includes('TAGS')) out.tags = clone(c.tags);
+  // Without include: ["TAGS"] AWS answers an empty tag list (AWS CLI describe-clusters example).
+  out.tags = include.includes('TAGS') ? clone(c.tags) : [];
   return out;
 }
 
@@ -377,8 +378,8 @@ const describeTaskDefinition: Handler = (ctx, raw) => {
   const found = findTaskDefinition(ctx, ref);
   const td = found && ctx.visible(`taskdef:${found.arn}`, found);
   if (!td || td.status === 'DELETE_IN_PROGRESS') throw clientError('Unable to describe task definition.');
-  const out: Json = { taskDefinition: clone(td.body) };
-  if ((input.include ?? []).includes('TAGS')) out.tags = clone(td.tags);
+  // Without include: ["TAGS"] AWS answers an empty tag list (AWS CLI describe-task-definition example).
+  const out: Json = { taskDefinition: clone(td.body), tags: (input.include ?? []).includes('TAGS') ? clone(td.tags) : [] };
   return out;
 };
 
@@ -548,6 +549,7 @@ function deploymentOut(d: DeploymentState, svc: ServiceState): Json {
   if (d.networkConfiguration) out.networkConfiguration = clone(d.networkConfiguration);
   out.rolloutState = d.rolloutState;
   out.rolloutStateReason = d.rolloutStateReason;
+  if (d.volumeConfigurations) out.volumeConfigurations = clone(d.volumeConfigurations);
   return out;
 }
 

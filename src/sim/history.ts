@@ -210,7 +210,9 @@ const STATUSES = new Set<string>([
 export function listServiceDeployments(ctx: SimContext, raw: object): unknown {
   const input = raw as ListServiceDeploymentsRequest;
   if (typeof input.service !== 'string' || input.service === '') throw invalidParameter('service can not be blank.');
-  const clusterName = lastSegment(input.cluster ?? 'default');
+  // A service ARN names its cluster: arn:aws:ecs:region:account:service/cluster/name.
+  const fromArn = /:service\/([^/]+)\/[^/]+$/.exec(input.service)?.[1];
+  const clusterName = lastSegment(input.cluster ?? fromArn ?? 'default');
   if (!ctx.state.clusters.some((c) => c.name === clusterName)) throw clusterNotFound();
   const serviceArn = ctx.arns.service(clusterName, lastSegment(input.service));
   if (input.service.startsWith('arn:') && input.service !== serviceArn) throw invalidParameter('The service ARN does not belong to the cluster.');

@@ -66,6 +66,8 @@ export function startDeployment(ctx: SimContext, svc: ServiceState, opts: { roll
     d.capacityProviderStrategy = JSON.parse(JSON.stringify(svc.config.capacityProviderStrategy)) as unknown[];
   }
   if (svc.config.networkConfiguration) d.networkConfiguration = JSON.parse(JSON.stringify(svc.config.networkConfiguration));
+  const volumes = svc.config.volumeConfigurations;
+  if (Array.isArray(volumes) && volumes.length > 0) d.volumeConfigurations = JSON.parse(JSON.stringify(volumes)) as unknown[];
   if (opts.rollbackTo) {
     // A rollback belongs to the failed deployment's service deployment and rolls out the
     // revision it returns to; it opens no history entry of its own.

@@ -70,6 +70,7 @@ export interface DeploymentState {
   /** This deployment rolls a failed one back (its failure is final: ROLLBACK_FAILED). */
   rollback?: boolean;
   networkConfiguration?: unknown;
+  volumeConfigurations?: unknown[];
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason: string;
   /** The durable service deployment and service revision this deployment belongs to. */

@@ -88,7 +88,7 @@ t.test('services and instances: duplicates, ResourceInUse, re-registration updat
   const reg2 = await h.sd.send(new RegisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.2', color: 'green' } }));
   await settle(h, h.sd, reg2.OperationId);
   const list = await h.sd.send(new ListInstancesCommand({ ServiceId: svc?.Id }));
-  t.same(list.Instances, [{ Id: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.2', color: 'green' } }], 're-registering an id updates it');
+  t.same(list.Instances, [{ Id: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.2', color: 'green' }, CreatedByAccount: '123456789012' }], 're-registering an id updates it');
   const one = await h.sd.send(new GetInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-1' }));
   t.equal(one.Instance?.Attributes?.color, 'green');
   await settle(h, h.sd, (await h.sd.send(new RegisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-2', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.3', color: 'blue', AWS_INIT_HEALTH_STATUS: 'UNHEALTHY' } }))).OperationId);

@@ -20,7 +20,7 @@ t.test('clusters: create is idempotent, describe reports missing, delete refuses
 
   const d = await ecs.send(new DescribeClustersCommand({ clusters: ['prod', 'nope'] }));
   t.equal(d.clusters?.length, 1);
-  t.notOk(d.clusters?.[0].tags, 'no tags without include');
+  t.same(d.clusters?.[0].tags, [], 'an empty tag list without include (AWS CLI describe-clusters example)');
   t.same(d.failures, [{ arn: `${ARN}:cluster/nope`, reason: 'MISSING' }]);
   const withTags = await ecs.send(new DescribeClustersCommand({ clusters: [`${ARN}:cluster/prod`], include: ['TAGS'] }));
   t.same(withTags.clusters?.[0].tags, [{ key: 'team', value: 'web' }]);
@@ -94,7 +94,7 @@ t.test('task definitions: revisions, AWS defaults, INACTIVE, delete, tags', asyn
   t.equal(r2.taskDefinition?.revision, 2);
   const latest = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'api' }));
   t.equal(latest.taskDefinition?.revision, 2, 'family alone = latest ACTIVE revision');
-  t.notOk(latest.tags, 'no tags without include');
+  t.same(latest.tags, [], 'an empty tag list without include (AWS CLI describe-task-definition example)');
   const tagged = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'api:1', include: ['TAGS'] }));
   t.same(tagged.tags, [{ key: 'owner', value: 'me' }]);
 
