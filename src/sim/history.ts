@@ -123,10 +123,15 @@ export function countFailure(ctx: SimContext, d: DeploymentState): void {
 export function expireHistory(ctx: SimContext): void {
   const cutoff = ctx.clock.now() - HISTORY_RETENTION_MS;
   const state = ctx.state;
-  if (state.serviceDeployments.some((s) => s.createdAt < cutoff)) state.serviceDeployments = state.serviceDeployments.filter((s) => s.createdAt >= cutoff);
-  if (state.serviceRevisions.some((s) => s.createdAt < cutoff)) state.serviceRevisions = state.serviceRevisions.filter((s) => s.createdAt >= cutoff);
+  if (state.serviceDeployments.some((s) => s.createdAt <= cutoff)) state.serviceDeployments = state.serviceDeployments.filter((s) => s.createdAt > cutoff);
+  // A revision a deployment still rolls out or runs is kept however old it is.
+  if (state.serviceRevisions.some((s) => s.createdAt <= cutoff)) {
+    const inUse = new Set(state.services.flatMap((svc) => svc.deployments.map((d) => d.serviceRevisionArn)));
+    state.serviceRevisions = state.serviceRevisions.filter((s) => s.createdAt > cutoff || inUse.has(s.arn));
+  }
 }
 
+/** When the oldest service deployment expires (revisions in use are checked on the way). */
 export function nextHistoryDue(ctx: SimContext): number | undefined {
   let oldest: number | undefined;
   for (const s of ctx.state.serviceDeployments) if (oldest === undefined || s.createdAt < oldest) oldest = s.createdAt;

@@ -183,3 +183,37 @@ t.test('namespace updates are operations applied at SUCCESS: description and SOA
   t.equal(failed?.Status, 'FAIL', 'an update of a namespace deleted meanwhile fails');
   t.equal(failed?.ErrorCode, 'NAMESPACE_NOT_FOUND');
 });
+
+t.test('UpdateService changes only DNS record TTLs and health checks; what it leaves out is deleted', async (t) => {
+  const h = await harness(t, { rolloutTimings: { cloudMapStepMs: STEP } });
+  const pub = await h.sd.send(new CreatePublicDnsNamespaceCommand({ Name: 'example.com' }));
+  const priv = await h.sd.send(new CreatePrivateDnsNamespaceCommand({ Name: 'corp.local', Vpc: 'vpc-1' }));
+  await settle(h, h.sd, pub.OperationId);
+  await settle(h, h.sd, priv.OperationId);
+  const [pubId, privId] = await Promise.all([pub, priv].map(async (o) => (await h.sd.send(new GetOperationCommand({ OperationId: o.OperationId }))).Operation?.Targets?.NAMESPACE));
+  const web = (await h.sd.send(new CreateServiceCommand({
+    Name: 'web', NamespaceId: pubId, DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: 300 }] },
+    HealthCheckConfig: { Type: 'HTTP', ResourcePath: '/', FailureThreshold: 2 },
+  }))).Service;
+  t.equal(web?.DnsConfig?.NamespaceId, pubId, 'DnsConfig names its namespace (AWS CLI create-service example)');
+  const ttl = await h.sd.send(new UpdateServiceCommand({
+    Id: web?.Arn, Service: { DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 60 }] }, HealthCheckConfig: { Type: 'HTTP', ResourcePath: '/health', FailureThreshold: 3 } },
+  }));
+  t.equal(await settle(h, h.sd, ttl.OperationId), 'SUCCESS', 'a TTL and health-check change, by ARN');
+  const after = (await h.sd.send(new GetServiceCommand({ Id: web?.Id }))).Service;
+  t.same(after?.DnsConfig?.DnsRecords, [{ Type: 'A', TTL: 60 }]);
+  t.equal(after?.HealthCheckConfig?.ResourcePath, '/health');
+  const dropped = await h.sd.send(new UpdateServiceCommand({ Id: web?.Id, Service: { DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 60 }] } } }));
+  await settle(h, h.sd, dropped.OperationId);
+  t.notOk((await h.sd.send(new GetServiceCommand({ Id: web?.Id }))).Service?.HealthCheckConfig, 'an omitted HealthCheckConfig is deleted');
+
+  const retype = await errorOf(() => h.sd.send(new UpdateServiceCommand({ Id: web?.Id, Service: { DnsConfig: { DnsRecords: [{ Type: 'SRV', TTL: 60 }] } } })));
+  t.equal(retype.name, 'InvalidInput', 'a record type can not change');
+  const api = (await h.sd.send(new CreateServiceCommand({ Name: 'api', NamespaceId: privId, DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 10 }] } }))).Service;
+  const privHc = await errorOf(() => h.sd.send(new UpdateServiceCommand({
+    Id: api?.Id, Service: { DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 10 }] }, HealthCheckConfig: { Type: 'HTTP', ResourcePath: '/' } },
+  })));
+  t.equal(privHc.name, 'InvalidInput', 'HealthCheckConfig only in public DNS namespaces');
+  const ops = (await h.sd.send(new ListOperationsCommand({ Filters: [{ Name: 'TYPE', Values: ['UPDATE_SERVICE'], Condition: 'EQ' }] }))).Operations;
+  t.equal(ops?.length, 2, 'refused updates leave no operation behind');
+});
