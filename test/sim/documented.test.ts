@@ -3,7 +3,7 @@
 // AWS CLI by extract.py there) is sent to the simulator through the SDK, after creating
 // what the example presupposes, and the answer must carry every field the documented
 // output shows. Where the simulator knowingly leaves a documented field out, the field is
-// listed below with the reason (and in src/sim/README.md §10).
+// listed below with the reason (and in src/sim/README.md §11).
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import * as ecsSdk from '@aws-sdk/client-ecs';
