@@ -13,7 +13,7 @@ import type { SimContext } from './context.js';
 import {
   clientError, clusterNotFound, invalidParameter, resourceNotFound, serviceNotActive, serviceNotFound, AwsError,
 } from './errors.js';
-import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from './history.js';
+import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments, revisionSummary } from './history.js';
 import { paginate } from './paginate.js';
 import { addEvent, startDeployment } from './rollout.js';
 import type { ClusterState, DeploymentState, EcsTag, ServiceState, TaskDefinitionState } from './state.js';
@@ -578,6 +578,12 @@ export function serviceOut(ctx: SimContext, s: ServiceState, include: string[] =
   out.deploymentConfiguration = clone(s.deploymentConfiguration);
   if (external) out.taskSets = [];
   out.deployments = s.deployments.map((d) => deploymentOut(d, s));
+  // The service's place in the deployment history: its current service deployment and the
+  // revisions its deployments run.
+  const current = s.deployments[0]?.serviceDeploymentArn;
+  if (current) out.currentServiceDeployment = current;
+  const revisions = [...new Set(s.deployments.map((d) => d.serviceRevisionArn).filter((a): a is string => a !== undefined))];
+  if (revisions.length > 0) out.currentServiceRevisions = revisions.map((arn) => revisionSummary(ctx, s.arn, arn));
   out.events = s.events.map((e) => ({ id: e.id, createdAt: wireTime(e.createdAt), message: e.message }));
   out.createdAt = wireTime(s.createdAt);
   out.deploymentController = deploymentController ?? { type: 'ECS' };

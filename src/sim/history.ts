@@ -144,7 +144,7 @@ const lastSegment = (ref: string): string => ref.slice(ref.lastIndexOf('/') + 1)
 const pad = (n: number): string => String(n).padStart(12, '0');
 
 /** Task counts of the deployments of the service that roll out `revisionArn`. */
-function revisionSummary(ctx: SimContext, serviceArn: string, revisionArn: string): Json {
+export function revisionSummary(ctx: SimContext, serviceArn: string, revisionArn: string): Json {
   const svc = ctx.state.services.find((s) => s.arn === serviceArn && s.status !== 'INACTIVE');
   let requested = 0;
   let running = 0;

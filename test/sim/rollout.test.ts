@@ -204,6 +204,8 @@ t.test('after a rollback the failed deployment is gone; the durable history reme
   const history = await h.ecs.send(new ListServiceDeploymentsCommand({ cluster: 'c', service: 'web' }));
   t.same(history.serviceDeployments?.map((d) => d.status), ['ROLLBACK_SUCCESSFUL', 'SUCCESSFUL'], 'newest first');
   const [failed, first] = history.serviceDeployments ?? [];
+  t.equal(done.currentServiceDeployment, failed.serviceDeploymentArn, 'the rollback concludes the failed service deployment, which is current');
+  t.same(done.currentServiceRevisions?.map((r) => [r.arn, r.runningTaskCount]), [[first.targetServiceRevisionArn, 2]], 'running the first revision');
   const rolledBack = await h.ecs.send(new ListServiceDeploymentsCommand({ cluster: 'c', service: 'web', status: ['ROLLBACK_SUCCESSFUL'] }));
   t.equal(rolledBack.serviceDeployments?.length, 1, 'filtered by status');
   const described = await h.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [failed.serviceDeploymentArn as string, 'arn:aws:ecs:us-east-1:123456789012:service-deployment/c/web/nope'] }));
