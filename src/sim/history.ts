@@ -28,6 +28,11 @@ export function failureThreshold(desired: number): number {
 /** A sha256 digest standing in for the registry's: stable for an image name. */
 const digestOf = (image: string): string => `sha256:${createHash('sha256').update(image).digest('hex')}`;
 
+/** What every history entry of a service starts with. */
+function entryOf(ctx: SimContext, svc: ServiceState, arn: string): { seq: number; arn: string; serviceArn: string; clusterArn: string; createdAt: number } {
+  return { seq: ctx.nextSeq(), arn, serviceArn: svc.arn, clusterArn: ctx.arns.cluster(svc.clusterName), createdAt: ctx.clock.now() };
+}
+
 /** Records the service revision a new deployment rolls out. */
 function createRevision(ctx: SimContext, svc: ServiceState, d: DeploymentState): ServiceRevisionState {
   const td = ctx.state.taskDefinitions.find((t) => t.arn === d.taskDefinition);
@@ -44,15 +49,7 @@ function createRevision(ctx: SimContext, svc: ServiceState, d: DeploymentState):
   body.guardDutyEnabled = false;
   body.serviceConnectConfiguration = clone(svc.config.serviceConnectConfiguration ?? { enabled: false });
   if (svc.config.volumeConfigurations) body.volumeConfigurations = clone(svc.config.volumeConfigurations);
-  const now = ctx.clock.now();
-  const revision: ServiceRevisionState = {
-    seq: ctx.nextSeq(),
-    arn: ctx.arns.serviceRevision(svc.clusterName, svc.name, serviceRevisionId()),
-    serviceArn: svc.arn,
-    clusterArn: ctx.arns.cluster(svc.clusterName),
-    createdAt: now,
-    body,
-  };
+  const revision: ServiceRevisionState = { ...entryOf(ctx, svc, ctx.arns.serviceRevision(svc.clusterName, svc.name, serviceRevisionId())), body };
   ctx.state.serviceRevisions.push(revision);
   return revision;
 }
@@ -66,11 +63,7 @@ export function openServiceDeployment(ctx: SimContext, svc: ServiceState, d: Dep
   const now = ctx.clock.now();
   const breaker = svc.deploymentConfiguration.deploymentCircuitBreaker;
   const sd: ServiceDeploymentState = {
-    seq: ctx.nextSeq(),
-    arn: ctx.arns.serviceDeployment(svc.clusterName, svc.name, serviceDeploymentId()),
-    serviceArn: svc.arn,
-    clusterArn: ctx.arns.cluster(svc.clusterName),
-    createdAt: now,
+    ...entryOf(ctx, svc, ctx.arns.serviceDeployment(svc.clusterName, svc.name, serviceDeploymentId())),
     startedAt: now,
     updatedAt: now,
     sourceRevisionArns: [...new Set(sources.map((s) => s.serviceRevisionArn).filter((a): a is string => a !== undefined))],

@@ -27,6 +27,17 @@ async function setup(h: Harness, images: string[]): Promise<string[]> {
   return arns;
 }
 
+/** A service of two web:1 tasks with the circuit breaker and rollback on, updated to web:2 whose image fails. */
+async function deployFailingImage(h: Harness): Promise<void> {
+  await h.ecs.send(new CreateServiceCommand({
+    cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2,
+    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+  }));
+  h.clock.advance(START);
+  h.sim.faults.failImage('web:bad');
+  await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', taskDefinition: 'web:2' }));
+}
+
 t.test('a new service rolls out on the clock: pending → running → COMPLETED', async (t) => {
   const h = await harness(t, { rolloutTimings: timings });
   const [td1] = await setup(h, ['web:1']);
@@ -101,13 +112,7 @@ t.test('minimumHealthyPercent keeps old tasks running until new ones start', asy
 t.test('a failing image trips the circuit breaker and rolls back to the previous task definition', async (t) => {
   const h = await harness(t, { rolloutTimings: timings });
   const [td1] = await setup(h, ['web:1', 'web:bad']);
-  await h.ecs.send(new CreateServiceCommand({
-    cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2,
-    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-  }));
-  h.clock.advance(START);
-  h.sim.faults.failImage('web:bad');
-  await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', taskDefinition: 'web:2' }));
+  await deployFailingImage(h);
   h.clock.advance(START);
   const s1 = await describe(h.ecs);
   t.equal(s1.deployments?.[0].failedTasks, 2, 'both new tasks failed');
@@ -187,13 +192,7 @@ t.test('running tasks of a service with serviceRegistries become Cloud Map insta
 t.test('after a rollback the failed deployment is gone; the durable history remembers it for 90 days', async (t) => {
   const h = await harness(t, { rolloutTimings: timings });
   const [td1, td2] = await setup(h, ['web:1', 'web:bad']);
-  await h.ecs.send(new CreateServiceCommand({
-    cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2,
-    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-  }));
-  h.clock.advance(START);
-  h.sim.faults.failImage('web:bad');
-  await h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', taskDefinition: 'web:2' }));
+  await deployFailingImage(h);
   h.clock.advance(2 * START);
   const rolling = await describe(h.ecs);
   t.notOk(rolling.deployments?.some((d) => d.taskDefinition === td2), 'the failed deployment left the deployments list at once');
