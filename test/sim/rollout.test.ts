@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import {
   CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand,
@@ -5,6 +8,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import { CreateHttpNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DiscoverInstancesCommand, GetOperationCommand, ListInstancesCommand } from '@aws-sdk/client-servicediscovery';
+import type { SimState } from '../../src/sim/index.js';
+import { taskIdAt } from '../../src/sim/rollout.js';
+import type { TaskState } from '../../src/sim/state.js';
 import { container, errorOf, harness } from './fixtures.js';
 import type { Harness } from './fixtures.js';
 
@@ -293,4 +299,34 @@ t.test('a service of two billion tasks is a few task groups: the simulator stays
   t.ok(ms < 5000, `all of it in ${ms.toFixed(0)} ms`);
   const tooBig = await errorOf(() => h.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', desiredCount: 1e23 })));
   t.equal(tooBig.name, 'InvalidParameterException', 'a desiredCount beyond 32 bits is refused');
+});
+
+t.test('persisted state resumes after a restart, including a state file of single tasks from before task groups', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-state-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stateFile = join(dir, 'state.json');
+  const first = await harness(t, { rolloutTimings: timings, stateFile });
+  await setup(first, ['web:1']);
+  await first.ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2 }));
+  first.clock.advance(START);
+  await first.sim.close();
+
+  const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as SimState;
+  // Rewrite the service's tasks the way state files stored them before task groups.
+  const svc = saved.services[0];
+  const group = svc.tasks[0];
+  svc.tasks = [0, 1].map((i) => ({
+    id: taskIdAt(group, i), arn: `arn:aws:ecs:us-east-1:123456789012:task/c/${taskIdAt(group, i)}`, deploymentId: group.deploymentId,
+    taskDefinition: group.taskDefinition, lastStatus: 'RUNNING', fails: false, ip: `10.0.0.${20 + i}`, registeredIn: [],
+  })) as unknown as TaskState[];
+  writeFileSync(stateFile, JSON.stringify(saved));
+
+  const second = await harness(t, { rolloutTimings: timings, stateFile });
+  const resumed = await describe(second.ecs);
+  t.same([resumed.runningCount, resumed.deployments?.[0].rolloutState], [2, 'COMPLETED'], 'the service and its tasks are back');
+  const history = await second.ecs.send(new ListServiceDeploymentsCommand({ cluster: 'c', service: 'web' }));
+  t.same(history.serviceDeployments?.map((d) => d.status), ['SUCCESSFUL'], 'and so is its deployment history');
+  await second.ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'web', desiredCount: 1 }));
+  second.clock.advance(STOP);
+  t.equal((await describe(second.ecs)).runningCount, 1, 'old single tasks scale in like groups');
 });
