@@ -211,7 +211,7 @@ class Planner implements PlanContext {
     return keys.map((k) => this.producer.get(k)).filter((id): id is string => !!id);
   }
 
-  compare(resource: Resource, { live, desired, liveBody, health, tags: tagsWanted }: Comparison): Decision | undefined {
+  compare(resource: Resource, { live, desired, liveBody, health, tags: tagsWanted, held }: Comparison): Decision | undefined {
     const ignore = ignoredPointers(resource);
     const want = withoutPointers(desired, ignore);
     if (!live || liveBody === undefined) {
@@ -235,7 +235,11 @@ class Planner implements PlanContext {
       return undefined;
     }
     const action = immutable ? 'replace' : changes.length > 0 || Object.keys(tags.set).length > 0 || tags.remove.length > 0 ? 'update' : 'none';
-    this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(owner.adopting && action !== 'none' ? { message: 'adopting an existing object' } : {}) });
+    if (held) {
+      this.record({ ...shared, action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: [...held.changes, ...changes], message: held.message });
+    } else {
+      this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(owner.adopting && action !== 'none' ? { message: 'adopting an existing object' } : {}) });
+    }
     if (action === 'none') return undefined;
     return { action, changes, tagSet: tags.set, tagRemove: tags.remove, adopting: owner.adopting };
   }

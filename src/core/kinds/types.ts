@@ -39,6 +39,11 @@ export interface Comparison {
   health: Health;
   /** Tags the object should carry; undefined for kinds AWS does not tag. */
   tags: Tags | undefined;
+  /**
+   * Changes the kind holds back (left out of `desired`/`liveBody`), and why: reported,
+   * never applied; with nothing else to do the resource is stalled.
+   */
+  held?: { changes: FieldChange[]; message: string };
 }
 
 /** What the planner offers a kind while it plans one document. */
