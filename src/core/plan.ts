@@ -211,7 +211,7 @@ class Planner implements PlanContext {
     return keys.map((k) => this.producer.get(k)).filter((id): id is string => !!id);
   }
 
-  compare(resource: Resource, { live, desired, liveBody, health, tags: tagsWanted, held }: Comparison): Decision | undefined {
+  compare(resource: Resource, { live, desired, liveBody, health, tags: tagsWanted, held, createOnlyChange, neverReplace }: Comparison): Decision | undefined {
     const ignore = ignoredPointers(resource);
     const want = withoutPointers(desired, ignore);
     if (!live || liveBody === undefined) {
@@ -228,9 +228,12 @@ class Planner implements PlanContext {
     }
     const tags = tagsWanted ? tagDiff(tagsWanted, live.tags) : { set: {}, remove: [] };
     const changes = [...diffObjects(want, have), ...(tagsWanted ? tagChanges(userTags(tagsWanted), userTags(live.tags)) : [])];
-    const immutable = immutableChange(resource.kind, changes);
-    if (immutable && !annotationIsTrue(resource, ALLOW_REPLACE_ANNOTATION)) {
-      const message = `${immutable} cannot be changed in place; add the annotation ${ALLOW_REPLACE_ANNOTATION}: "true" to replace the object`;
+    const fieldChanges = changes.filter((c) => !c.path.startsWith('spec.tags.'));
+    const immutable = createOnlyChange ? createOnlyChange(fieldChanges) : immutableChange(resource.kind, fieldChanges);
+    if (immutable && (neverReplace || !annotationIsTrue(resource, ALLOW_REPLACE_ANNOTATION))) {
+      const message = neverReplace
+        ? `${immutable} cannot be changed in place, and the object is never replaced: ${neverReplace}`
+        : `${immutable} cannot be changed in place; add the annotation ${ALLOW_REPLACE_ANNOTATION}: "true" to replace the object`;
       this.record({ ...shared, action: 'stalled', sync: 'OutOfSync', changes, message });
       return undefined;
     }

@@ -44,6 +44,14 @@ export interface Comparison {
    * never applied; with nothing else to do the resource is stalled.
    */
   held?: { changes: FieldChange[]; message: string };
+  /**
+   * For kinds whose create-only fields depend on the live object (a Cloud Map service in
+   * an HTTP namespace can't be updated at all): the first change that needs a
+   * replacement. Defaults to the module's `createOnly`.
+   */
+  createOnlyChange?: (changes: FieldChange[]) => string | undefined;
+  /** Why this object is never replaced (e.g. it has registered instances); a create-only change stalls it. */
+  neverReplace?: string;
 }
 
 /** What the planner offers a kind while it plans one document. */
