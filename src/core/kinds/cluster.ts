@@ -43,7 +43,7 @@ export function canonicalCluster(spec: ClusterBody, namespaces: ReadonlyMap<stri
 }
 
 /** The live settings compared: those the document sets (see CONTAINER_INSIGHTS). */
-function comparableLive(desired: ClusterBody, live: ClusterBody): ClusterBody {
+export function comparableLive(desired: ClusterBody, live: ClusterBody): ClusterBody {
   const named = new Set((desired.settings ?? []).map((s) => s.name));
   return { ...live, settings: (live.settings ?? []).filter((s) => named.has(s.name) || s.name !== CONTAINER_INSIGHTS) };
 }
