@@ -93,6 +93,8 @@ export interface LiveState {
    * the revision the controller last deployed.
    */
   rolledBack: Map<string, Set<string>>;
+  /** By service ARN: why its deployment history could not be read (not permitted, or not implemented by an emulator). */
+  historyUnreadable: Map<string, string>;
 }
 
 export function emptyLiveState(): LiveState {
@@ -107,6 +109,7 @@ export function emptyLiveState(): LiveState {
     instancesRead: new Set(),
     namespaceNames: new Map(),
     rolledBack: new Map(),
+    historyUnreadable: new Map(),
   };
 }
 

@@ -144,12 +144,14 @@ ${network(ids.subnet, ids.sg)}`);
 }
 
 /** First sync converges; a second, fresh sync writes nothing and stalls nothing; diff exits 0. */
-async function convergesForGood(t: Test, dir: string, endpoint: string): Promise<void> {
+async function convergesForGood(t: Test, dir: string, endpoint: string, clusters: number): Promise<void> {
   const first = await syncJson(dir, endpoint);
   t.equal(first.code, 0, `first sync converges: ${first.err}`);
   const second = await syncJson(dir, endpoint);
   t.equal(second.code, 0, 'second sync exits 0');
   t.equal(second.result.writes, 0, `a second sync makes no write: ${JSON.stringify(second.result.calls)}`);
+  t.equal(calls(second.result, 'ecs:ListServiceDeployments') + calls(second.result, 'ecs:DescribeServiceRevisions'), 0, 'in steady state the deployment history is not read');
+  t.equal(calls(second.result, 'ecs:DescribeServices'), clusters, 'one DescribeServices per cluster (fewer than 10 services each)');
   t.same(second.result.plan.resources.filter((r) => r.action !== 'none').map((r) => `${r.key}: ${r.action} ${r.message ?? ''} ${JSON.stringify(r.changes)}`), [], 'nothing stalled or out of sync');
   const diff = await cli('diff', dir, '--endpoint', endpoint);
   t.equal(diff.code, 0, `diff finds nothing:\n${diff.out}`);
@@ -159,7 +161,7 @@ t.test('simulator: ordinary services converge for good on what AWS fills in', as
   const sim = await simulator(t);
   const dir = t.testdir();
   ordinaryServices(dir, { subnet: SUBNET, sg: SG });
-  await convergesForGood(t, dir, sim.endpoint);
+  await convergesForGood(t, dir, sim.endpoint, 2);
   const described = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'spot', '--services', 'inherits-strategy'])) as { services: { capacityProviderStrategy?: { capacityProvider: string }[]; launchType?: string }[] };
   t.same(described.services[0].capacityProviderStrategy?.map((s) => s.capacityProvider), ['FARGATE_SPOT'], 'the inherited strategy is left alone');
   const plain = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'plain', '--services', 'fargate-no-role', 'no-launch-type'])) as { services: { serviceName: string; roleArn?: string; launchType?: string }[] };
@@ -210,6 +212,30 @@ spec:
   t.equal(calls(toStrategy.result, 'ecs:CreateService') + calls(toStrategy.result, 'ecs:DeleteService'), 0, 'no replacement');
   t.equal(calls(toStrategy.result, 'ecs:UpdateService'), 1);
   t.equal((await cli('diff', dir, '--endpoint', sim.endpoint)).code, 0);
+  const onStrategy = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'plain', '--services', 'breaker'])) as { services: { capacityProviderStrategy?: { capacityProvider: string }[] }[] };
+  t.same(onStrategy.services[0].capacityProviderStrategy?.map((s) => s.capacityProvider), ['FARGATE']);
+
+  // And back: the strategy removed, the launch type it stands for.
+  write(dir, 'pay.yaml', `${taskDefinition('pay', GOOD)}---
+apiVersion: ecs-gitops.io/v1alpha1
+kind: Service
+metadata:
+  name: breaker
+spec:
+  cluster: plain
+  taskDefinition: pay
+  desiredCount: 2
+  launchType: FARGATE
+  deploymentConfiguration:
+    deploymentCircuitBreaker: { enable: true, rollback: true }
+${network(SUBNET, SG)}`);
+  const toLaunchType = await syncJson(dir, sim.endpoint);
+  t.equal(toLaunchType.code, 0, toLaunchType.err);
+  t.equal(calls(toLaunchType.result, 'ecs:CreateService') + calls(toLaunchType.result, 'ecs:DeleteService'), 0, 'no replacement');
+  t.equal(calls(toLaunchType.result, 'ecs:UpdateService'), 1);
+  const onLaunchType = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'plain', '--services', 'breaker'])) as { services: { launchType?: string; capacityProviderStrategy?: unknown[] }[] };
+  t.equal(onLaunchType.services[0].launchType, 'FARGATE');
+  t.equal((await cli('diff', dir, '--endpoint', sim.endpoint)).code, 0);
 });
 
 t.test('simulator: a rolled-back revision is never deployed again, however many events follow and across restarts', async (t) => {
@@ -250,6 +276,7 @@ ${network(SUBNET, SG)}`);
     t.equal(again.code, 1, `restart ${attempt}: sync exits 1`);
     t.equal(calls(again.result, 'ecs:UpdateService'), 0, `restart ${attempt}: no UpdateService to the rolled-back revision`);
     t.equal(calls(again.result, 'ecs:RegisterTaskDefinition'), 0, `restart ${attempt}: nothing registered`);
+    t.equal(calls(again.result, 'ecs:ListServiceDeployments'), 1, `restart ${attempt}: the history of the one service not running its revision is read`);
     const breaker = again.result.plan.resources.find((r) => r.key === 'Service/breaker');
     t.equal(breaker?.health.status, 'Degraded');
     t.match(breaker?.message, /rolled back pay:2/);
@@ -405,5 +432,14 @@ spec:
   desiredCount: 2
   launchType: FARGATE
 ${network(ids[SUBNET], ids[SG])}`);
-  await convergesForGood(t, dir, moto.endpoint);
+  await convergesForGood(t, dir, moto.endpoint, 1);
+
+  // moto does not implement the service deployment history (HTTP 500): a service that no
+  // longer runs what the controller deployed is not redeployed blind, and the read goes on.
+  await awsCli(moto.endpoint, ['ecs', 'register-task-definition', '--family', 'worker', '--container-definitions', JSON.stringify([{ name: 'app', image: OTHER, memory: 128 }])]);
+  await awsCli(moto.endpoint, ['ecs', 'update-service', '--cluster', 'plain', '--service', 'no-launch-type', '--task-definition', 'arn:aws:ecs:us-east-1:123456789012:task-definition/worker:2']);
+  const blind = await syncJson(dir, moto.endpoint);
+  t.equal(blind.code, 1);
+  t.equal(calls(blind.result, 'ecs:UpdateService'), 0);
+  t.match(blind.result.plan.resources.find((r) => r.key === 'Service/no-launch-type')?.message, /worker:1 was deployed but is not running, and the service deployment history could not be read/);
 });

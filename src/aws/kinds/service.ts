@@ -42,8 +42,28 @@ async function readRollbacks(ctx: ReadContext, cluster: string): Promise<void> {
     if (s.cluster !== cluster || s.raw.status !== 'ACTIVE' || s.tags[OWNER_TAG] !== ctx.controllerId) continue;
     const deployed = s.tags[TASK_DEFINITION_TAG];
     if (!deployed || revisionOf(s.raw.taskDefinition) === deployed) continue;
-    ctx.live.rolledBack.set(s.arn, await rolledBackRevisions(ctx, cluster, s.arn));
+    try {
+      ctx.live.rolledBack.set(s.arn, await rolledBackRevisions(ctx, cluster, s.arn));
+    } catch (err) {
+      const unreadable = historyUnreadable(err);
+      if (!unreadable) throw err;
+      ctx.live.historyUnreadable.set(s.arn, unreadable);
+    }
   }
+}
+
+/**
+ * A history that cannot be read at all (the IAM policy predates it, or an emulator such as
+ * moto does not implement it) must not stop the whole read: the service is planned with
+ * what its deployments show, and its health says the history is missing. Throttling and
+ * other transient errors still fail the read, to be retried.
+ */
+function historyUnreadable(err: unknown): string | undefined {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const denied = e.name === 'AccessDeniedException' || e.name === 'UnknownOperationException';
+  const notImplemented = e.$metadata?.httpStatusCode === 500 || e.$metadata?.httpStatusCode === 501;
+  if (!denied && !notImplemented) return undefined;
+  return `${e.name ?? 'Error'}${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''}`;
 }
 
 /** The task definitions (ARNs) of a service's rolled-back deployments; a revision's task definition never changes, so it is cached. */

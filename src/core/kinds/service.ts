@@ -259,11 +259,17 @@ function plan(resource: Resource<'Service'>, ctx: PlanContext): void {
   // definition waits for a commit; other fields still converge.
   const { active } = p;
   let held: Comparison['held'];
-  if (active && liveBody && p.revision && rolledBack.has(p.wantedRevision) && active.raw.taskDefinition !== p.revision.arn) {
-    held = {
-      changes: diffObjects({ taskDefinition: desiredBody.taskDefinition }, { taskDefinition: liveBody.taskDefinition }),
-      message: `ECS rolled back ${p.wantedRevision}; not deploying it again — fix or revert it in git`,
-    };
+  const notRunning = active && liveBody && p.revision && active.raw.taskDefinition !== p.revision.arn;
+  // The history could not be read (see the reader): the controller cannot tell whether
+  // ECS rolled back the revision it last deployed, so it does not deploy it again blind.
+  const unreadable = active && ctx.live.historyUnreadable.get(active.arn);
+  const reason = !notRunning ? undefined
+    : rolledBack.has(p.wantedRevision) ? `ECS rolled back ${p.wantedRevision}; not deploying it again — fix or revert it in git`
+    : unreadable && active.tags[TASK_DEFINITION_TAG] === p.wantedRevision
+      ? `${p.wantedRevision} was deployed but is not running, and the service deployment history could not be read (${unreadable}) to tell whether ECS rolled it back; allow ecs:ListServiceDeployments and ecs:DescribeServiceRevisions`
+      : undefined;
+  if (reason && liveBody) {
+    held = { changes: diffObjects({ taskDefinition: desiredBody.taskDefinition }, { taskDefinition: liveBody.taskDefinition }), message: reason };
     liveBody = { ...liveBody, taskDefinition: desiredBody.taskDefinition };
   }
   const decision = ctx.compare(resource, {
