@@ -50,3 +50,23 @@ t.test('each kind\'s not-found errors are ones the classifier retries, and name 
 t.test('pruning runs children before parents: the reverse of apply order', async (t) => {
   t.same(PRUNE_ORDER, ['CloudMapInstance', 'Service', 'TaskDefinition', 'Cluster', 'CloudMapService', 'CloudMapNamespace']);
 });
+
+t.test('a kind names exactly the tags the controller writes on its objects, so the tag limit can count them', async (t) => {
+  const { loadConfig } = await import('../../src/load/index.js');
+  const { planSync } = await import('../../src/core/plan.js');
+  const { emptyLiveState } = await import('../../src/core/live.js');
+  const loaded = await loadConfig('examples');
+  if (!loaded.ok) throw new Error('examples are invalid');
+  const plan = planSync(loaded.state, emptyLiveState(), { controllerId: 'ecs-gitops', prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 } });
+  const seen = new Set<string>();
+  for (const resource of loaded.state.resources.values()) {
+    const step = plan.steps.find((s) => s.key === `${resource.kind}/${resource.metadata.name}`);
+    const input = step?.calls.at(-1)?.input ?? {};
+    const written = ((input.tags ?? input.Tags ?? []) as { key?: string; Key?: string }[]).map((tag) => tag.key ?? tag.Key ?? '');
+    const userTags = Object.keys(((resource.spec as { tags?: Record<string, string> }).tags ?? {}));
+    const module = KIND_MODULES[resource.kind] as { controllerTags(r: typeof resource): readonly string[] };
+    t.same(written.filter((k) => !userTags.includes(k)).sort(), [...module.controllerTags(resource)].sort(), `${resource.kind}/${resource.metadata.name}`);
+    seen.add(resource.kind);
+  }
+  t.same([...seen].sort(), [...KINDS].sort(), 'every kind is in the examples');
+});

@@ -8,14 +8,14 @@
  */
 import type { NamespaceSummary } from '@aws-sdk/client-servicediscovery';
 import type { Resource } from '../../api/kinds.js';
-import { resourceKey } from '../../api/kinds.js';
+import { resourceKey, specOf } from '../../api/kinds.js';
 import type { CloudMapNamespaceSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { HEALTHY, MISSING } from '../health.js';
 import type { LiveNamespace } from '../live.js';
 import { camelKeys, canonical, pascalKeys, type Canonical } from '../normalize.js';
 import type { ApiCall } from '../plan.js';
-import { OWNER_TAG, VPC_TAG, toCloudMapTags } from '../tags.js';
+import { OWNER_TAG, OWNERSHIP_TAGS, VPC_TAG, toCloudMapTags } from '../tags.js';
 import { changedFields, cloudMapTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -39,6 +39,9 @@ export function liveNamespaceSpec(namespace: NamespaceSummary): Partial<Namespac
   return camelKeys({ Type: namespace.Type, Description: namespace.Description, Properties: namespace.Properties }) as Partial<NamespaceBody>;
 }
 
+/** The VPC of a private DNS namespace, recorded in a tag at create. */
+const privateVpc = (spec: Pick<CloudMapNamespaceSpec, 'type' | 'vpc'>): string | undefined => (spec.type === 'DNS_PRIVATE' ? spec.vpc : undefined);
+
 function plan(resource: Resource<'CloudMapNamespace'>, ctx: PlanContext): void {
   const name = awsName(resource);
   const live = ctx.live.namespaces.get(name);
@@ -60,11 +63,12 @@ function plan(resource: Resource<'CloudMapNamespace'>, ctx: PlanContext): void {
     ctx.addStep({ key, action: 'update', description: `update namespace ${name}`, calls: updateCalls(resource, live, decision) });
     return;
   }
+  const vpc = privateVpc(spec);
   const input: Record<string, unknown> = {
     Name: name,
     CreatorRequestId: idempotencyToken(key, ctx.controllerId, canonicalNamespace(spec)),
     Description: spec.description,
-    Tags: toCloudMapTags(spec.type === 'DNS_PRIVATE' && spec.vpc ? { ...tags, [VPC_TAG]: spec.vpc } : tags),
+    Tags: toCloudMapTags(vpc ? { ...tags, [VPC_TAG]: vpc } : tags),
   };
   if (spec.type === 'DNS_PRIVATE') input.Vpc = spec.vpc;
   if (spec.type !== 'HTTP' && spec.properties) input.Properties = pascalKeys(spec.properties);
@@ -90,6 +94,7 @@ function updateCalls(resource: Resource<'CloudMapNamespace'>, live: LiveNamespac
 export const CloudMapNamespaceKind: KindModule<'CloudMapNamespace'> = {
   kind: 'CloudMapNamespace',
   createOnly: ['type', 'vpc'],
+  controllerTags: (resource) => (privateVpc(specOf(resource)) ? [...OWNERSHIP_TAGS, VPC_TAG] : OWNERSHIP_TAGS),
   notFoundErrors: ['NamespaceNotFound'],
   find: (doc, ctx) => ctx.live.namespaces.get(awsName(doc)),
   plan,

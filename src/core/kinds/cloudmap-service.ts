@@ -16,7 +16,7 @@ import { HEALTHY, MISSING } from '../health.js';
 import type { LiveCloudMapService } from '../live.js';
 import { camelKeys, canonical, pascalKeys, sortBy, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref } from '../plan.js';
-import { OWNER_TAG, toCloudMapTags } from '../tags.js';
+import { OWNER_TAG, OWNERSHIP_TAGS, toCloudMapTags } from '../tags.js';
 import { changedFields, cloudMapTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -121,6 +121,7 @@ function updateCalls(spec: CloudMapServiceBody, live: LiveCloudMapService, decis
 export const CloudMapServiceKind: KindModule<'CloudMapService'> = {
   kind: 'CloudMapService',
   createOnly: CREATE_ONLY,
+  controllerTags: () => OWNERSHIP_TAGS,
   notFoundErrors: ['ServiceNotFound'],
   find,
   plan,

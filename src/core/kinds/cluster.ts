@@ -11,7 +11,7 @@ import { HEALTHY, MISSING, type Health } from '../health.js';
 import { lastSegment, type LiveCluster } from '../live.js';
 import { canonical, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall } from '../plan.js';
-import { OWNER_TAG, toTagList } from '../tags.js';
+import { OWNER_TAG, OWNERSHIP_TAGS, toTagList } from '../tags.js';
 import { changedFields, ecsTagCalls, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -107,6 +107,7 @@ function updateCalls(name: string, spec: ClusterBody, decision: Decision): ApiCa
 export const ClusterKind: KindModule<'Cluster'> = {
   kind: 'Cluster',
   createOnly: [],
+  controllerTags: () => OWNERSHIP_TAGS,
   notFoundErrors: ['ClusterNotFoundException'],
   find: (doc, ctx) => ctx.live.clusters.get(awsName(doc)),
   plan,

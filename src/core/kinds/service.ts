@@ -16,7 +16,7 @@ import { diffObjects } from '../diff.js';
 import { lastSegment, revisionOf, type LiveService } from '../live.js';
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref, Step } from '../plan.js';
-import { OWNER_TAG, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, toTagList, type Tags } from '../tags.js';
+import { OWNER_TAG, OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, toTagList, type Tags } from '../tags.js';
 import { changedFields, ecsTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import { taskDefinitionHash } from './task-definition.js';
 import { serviceHealth } from './service-health.js';
@@ -370,6 +370,7 @@ function deleteCalls(cluster: string, service: string, desiredCount: number | un
 export const ServiceKind: KindModule<'Service'> = {
   kind: 'Service',
   createOnly: SERVICE_CREATE_ONLY,
+  controllerTags: () => [...OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG],
   notFoundErrors: ['ServiceNotFoundException'],
   find,
   plan,

@@ -15,7 +15,7 @@ import { revisionOf, type LiveRevision, type LiveTaskDefinition } from '../live.
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import { revisionIndex, revisionKey, type RevisionIndex } from '../revisions.js';
 import type { ApiCall } from '../plan.js';
-import { SPEC_HASH_TAG, toTagList } from '../tags.js';
+import { OWNERSHIP_TAGS, SPEC_HASH_TAG, toTagList } from '../tags.js';
 import type { KindModule, PlanContext } from './types.js';
 
 /** RegisterTaskDefinition's input without family and tags (identity and ownership). */
@@ -218,6 +218,7 @@ function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
 export const TaskDefinitionKind: KindModule<'TaskDefinition'> = {
   kind: 'TaskDefinition',
   createOnly: [],
+  controllerTags: () => [...OWNERSHIP_TAGS, SPEC_HASH_TAG],
   notFoundErrors: [],
   find,
   plan,

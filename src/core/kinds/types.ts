@@ -103,6 +103,11 @@ export interface KindModule<K extends Kind = Kind> {
   readonly kind: K;
   /** Create-only spec fields (dot paths): a change needs a replacement, which needs the allow-replace annotation. */
   readonly createOnly: readonly string[];
+  /**
+   * The controller's own tags on this document's AWS object (none for kinds AWS does not
+   * tag). They count against AWS's 50 tags per resource with the document's.
+   */
+  controllerTags(resource: Resource<K>): readonly string[];
   /** AWS error codes that mean "no such object of this kind" (perhaps not yet, after a create). */
   readonly notFoundErrors: readonly string[];
   /** The live object a document stands for, found in the live state. */
