@@ -3,7 +3,7 @@
 // it: `ecs-gitops sync` and `diff`, each a fresh start with nothing cached, checked
 // through the AWS CLI. The convergence case runs on moto too, where moto can express it.
 import t, { type Test } from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
@@ -73,17 +73,38 @@ const network = (subnet: string, sg: string) => `  networkConfiguration:
       securityGroups: [${sg}]
 `;
 
-/**
- * The services a new user writes first: Fargate without a role, one without a launch
- * type, one inheriting its cluster's capacity-provider strategy, one with a circuit
- * breaker. `inherit` false leaves out what moto cannot express (capacity providers).
- */
-function ordinaryServices(dir: string, ids: { subnet: string; sg: string }, inherit = true): void {
-  write(dir, 'clusters.yaml', `apiVersion: ecs-gitops.io/v1alpha1
+/** The circuit-breaker service: on FARGATE, or on a strategy of FARGATE; moto stores no circuit breaker. */
+function breaker(ids: { subnet: string; sg: string }, { image = GOOD, desiredCount = 2, strategy = false, circuitBreaker = true } = {}): string {
+  return `${taskDefinition('pay', image)}---
+apiVersion: ecs-gitops.io/v1alpha1
+kind: Service
+metadata:
+  name: breaker
+spec:
+  cluster: plain
+  taskDefinition: pay
+  desiredCount: ${desiredCount}
+${strategy ? '  capacityProviderStrategy:\n    - capacityProvider: FARGATE\n      weight: 1\n' : '  launchType: FARGATE\n'}${circuitBreaker ? '  deploymentConfiguration:\n    deploymentCircuitBreaker: { enable: true, rollback: true }\n' : ''}${network(ids.subnet, ids.sg)}`;
+}
+
+/** The service without a launch type (on EC2, with a bridge-mode task definition), with `fields` added to its spec. */
+const worker = (fields: string) => `${taskDefinition('worker', GOOD, false)}---
+apiVersion: ecs-gitops.io/v1alpha1
+kind: Service
+metadata:
+  name: no-launch-type
+spec:
+  cluster: plain
+  taskDefinition: worker
+${fields}`;
+
+/** A plain cluster (with providers, or none) and, with `inherit`, one whose default strategy is FARGATE_SPOT. */
+function clusters({ inherit = true, plainProviders = false } = {}): string {
+  return `apiVersion: ecs-gitops.io/v1alpha1
 kind: Cluster
 metadata:
   name: plain
-spec: {}
+spec:${plainProviders ? '\n  capacityProviders: [FARGATE]' : ' {}'}
 ${inherit ? `---
 apiVersion: ecs-gitops.io/v1alpha1
 kind: Cluster
@@ -94,7 +115,16 @@ spec:
   defaultCapacityProviderStrategy:
     - capacityProvider: FARGATE_SPOT
       weight: 1
-` : ''}`);
+` : ''}`;
+}
+
+/**
+ * The services a new user writes first: Fargate without a role, one without a launch
+ * type, one inheriting its cluster's capacity-provider strategy, one with a circuit
+ * breaker. `inherit` false leaves out what moto cannot express (capacity providers).
+ */
+function ordinaryServices(dir: string, ids: { subnet: string; sg: string }, inherit = true): void {
+  write(dir, 'clusters.yaml', clusters({ inherit }));
   write(dir, 'web.yaml', `${taskDefinition('web', GOOD)}---
 apiVersion: ecs-gitops.io/v1alpha1
 kind: Service
@@ -106,16 +136,7 @@ spec:
   desiredCount: 1
   launchType: FARGATE
 ${network(ids.subnet, ids.sg)}`);
-  write(dir, 'worker.yaml', `${taskDefinition('worker', GOOD, false)}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: no-launch-type
-spec:
-  cluster: plain
-  taskDefinition: worker
-  desiredCount: 1
-`);
+  write(dir, 'worker.yaml', worker('  desiredCount: 1\n'));
   if (inherit) {
     write(dir, 'batch.yaml', `${taskDefinition('batch', GOOD)}---
 apiVersion: ecs-gitops.io/v1alpha1
@@ -128,19 +149,7 @@ spec:
   desiredCount: 1
 ${network(ids.subnet, ids.sg)}`);
   }
-  write(dir, 'pay.yaml', `${taskDefinition('pay', GOOD)}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: breaker
-spec:
-  cluster: plain
-  taskDefinition: pay
-  desiredCount: 2
-  launchType: FARGATE
-  deploymentConfiguration:
-    deploymentCircuitBreaker: { enable: true, rollback: true }
-${network(ids.subnet, ids.sg)}`);
+  write(dir, 'pay.yaml', breaker(ids));
 }
 
 /** First sync converges; a second, fresh sync writes nothing and stalls nothing; diff exits 0. */
@@ -174,39 +183,9 @@ t.test('simulator: a launch type and a capacity-provider strategy replace each o
   const dir = t.testdir();
   ordinaryServices(dir, { subnet: SUBNET, sg: SG });
   t.equal((await syncJson(dir, sim.endpoint)).code, 0);
-  write(dir, 'pay.yaml', `${taskDefinition('pay', GOOD)}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: breaker
-spec:
-  cluster: plain
-  taskDefinition: pay
-  desiredCount: 2
-  capacityProviderStrategy:
-    - capacityProvider: FARGATE
-      weight: 1
-  deploymentConfiguration:
-    deploymentCircuitBreaker: { enable: true, rollback: true }
-${network(SUBNET, SG)}`);
+  write(dir, 'pay.yaml', breaker({ subnet: SUBNET, sg: SG }, { strategy: true }));
   // The plain cluster has no providers yet: a strategy naming FARGATE needs them.
-  write(dir, 'clusters.yaml', `apiVersion: ecs-gitops.io/v1alpha1
-kind: Cluster
-metadata:
-  name: plain
-spec:
-  capacityProviders: [FARGATE]
----
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Cluster
-metadata:
-  name: spot
-spec:
-  capacityProviders: [FARGATE, FARGATE_SPOT]
-  defaultCapacityProviderStrategy:
-    - capacityProvider: FARGATE_SPOT
-      weight: 1
-`);
+  write(dir, 'clusters.yaml', clusters({ plainProviders: true }));
   const toStrategy = await syncJson(dir, sim.endpoint);
   t.equal(toStrategy.code, 0, toStrategy.err);
   t.equal(calls(toStrategy.result, 'ecs:CreateService') + calls(toStrategy.result, 'ecs:DeleteService'), 0, 'no replacement');
@@ -216,19 +195,7 @@ spec:
   t.same(onStrategy.services[0].capacityProviderStrategy?.map((s) => s.capacityProvider), ['FARGATE']);
 
   // And back: the strategy removed, the launch type it stands for.
-  write(dir, 'pay.yaml', `${taskDefinition('pay', GOOD)}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: breaker
-spec:
-  cluster: plain
-  taskDefinition: pay
-  desiredCount: 2
-  launchType: FARGATE
-  deploymentConfiguration:
-    deploymentCircuitBreaker: { enable: true, rollback: true }
-${network(SUBNET, SG)}`);
+  write(dir, 'pay.yaml', breaker({ subnet: SUBNET, sg: SG }));
   const toLaunchType = await syncJson(dir, sim.endpoint);
   t.equal(toLaunchType.code, 0, toLaunchType.err);
   t.equal(calls(toLaunchType.result, 'ecs:CreateService') + calls(toLaunchType.result, 'ecs:DeleteService'), 0, 'no replacement');
@@ -244,19 +211,7 @@ t.test('simulator: a rolled-back revision is never deployed again, however many 
   ordinaryServices(dir, { subnet: SUBNET, sg: SG });
   t.equal((await cli('sync', dir, '--once', '--endpoint', sim.endpoint, '--wait', '--wait-timeout', '60s')).code, 0, 'first rollout completes');
   sim.faults.failImage(BROKEN);
-  write(dir, 'pay.yaml', `${taskDefinition('pay', BROKEN)}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: breaker
-spec:
-  cluster: plain
-  taskDefinition: pay
-  desiredCount: 2
-  launchType: FARGATE
-  deploymentConfiguration:
-    deploymentCircuitBreaker: { enable: true, rollback: true }
-${network(SUBNET, SG)}`);
+  write(dir, 'pay.yaml', breaker({ subnet: SUBNET, sg: SG }, { image: BROKEN }));
   const failing = await cli('sync', dir, '--once', '--endpoint', sim.endpoint, '--wait', '--wait-timeout', '60s');
   t.equal(failing.code, 1);
   t.match(failing.out, /Service\/breaker: Degraded — .*rolled back/);
@@ -287,8 +242,7 @@ ${network(SUBNET, SG)}`);
   t.match(live.services[0].taskDefinition, /pay:1$/, 'the service still runs the revision it rolled back to');
 
   // Other fields still converge while the revision waits for a commit.
-  const withCount = (await import('node:fs')).readFileSync(join(dir, 'pay.yaml'), 'utf8').replace('desiredCount: 2', 'desiredCount: 3');
-  write(dir, 'pay.yaml', withCount);
+  write(dir, 'pay.yaml', breaker({ subnet: SUBNET, sg: SG }, { image: BROKEN, desiredCount: 3 }));
   const scaled = await syncJson(dir, sim.endpoint);
   t.equal(scaled.code, 1);
   t.equal(calls(scaled.result, 'ecs:UpdateService'), 1, 'the desired count is applied');
@@ -298,7 +252,7 @@ ${network(SUBNET, SG)}`);
 
   // A commit that fixes the image deploys again.
   sim.faults.healImage(BROKEN);
-  write(dir, 'pay.yaml', withCount.replace(BROKEN, OTHER));
+  write(dir, 'pay.yaml', breaker({ subnet: SUBNET, sg: SG }, { image: OTHER, desiredCount: 3 }));
   const fixed = await cli('sync', dir, '--once', '--endpoint', sim.endpoint, '--wait', '--wait-timeout', '60s');
   t.equal(fixed.code, 0, fixed.out);
 });
@@ -385,10 +339,10 @@ t.test('simulator: content that a revision already holds reuses that revision', 
   t.match(service.services[0].taskDefinition, /worker:1$/, 'the service runs the revision that holds the content');
 
   // A commit back and forth: the second change back reuses the first revision.
-  write(dir, 'worker.yaml', (await import('node:fs')).readFileSync(join(dir, 'worker.yaml'), 'utf8').replace(GOOD, OTHER));
+  write(dir, 'worker.yaml', readFileSync(join(dir, 'worker.yaml'), 'utf8').replace(GOOD, OTHER));
   const forth = await syncJson(dir, sim.endpoint);
   t.equal(calls(forth.result, 'ecs:RegisterTaskDefinition'), 0, 'the hand-registered revision with this content is reused too');
-  write(dir, 'worker.yaml', (await import('node:fs')).readFileSync(join(dir, 'worker.yaml'), 'utf8').replace(OTHER, GOOD));
+  write(dir, 'worker.yaml', readFileSync(join(dir, 'worker.yaml'), 'utf8').replace(OTHER, GOOD));
   const back = await syncJson(dir, sim.endpoint);
   t.equal(calls(back.result, 'ecs:RegisterTaskDefinition'), 0);
   const families = (await awsCli(sim.endpoint, ['ecs', 'list-task-definitions', '--family-prefix', 'worker'])) as { taskDefinitionArns: string[] };
@@ -398,17 +352,7 @@ t.test('simulator: content that a revision already holds reuses that revision', 
 t.test('validate refuses a CODE_DEPLOY or EXTERNAL deployment controller, naming the field', async (t) => {
   const dir = t.testdir();
   ordinaryServices(dir, { subnet: SUBNET, sg: SG }, false);
-  write(dir, 'worker.yaml', `${taskDefinition('worker', GOOD, false)}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: no-launch-type
-spec:
-  cluster: plain
-  taskDefinition: worker
-  deploymentController:
-    type: CODE_DEPLOY
-`);
+  write(dir, 'worker.yaml', worker('  deploymentController:\n    type: CODE_DEPLOY\n'));
   const result = await cli('validate', dir);
   t.equal(result.code, 1);
   t.match(`${result.out}\n${result.err}`, /worker\.yaml:\d+:\d+.*deploymentController\.type/);
@@ -421,17 +365,7 @@ t.test('moto: ordinary services converge for good', async (t) => {
   const dir = t.testdir();
   // moto has no capacity providers to inherit and does not store the circuit breaker (src/sim/README.md lists both).
   ordinaryServices(dir, { subnet: ids[SUBNET], sg: ids[SG] }, false);
-  write(dir, 'pay.yaml', `${taskDefinition('pay', GOOD)}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: breaker
-spec:
-  cluster: plain
-  taskDefinition: pay
-  desiredCount: 2
-  launchType: FARGATE
-${network(ids[SUBNET], ids[SG])}`);
+  write(dir, 'pay.yaml', breaker({ subnet: ids[SUBNET], sg: ids[SG] }, { circuitBreaker: false }));
   await convergesForGood(t, dir, moto.endpoint, 1);
 
   // moto does not implement the service deployment history (HTTP 500): a service that no
