@@ -70,3 +70,19 @@ t.test('a kind names exactly the tags the controller writes on its objects, so t
   }
   t.same([...seen].sort(), [...KINDS].sort(), 'every kind is in the examples');
 });
+
+t.test('every Service field changes through UpdateService or is create-only, as the SDK\'s UpdateService reference has it', async (t) => {
+  const typings = ['models_0', 'models_1'].map((f) => readFileSync(join('node_modules/@aws-sdk/client-ecs/dist-types/models', `${f}.d.ts`), 'utf8')).join('\n');
+  const body = /export interface UpdateServiceRequest \{([\s\S]*?)\n\}/.exec(typings)?.[1] ?? '';
+  const updatable = new Set([...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]));
+  t.ok(updatable.has('taskDefinition') && updatable.has('capacityProviderStrategy'), 'UpdateServiceRequest is read from the typings');
+  t.notOk(updatable.has('launchType'), 'UpdateService takes no launch type');
+  const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, 'service.json'), 'utf8')) as { properties: { spec: { properties: Record<string, unknown> } } };
+  // Identity, references the engine resolves, and tags (TagResource) are not UpdateService fields.
+  const notUpdateFields = new Set(['serviceName', 'cluster', 'tags']);
+  const createOnly = new Set(KIND_MODULES.Service.createOnly);
+  for (const field of Object.keys(schema.properties.spec.properties)) {
+    if (notUpdateFields.has(field)) continue;
+    t.ok(updatable.has(field) !== createOnly.has(field), `spec.${field}: ${createOnly.has(field) ? 'create-only' : 'UpdateService'}`);
+  }
+});
