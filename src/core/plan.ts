@@ -227,7 +227,9 @@ class Planner implements PlanContext {
       return undefined;
     }
     const tags = tagsWanted ? tagDiff(tagsWanted, live.tags) : { set: {}, remove: [] };
-    const changes = [...diffObjects(want, have), ...(tagsWanted ? tagChanges(userTags(tagsWanted), userTags(live.tags)) : [])];
+    const all = [...diffObjects(want, have), ...(tagsWanted ? tagChanges(userTags(tagsWanted), userTags(live.tags)) : [])];
+    const isHeld = (c: FieldChange) => !!held?.fields.some((f) => c.path === `spec.${f}` || c.path.startsWith(`spec.${f}.`) || c.path.startsWith(`spec.${f}[`));
+    const changes = all.filter((c) => !isHeld(c));
     const fieldChanges = changes.filter((c) => !c.path.startsWith('spec.tags.'));
     const immutable = createOnlyChange ? createOnlyChange(fieldChanges) : immutableChange(resource.kind, fieldChanges);
     if (immutable && (neverReplace || !annotationIsTrue(resource, ALLOW_REPLACE_ANNOTATION))) {
@@ -238,8 +240,8 @@ class Planner implements PlanContext {
       return undefined;
     }
     const action = immutable ? 'replace' : changes.length > 0 || Object.keys(tags.set).length > 0 || tags.remove.length > 0 ? 'update' : 'none';
-    if (held) {
-      this.record({ ...shared, action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: [...held.changes, ...changes], message: held.message });
+    if (held && changes.length < all.length) {
+      this.record({ ...shared, action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: all, message: held.message });
     } else {
       this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(owner.adopting && action !== 'none' ? { message: 'adopting an existing object' } : {}) });
     }

@@ -12,7 +12,6 @@ import type { Resource, ResourceKey } from '../../api/kinds.js';
 import { resourceKey, specOf } from '../../api/kinds.js';
 import type { ServiceSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
-import { diffObjects } from '../diff.js';
 import { lastSegment, revisionOf, type LiveService } from '../live.js';
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref, Step } from '../plan.js';
@@ -259,7 +258,7 @@ function plan(resource: Resource<'Service'>, ctx: PlanContext): void {
   // definition waits for a commit; other fields still converge.
   const { active } = p;
   let held: Comparison['held'];
-  const notRunning = active && liveBody && p.revision && active.raw.taskDefinition !== p.revision.arn;
+  const notRunning = active && p.revision && active.raw.taskDefinition !== p.revision.arn;
   // The history could not be read (see the reader): the controller cannot tell whether
   // ECS rolled back the revision it last deployed, so it does not deploy it again blind.
   const unreadable = active && ctx.live.historyUnreadable.get(active.arn);
@@ -268,10 +267,7 @@ function plan(resource: Resource<'Service'>, ctx: PlanContext): void {
     : unreadable && active.tags[TASK_DEFINITION_TAG] === p.wantedRevision
       ? `${p.wantedRevision} was deployed but is not running, and the service deployment history could not be read (${unreadable}) to tell whether ECS rolled it back; allow ecs:ListServiceDeployments and ecs:DescribeServiceRevisions`
       : undefined;
-  if (reason && liveBody) {
-    held = { changes: diffObjects({ taskDefinition: desiredBody.taskDefinition }, { taskDefinition: liveBody.taskDefinition }), message: reason };
-    liveBody = { ...liveBody, taskDefinition: desiredBody.taskDefinition };
-  }
+  if (reason) held = { fields: ['taskDefinition'], message: reason };
   const decision = ctx.compare(resource, {
     live: active && { id: active.arn, owner: active.tags[OWNER_TAG], tags: active.tags },
     desired: desiredBody,

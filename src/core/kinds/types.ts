@@ -40,10 +40,10 @@ export interface Comparison {
   /** Tags the object should carry; undefined for kinds AWS does not tag. */
   tags: Tags | undefined;
   /**
-   * Changes the kind holds back (left out of `desired`/`liveBody`), and why: reported,
-   * never applied; with nothing else to do the resource is stalled.
+   * Top-level spec fields the kind holds back, and why: their changes are reported, never
+   * applied; with nothing else to do the resource is stalled.
    */
-  held?: { changes: FieldChange[]; message: string };
+  held?: { fields: readonly string[]; message: string };
   /**
    * For kinds whose create-only fields depend on the live object (a Cloud Map service in
    * an HTTP namespace can't be updated at all): the first change that needs a
