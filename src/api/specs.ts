@@ -32,7 +32,7 @@ export type CloudMapNamespaceSpec = {
       };
     };
   };
-  /** Tags as a map of key to value. AWS allows 50 per resource, and the controller adds 2 of its own (ecs-gitops.io/owner, ecs-gitops.io/resource), which leaves 48. Keys are 1 to 128 and values up to 256 letters, digits, spaces and + - = . _ : / @ (AWS's tag rules); keys under ecs-gitops.io/ belong to the controller, and aws: (any case) to AWS. */
+  /** Tags as a map of key to value. AWS allows 50 per resource, and the controller adds up to 3 of its own (ecs-gitops.io/owner, ecs-gitops.io/resource, and for a private DNS namespace ecs-gitops.io/vpc), which leaves 47. Keys are 1 to 128 and values up to 256 letters, digits, spaces and + - = . _ : / @ (AWS's tag rules); keys under ecs-gitops.io/ belong to the controller, and aws: (any case) to AWS. */
   tags?: Record<string, string>;
 };
 
@@ -140,9 +140,9 @@ export type ServiceSpec = {
   taskDefinition: string;
   /** Number of tasks to keep running. Leave it out when Application Auto Scaling (or anything else) owns the count: the controller then keeps whatever count is live and never reports it as drift. Not allowed with schedulingStrategy DAEMON. At most 5,000, ECS's quota of tasks per service. */
   desiredCount?: number;
-  /** Where tasks run. Create-only. Leave it out to use capacityProviderStrategy or the cluster's default strategy. */
+  /** Where tasks run. Left out (with no capacityProviderStrategy), whatever AWS resolves at create is kept (the cluster's default strategy, else EC2). Changing it to another launch type replaces the service; a capacityProviderStrategy replaces it in place. */
   launchType?: 'EC2' | 'FARGATE' | 'EXTERNAL' | 'MANAGED_INSTANCES';
-  /** Capacity providers for the tasks, instead of launchType. The providers must be associated with the cluster. */
+  /** Capacity providers for the tasks, instead of launchType; changed in place. Removing it keeps what the service runs on unless launchType is set. The providers must be associated with the cluster. */
   capacityProviderStrategy?: Array<{
     /** Short name of the capacity provider, e.g. FARGATE or FARGATE_SPOT. */
     capacityProvider: string;
@@ -185,7 +185,7 @@ export type ServiceSpec = {
     /** Port of that container for SRV records. */
     containerPort?: number;
   }>;
-  /** IAM role that lets ECS call the load balancer, for services not using awsvpc and without the service-linked role. Create-only. */
+  /** IAM role that lets ECS call the load balancer, for services not using awsvpc and without the service-linked role. Create-only. Left out, ECS uses (and reports) its service-linked role AWSServiceRoleForECS, which is no difference. */
   role?: string;
   /** How deployments replace tasks. AWS defaults to maximumPercent 200 and minimumHealthyPercent 100 (for a DAEMON service, 100 and 0). */
   deploymentConfiguration?: {
@@ -250,9 +250,9 @@ export type ServiceSpec = {
   healthCheckGracePeriodSeconds?: number;
   /** REPLICA keeps desiredCount tasks; DAEMON one task per container instance (EC2). Create-only; defaults to REPLICA. */
   schedulingStrategy?: 'REPLICA' | 'DAEMON';
-  /** Who performs deployments. Defaults to ECS; rollout health is only known for ECS. */
+  /** Who performs deployments. Only ECS (the default) is accepted; CODE_DEPLOY and EXTERNAL services deploy through task sets, which UpdateService cannot change and this controller does not manage, so they are refused rather than stalled on every sync. */
   deploymentController?: {
-    type: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
+    type: 'ECS';
   };
   /** Tag tasks with the cluster and service names. */
   enableECSManagedTags?: boolean;

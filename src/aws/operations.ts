@@ -27,6 +27,8 @@ const ECS_COMMANDS: Readonly<Record<string, CommandClass>> = {
   DeleteService: ecs.DeleteServiceCommand,
   DescribeServices: ecs.DescribeServicesCommand,
   ListServices: ecs.ListServicesCommand,
+  ListServiceDeployments: ecs.ListServiceDeploymentsCommand,
+  DescribeServiceRevisions: ecs.DescribeServiceRevisionsCommand,
   TagResource: ecs.TagResourceCommand,
   UntagResource: ecs.UntagResourceCommand,
   ListTagsForResource: ecs.ListTagsForResourceCommand,

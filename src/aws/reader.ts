@@ -69,6 +69,12 @@ export class LiveCache {
     this.serviceIds.delete(key);
   }
 
+  /** Task-definition ARN by service revision ARN: a service revision never changes. */
+  readonly serviceRevisions = new Map<string, string>();
+
+  /** Cloud Map namespace names by ARN: a namespace's ARN never names another. */
+  readonly namespaceNames = new Map<string, string>();
+
   /** After a write to these objects (ARNs or ids), read their tags again. */
   forget(ids: Iterable<string>): void {
     for (const id of ids) this.tags.delete(id);

@@ -1,12 +1,14 @@
 /**
  * `ecs-gitops sync [dir] --once`: one pass — load, read, plan, apply — printing every
  * step and the API calls it made. With `--wait`, waits until every Service is Healthy
- * or Degraded and fails on Degraded. Exit 0 converged, 1 a step failed or a service is
- * Degraded, 2 invalid config or usage error.
+ * or Degraded and fails on Degraded. Exit 0 converged; 1 a step failed, or a resource
+ * is left stalled, in conflict or Degraded (so CI does not go green on a sync that
+ * could not do its job); 2 invalid config or usage error.
  */
 import { destroyAwsClients } from '../aws/clients.js';
 import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, parseDuration, pruneSettings } from '../config.js';
 import { systemClock } from '../runtime/clock.js';
+import type { Plan, ResourcePlan } from '../core/plan.js';
 import { executePlan, type StepEvent } from '../runtime/executor.js';
 import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, type CommandIO } from './common.js';
 import { planJson, renderPlan, summary } from './render.js';
@@ -59,13 +61,21 @@ export async function syncCommand(argv: string[], io: CommandIO): Promise<number
     } else {
       io.out(JSON.stringify({ plan: planJson(plan), results, calls, writes: clients.calls.writes() }, null, 2));
     }
-    return failed.length > 0 || healthFailure ? 1 : 0;
+    const unresolved = unresolvedResources(plan);
+    if (text) for (const r of unresolved) io.out(`  ! ${r.key}: ${r.action === 'stalled' || r.action === 'conflict' ? r.action : r.health.status} — ${r.message ?? r.health.message ?? ''}`);
+    return failed.length > 0 || healthFailure || unresolved.length > 0 ? 1 : 0;
   } catch (err) {
     io.err(`error: ${describeAwsFailure(err)}`);
     return 2;
   } finally {
     destroyAwsClients(clients);
   }
+}
+
+/** Resources this sync cannot fix: stalled, in conflict, or Degraded with nothing planned for them. */
+export function unresolvedResources(plan: Plan): ResourcePlan[] {
+  const stepped = new Set(plan.steps.map((s) => s.key));
+  return plan.resources.filter((r) => r.action === 'stalled' || r.action === 'conflict' || (r.health.status === 'Degraded' && (!stepped.has(r.key) || r.health.reason === 'RolledBack')));
 }
 
 function describeStepEvent(event: StepEvent): string | undefined {

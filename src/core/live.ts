@@ -85,6 +85,16 @@ export interface LiveState {
   instances: Map<string, LiveInstance>;
   /** Cloud Map services whose instances were listed (an absent instance there is really absent). */
   instancesRead: Set<string>;
+  /** Namespace name by ARN, for the namespaces clusters name as Service Connect defaults. */
+  namespaceNames: Map<string, string>;
+  /**
+   * By service ARN: the task-definition ARNs ECS rolled back from, from the service
+   * deployment history; read only for a service whose PRIMARY deployment does not run
+   * the revision the controller last deployed.
+   */
+  rolledBack: Map<string, Set<string>>;
+  /** By service ARN: why its deployment history could not be read (not permitted, or not implemented by an emulator). */
+  historyUnreadable: Map<string, string>;
 }
 
 export function emptyLiveState(): LiveState {
@@ -97,6 +107,9 @@ export function emptyLiveState(): LiveState {
     cloudMapServices: new Map(),
     instances: new Map(),
     instancesRead: new Set(),
+    namespaceNames: new Map(),
+    rolledBack: new Map(),
+    historyUnreadable: new Map(),
   };
 }
 

@@ -211,7 +211,7 @@ class Planner implements PlanContext {
     return keys.map((k) => this.producer.get(k)).filter((id): id is string => !!id);
   }
 
-  compare(resource: Resource, { live, desired, liveBody, health, tags: tagsWanted }: Comparison): Decision | undefined {
+  compare(resource: Resource, { live, desired, liveBody, health, tags: tagsWanted, held, createOnlyChange, neverReplace }: Comparison): Decision | undefined {
     const ignore = ignoredPointers(resource);
     const want = withoutPointers(desired, ignore);
     if (!live || liveBody === undefined) {
@@ -227,15 +227,24 @@ class Planner implements PlanContext {
       return undefined;
     }
     const tags = tagsWanted ? tagDiff(tagsWanted, live.tags) : { set: {}, remove: [] };
-    const changes = [...diffObjects(want, have), ...(tagsWanted ? tagChanges(userTags(tagsWanted), userTags(live.tags)) : [])];
-    const immutable = immutableChange(resource.kind, changes);
-    if (immutable && !annotationIsTrue(resource, ALLOW_REPLACE_ANNOTATION)) {
-      const message = `${immutable} cannot be changed in place; add the annotation ${ALLOW_REPLACE_ANNOTATION}: "true" to replace the object`;
+    const all = [...diffObjects(want, have), ...(tagsWanted ? tagChanges(userTags(tagsWanted), userTags(live.tags)) : [])];
+    const isHeld = (c: FieldChange) => !!held?.fields.some((f) => c.path === `spec.${f}` || c.path.startsWith(`spec.${f}.`) || c.path.startsWith(`spec.${f}[`));
+    const changes = all.filter((c) => !isHeld(c));
+    const fieldChanges = changes.filter((c) => !c.path.startsWith('spec.tags.'));
+    const immutable = createOnlyChange ? createOnlyChange(fieldChanges) : immutableChange(resource.kind, fieldChanges);
+    if (immutable && (neverReplace || !annotationIsTrue(resource, ALLOW_REPLACE_ANNOTATION))) {
+      const message = neverReplace
+        ? `${immutable} cannot be changed in place, and the object is never replaced: ${neverReplace}`
+        : `${immutable} cannot be changed in place; add the annotation ${ALLOW_REPLACE_ANNOTATION}: "true" to replace the object`;
       this.record({ ...shared, action: 'stalled', sync: 'OutOfSync', changes, message });
       return undefined;
     }
     const action = immutable ? 'replace' : changes.length > 0 || Object.keys(tags.set).length > 0 || tags.remove.length > 0 ? 'update' : 'none';
-    this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(owner.adopting && action !== 'none' ? { message: 'adopting an existing object' } : {}) });
+    if (held && changes.length < all.length) {
+      this.record({ ...shared, action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: all, message: held.message });
+    } else {
+      this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(owner.adopting && action !== 'none' ? { message: 'adopting an existing object' } : {}) });
+    }
     if (action === 'none') return undefined;
     return { action, changes, tagSet: tags.set, tagRemove: tags.remove, adopting: owner.adopting };
   }

@@ -5,7 +5,7 @@
  * way, or a revision is registered twice.
  */
 import { revisionOf, type LiveState } from './live.js';
-import { SPEC_HASH_TAG, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG } from './tags.js';
+import { TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG } from './tags.js';
 
 /** The index key of a family's revision with this content hash. */
 export function revisionKey(family: string, hash: string): string {
@@ -15,14 +15,12 @@ export function revisionKey(family: string, hash: string): string {
 export interface RevisionIndex {
   /** Revision ARN by key, as recorded in the tags of a service that runs it. */
   recordedOnServices: Map<string, string>;
-  /** Revision ARN by key, from the spec-hash tag of an ACTIVE revision that was described. */
-  taggedRevisions: Map<string, string>;
   /** The revision ARNs this family's services run, in the order the services were read. */
   runningByFamily: Map<string, Set<string>>;
 }
 
 /** Indexes what the live state knows; the reader calls it before describing revisions, the planner after. */
-export function revisionIndex(live: Pick<LiveState, 'services' | 'taskDefinitions'>): RevisionIndex {
+export function revisionIndex(live: Pick<LiveState, 'services'>): RevisionIndex {
   const recordedOnServices = new Map<string, string>();
   const runningByFamily = new Map<string, Set<string>>();
   for (const s of live.services.values()) {
@@ -34,10 +32,5 @@ export function revisionIndex(live: Pick<LiveState, 'services' | 'taskDefinition
     const hash = s.tags[TASK_DEFINITION_HASH_TAG];
     if (hash && s.tags[TASK_DEFINITION_TAG] === running) recordedOnServices.set(revisionKey(family, hash), arn);
   }
-  const taggedRevisions = new Map<string, string>();
-  for (const td of live.taskDefinitions.values()) {
-    const hash = td.tags[SPEC_HASH_TAG];
-    if (hash && td.raw.status === 'ACTIVE') taggedRevisions.set(revisionKey(td.family, hash), td.arn);
-  }
-  return { recordedOnServices, taggedRevisions, runningByFamily };
+  return { recordedOnServices, runningByFamily };
 }

@@ -13,6 +13,10 @@ export const SPEC_HASH_TAG = 'ecs-gitops.io/spec-hash';
 /** On a Service: the task-definition revision (family:revision) it was given, and its content hash. */
 export const TASK_DEFINITION_TAG = 'ecs-gitops.io/task-definition';
 export const TASK_DEFINITION_HASH_TAG = 'ecs-gitops.io/task-definition-hash';
+/** On a private DNS namespace: the VPC it was created in (Cloud Map's GetNamespace does not say). */
+export const VPC_TAG = 'ecs-gitops.io/vpc';
+/** What every tagged object the controller creates carries. */
+export const OWNERSHIP_TAGS = [OWNER_TAG, RESOURCE_TAG] as const;
 /** On a live object: `disabled` protects it from pruning even after its document is gone. */
 export const PRUNE_TAG = 'ecs-gitops.io/prune';
 /** Cloud Map instances carry no tags; this attribute marks the ones the controller registered. */

@@ -23,6 +23,8 @@ type Json = Record<string, unknown>;
 type Handler = (ctx: SimContext, input: object) => unknown;
 
 const pad = (n: number): string => String(n).padStart(12, '0');
+/** Cloud Map's default quota of instances per service. */
+const MAX_INSTANCES = 1000;
 const namespaceNotFound = (): AwsError => new AwsError('NamespaceNotFound', 'No namespace exists with the specified ID.');
 const serviceNotFound = (): AwsError => new AwsError('ServiceNotFound', 'No service exists with the specified ID.');
 const instanceNotFound = (): AwsError => new AwsError('InstanceNotFound', 'No instance exists with the specified ID.');
@@ -118,8 +120,10 @@ function applyEffect(ctx: SimContext, op: OperationState): void {
       ctx.written(`cmservice:${svc.id}`, clone(svc));
       const c = e.changes as { Description?: string; DnsConfig?: { DnsRecords?: unknown }; HealthCheckConfig?: unknown };
       if (c.Description !== undefined) svc.description = c.Description;
-      if (c.DnsConfig?.DnsRecords !== undefined && svc.dnsConfig) svc.dnsConfig.DnsRecords = clone(c.DnsConfig.DnsRecords);
+      // What the request leaves out is deleted (DNS namespaces).
+      if (svc.dnsConfig) svc.dnsConfig.DnsRecords = clone(c.DnsConfig?.DnsRecords ?? []);
       if (c.HealthCheckConfig !== undefined) svc.healthCheckConfig = clone(c.HealthCheckConfig);
+      else delete svc.healthCheckConfig;
       break;
     }
     case 'registerInstance': {
@@ -240,6 +244,7 @@ function namespaceOut(ctx: SimContext, ns: NamespaceState): Json {
     Id: ns.id,
     Arn: ns.arn,
     Name: ns.name,
+    ResourceOwner: ctx.accountId,
     Type: ns.type,
     ServiceCount: ctx.state.cloudMapServices.filter((s) => s.namespaceId === ns.id).length,
     Properties: clone(ns.properties),
@@ -297,8 +302,11 @@ const createHttpNamespace: Handler = (ctx, raw) => createNamespace(ctx, 'HTTP', 
 const createPrivateDnsNamespace: Handler = (ctx, raw) => createNamespace(ctx, 'DNS_PRIVATE', raw as CreatePrivateDnsNamespaceRequest);
 const createPublicDnsNamespace: Handler = (ctx, raw) => createNamespace(ctx, 'DNS_PUBLIC', raw as CreatePublicDnsNamespaceRequest);
 
+/** Ids may be given as ARNs (shared namespaces); the id is the ARN's last segment. */
+const idOf = (ref: string): string => (ref.startsWith('arn:') ? ref.slice(ref.lastIndexOf('/') + 1) : ref);
+
 function findNamespace(ctx: SimContext, id: unknown): NamespaceState {
-  const nsId = requireString(id, 'Id');
+  const nsId = idOf(requireString(id, 'Id'));
   const ns = ctx.visible(`namespace:${nsId}`, ctx.state.namespaces.find((n) => n.id === nsId));
   if (!ns) throw namespaceNotFound();
   return ns;
@@ -373,12 +381,14 @@ function serviceOut(ctx: SimContext, s: CloudMapServiceState): Json {
     Id: s.id,
     Arn: s.arn,
     Name: s.name,
+    ResourceOwner: ctx.accountId,
     NamespaceId: s.namespaceId,
     InstanceCount: s.instances.length,
     CreateDate: wireTime(s.createDate),
+    CreatedByAccount: ctx.accountId,
   };
   if (s.description !== undefined) out.Description = s.description;
-  if (s.dnsConfig !== undefined) out.DnsConfig = clone(s.dnsConfig);
+  if (s.dnsConfig !== undefined) out.DnsConfig = { NamespaceId: s.namespaceId, ...clone(s.dnsConfig) };
   if (s.healthCheckConfig !== undefined) out.HealthCheckConfig = clone(s.healthCheckConfig);
   if (s.healthCheckCustomConfig !== undefined) out.HealthCheckCustomConfig = clone(s.healthCheckCustomConfig);
   if (s.type !== undefined) out.Type = s.type;
@@ -389,8 +399,9 @@ function serviceOut(ctx: SimContext, s: CloudMapServiceState): Json {
 const createService: Handler = (ctx, raw) => {
   const input = raw as CreateServiceRequest;
   const name = requireString(input.Name, 'Name');
-  const nsId = input.NamespaceId ?? (input.DnsConfig as { NamespaceId?: string } | undefined)?.NamespaceId;
-  if (!nsId) throw invalidInput('NamespaceId is required.');
+  const nsRef = input.NamespaceId ?? (input.DnsConfig as { NamespaceId?: string } | undefined)?.NamespaceId;
+  if (!nsRef) throw invalidInput('NamespaceId is required.');
+  const nsId = idOf(nsRef);
   const ns = ctx.state.namespaces.find((n) => n.id === nsId);
   if (!ns) throw namespaceNotFound();
   if (input.CreatorRequestId) {
@@ -405,6 +416,7 @@ const createService: Handler = (ctx, raw) => {
   }
   if (input.DnsConfig && ns.type === 'HTTP') throw invalidInput('DnsConfig is not valid for an HTTP namespace.');
   if (input.HealthCheckConfig && input.HealthCheckCustomConfig) throw invalidInput('HealthCheckConfig and HealthCheckCustomConfig are mutually exclusive.');
+  if (input.HealthCheckConfig && ns.type === 'DNS_PRIVATE') throw invalidInput('HealthCheckConfig is valid only for services in public DNS and HTTP namespaces.');
   const id = cloudMapServiceId();
   const svc: CloudMapServiceState = {
     seq: ctx.nextSeq(),
@@ -435,7 +447,7 @@ const createService: Handler = (ctx, raw) => {
 };
 
 function findService(ctx: SimContext, id: unknown, lagged = false): CloudMapServiceState {
-  const svcId = requireString(id, 'Id');
+  const svcId = idOf(requireString(id, 'Id'));
   const current = ctx.state.cloudMapServices.find((s) => s.id === svcId);
   const svc = lagged ? ctx.visible(`cmservice:${svcId}`, current) : current;
   if (!svc) throw serviceNotFound();
@@ -456,10 +468,28 @@ const listServices: Handler = (ctx, raw) => {
   return withToken({ Services: page.items.map((s) => serviceOut(ctx, s)) }, page.nextToken);
 };
 
+/**
+ * UpdateService changes only the TTLs of the service's DNS records, its description and
+ * (public DNS namespaces) its HealthCheckConfig; omitted records and health checks are
+ * deleted. It can't be called at all on a service in an HTTP namespace.
+ */
 const updateService: Handler = (ctx, raw) => {
   const input = raw as UpdateServiceRequest;
   const svc = findService(ctx, input.Id);
   if (!input.Service) throw invalidInput('Service is required.');
+  const ns = ctx.state.namespaces.find((n) => n.id === svc.namespaceId);
+  if (!ns || ns.type === 'HTTP') throw invalidInput(`Service ${svc.id} is in an HTTP namespace; UpdateService can't be called on it.`);
+  const change = input.Service;
+  const existing = ((svc.dnsConfig?.DnsRecords ?? []) as { Type?: string }[]).map((r) => r.Type).sort();
+  if (change.DnsConfig) {
+    const records = change.DnsConfig.DnsRecords ?? [];
+    const types = records.map((r) => r.Type).sort();
+    if (JSON.stringify(types) !== JSON.stringify(existing)) {
+      throw invalidInput(`UpdateService can change only the TTL of existing DNS records (${existing.join(', ')}); their types can't change.`);
+    }
+    for (const r of records) if (!Number.isInteger(r.TTL) || (r.TTL as number) < 0 || (r.TTL as number) > 2147483647) throw invalidInput('DnsRecords TTL must be an integer from 0 to 2147483647.');
+  }
+  if (change.HealthCheckConfig && ns.type !== 'DNS_PUBLIC') throw invalidInput('HealthCheckConfig is valid only for services in public DNS namespaces.');
   return { OperationId: submit(ctx, 'UPDATE_SERVICE', { SERVICE: svc.id, NAMESPACE: svc.namespaceId }, { kind: 'updateService', serviceId: svc.id, changes: clone(input.Service) as Json }) };
 };
 
@@ -480,6 +510,9 @@ const registerInstance: Handler = (ctx, raw) => {
   const attributes = input.Attributes ?? {};
   if (typeof attributes !== 'object') throw invalidInput('Attributes must be a map.');
   if (Object.keys(attributes).length > 30) throw invalidInput('At most 30 attributes per instance.');
+  if (svc.instances.length >= MAX_INSTANCES && !svc.instances.some((i) => i.id === id)) {
+    throw new AwsError('ResourceLimitExceeded', `The service ${svc.id} already has ${MAX_INSTANCES} instances, the quota.`);
+  }
   const instance: InstanceState = { id, attributes: { ...attributes }, seq: ctx.nextSeq() };
   if (input.CreatorRequestId) instance.creatorRequestId = input.CreatorRequestId;
   return { OperationId: submit(ctx, 'REGISTER_INSTANCE', { INSTANCE: id, SERVICE: svc.id }, { kind: 'registerInstance', serviceId: svc.id, instance }) };
@@ -498,7 +531,7 @@ const getInstance: Handler = (ctx, raw) => {
   const svc = findService(ctx, input.ServiceId);
   const inst = svc.instances.find((i) => i.id === input.InstanceId);
   if (!inst) throw instanceNotFound();
-  const out: Json = { Id: inst.id, Attributes: { ...inst.attributes } };
+  const out: Json = { Id: inst.id, Attributes: { ...inst.attributes }, CreatedByAccount: ctx.accountId };
   if (inst.creatorRequestId) out.CreatorRequestId = inst.creatorRequestId;
   return { ResourceOwner: ctx.accountId, Instance: out };
 };
@@ -507,7 +540,7 @@ const listInstances: Handler = (ctx, raw) => {
   const input = raw as ListInstancesRequest;
   const svc = findService(ctx, input.ServiceId);
   const page = paginate(svc.instances, (i) => pad(i.seq), { ...pageOpts(input), defaultPage: 100, maxPage: 100, invalid: invalidInput });
-  return withToken({ ResourceOwner: ctx.accountId, Instances: page.items.map((i) => ({ Id: i.id, Attributes: { ...i.attributes } })) }, page.nextToken);
+  return withToken({ ResourceOwner: ctx.accountId, Instances: page.items.map((i) => ({ Id: i.id, Attributes: { ...i.attributes }, CreatedByAccount: ctx.accountId })) }, page.nextToken);
 };
 
 const healthOf = (i: InstanceState): string => (i.attributes.AWS_INIT_HEALTH_STATUS === 'UNHEALTHY' ? 'UNHEALTHY' : 'HEALTHY');
@@ -596,15 +629,32 @@ export function cloudMapHooks(ctx: () => SimContext): SimContext['cloudMap'] {
   const byArn = (arn: string): CloudMapServiceState | undefined => ctx().state.cloudMapServices.find((s) => s.arn === arn);
   return {
     serviceExists: (arn) => byArn(arn) !== undefined,
-    register: (arn, instance) => {
+    namespaceArn: (ref) => {
+      const c = ctx();
+      if (ref.startsWith('arn:')) return c.state.namespaces.find((n) => n.arn === ref)?.arn;
+      const found = c.state.namespaces.find((n) => n.name === ref);
+      if (found) return found.arn;
+      const id = namespaceId();
+      c.state.namespaces.push({
+        seq: c.nextSeq(), id, arn: c.arns.namespace(id), name: ref, type: 'HTTP',
+        properties: { DnsProperties: {}, HttpProperties: { HttpName: ref } }, createDate: c.clock.now(), tags: [],
+      });
+      return c.arns.namespace(id);
+    },
+    room: (arn) => Math.max(0, MAX_INSTANCES - (byArn(arn)?.instances.length ?? MAX_INSTANCES)),
+    register: (arn, instances) => {
       const svc = byArn(arn);
       if (!svc) return undefined;
-      putInstance(svc, { ...instance, seq: ctx().nextSeq() });
+      for (const instance of instances) putInstance(svc, { ...instance, seq: ctx().nextSeq() });
       return svc.id;
     },
-    deregister: (serviceId, instanceId) => {
+    deregister: (serviceId, instanceIds) => {
       const svc = ctx().state.cloudMapServices.find((s) => s.id === serviceId);
-      if (svc) removeInstance(svc, instanceId);
+      if (!svc) return;
+      const gone = new Set(instanceIds);
+      const before = svc.instances.length;
+      svc.instances = svc.instances.filter((i) => !gone.has(i.id));
+      if (svc.instances.length !== before) svc.revision++;
     },
   };
 }

@@ -16,6 +16,8 @@ export interface RolloutTimings {
   inactiveRetentionMs: number;
   /** A task definition stays DELETE_IN_PROGRESS this long. */
   taskDefinitionDeleteMs: number;
+  /** While a service stays steady, "has reached a steady state" is logged again this often. */
+  steadyStateEventMs: number;
   /** Each Cloud Map operation step (SUBMITTED → PENDING → SUCCESS) takes this long. */
   cloudMapStepMs: number;
 }
@@ -27,6 +29,7 @@ export const DEFAULT_TIMINGS: RolloutTimings = {
   inactiveRetentionMs: 3_600_000,
   taskDefinitionDeleteMs: 1000,
   cloudMapStepMs: 500,
+  steadyStateEventMs: 6 * 3600 * 1000,
 };
 
 export interface FaultSettings {
@@ -72,7 +75,12 @@ export interface SimContext {
   /** Cloud Map hooks used by ECS service registries (no operation is created). */
   cloudMap: {
     serviceExists(registryArn: string): boolean;
-    register(registryArn: string, instance: Omit<InstanceState, 'seq'>): string | undefined;
-    deregister(serviceId: string, instanceId: string): void;
+    /** The ARN of the namespace with this name or ARN; a new name creates an HTTP namespace (Service Connect defaults). */
+    namespaceArn(nameOrArn: string): string | undefined;
+    /** How many more instances the Cloud Map service takes before its quota. */
+    room(registryArn: string): number;
+    /** Registers the instances; returns the Cloud Map service id. */
+    register(registryArn: string, instances: Omit<InstanceState, 'seq'>[]): string | undefined;
+    deregister(serviceId: string, instanceIds: string[]): void;
   };
 }

@@ -13,6 +13,7 @@ import type { SimContext } from './context.js';
 import {
   clientError, clusterNotFound, invalidParameter, resourceNotFound, serviceNotActive, serviceNotFound, AwsError,
 } from './errors.js';
+import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments, revisionSummary } from './history.js';
 import { paginate } from './paginate.js';
 import { addEvent, startDeployment } from './rollout.js';
 import type { ClusterState, DeploymentState, EcsTag, ServiceState, TaskDefinitionState } from './state.js';
@@ -51,8 +52,8 @@ function clusterOut(ctx: SimContext, c: ClusterState, include: string[] = []): J
   if (c.status === 'ACTIVE') {
     for (const s of ctx.state.services.filter((x) => x.clusterName === c.name)) {
       for (const t of s.tasks) {
-        if (t.lastStatus === 'RUNNING') running++;
-        if (t.lastStatus === 'PENDING') pending++;
+        if (t.lastStatus === 'RUNNING') running += t.count;
+        if (t.lastStatus === 'PENDING') pending += t.count;
       }
     }
   }
@@ -71,9 +72,14 @@ function clusterOut(ctx: SimContext, c: ClusterState, include: string[] = []): J
   };
   if (c.configuration !== undefined) out.configuration = clone(c.configuration);
   if (c.serviceConnectDefaults !== undefined) out.serviceConnectDefaults = clone(c.serviceConnectDefaults);
-  if (include.includes('TAGS')) out.tags = clone(c.tags);
+  // Without include: ["TAGS"] AWS answers an empty tag list (AWS CLI describe-clusters example).
+  out.tags = include.includes('TAGS') ? clone(c.tags) : [];
   return out;
 }
+
+// AWS's tag rules: at most 50 per resource, keys 1–128 and values 0–256 characters of
+// letters, digits, spaces and + - = . _ : / @, and the aws: prefix reserved.
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 function validateTags(tags: unknown): EcsTag[] {
   if (tags === undefined || tags === null) return [];
@@ -81,7 +87,11 @@ function validateTags(tags: unknown): EcsTag[] {
   if (tags.length > 50) throw invalidParameter('Too many tags: at most 50 tags per resource.');
   return tags.map((t: { key?: unknown; value?: unknown }) => {
     if (typeof t?.key !== 'string' || t.key === '') throw invalidParameter('Tag keys must be non-empty strings.');
-    return { key: t.key, value: typeof t.value === 'string' ? t.value : '' };
+    const value = typeof t.value === 'string' ? t.value : '';
+    if (t.key.length > 128 || !TAG_TEXT.test(t.key)) throw invalidParameter(`Tag key '${t.key.slice(0, 128)}' is not valid: at most 128 letters, digits, spaces and + - = . _ : / @.`);
+    if (value.length > 256 || !TAG_TEXT.test(value)) throw invalidParameter(`The value of tag '${t.key}' is not valid: at most 256 letters, digits, spaces and + - = . _ : / @.`);
+    if (t.key.toLowerCase().startsWith('aws:')) throw invalidParameter('Tag keys beginning with aws: are reserved for AWS use.');
+    return { key: t.key, value };
   });
 }
 
@@ -92,27 +102,80 @@ function mergeTags(existing: EcsTag[], added: EcsTag[]): EcsTag[] {
   return out;
 }
 
+/** Strategy items as AWS returns them: `base` and `weight` default to 0. */
+function strategyOut(items: unknown): Json[] {
+  return ((items ?? []) as Json[]).map((i) => ({ capacityProvider: i.capacityProvider, weight: i.weight ?? 0, base: i.base ?? 0 }));
+}
+
+/**
+ * A strategy may name only capacity providers associated with the cluster; weights 0–1000,
+ * bases 0–100000, at most one base, and at least one positive weight.
+ */
+function checkStrategy(strategy: Json[], providers: string[]): void {
+  if (strategy.length > 20) throw invalidParameter('A capacity provider strategy can have at most 20 items.');
+  for (const item of strategy) {
+    if (typeof item.capacityProvider !== 'string' || !providers.includes(item.capacityProvider)) {
+      throw invalidParameter(`The specified capacity provider strategy cannot contain a capacity provider (${String(item.capacityProvider)}) that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.`);
+    }
+    const weight = item.weight as number;
+    const base = item.base as number;
+    if (!Number.isInteger(weight) || weight < 0 || weight > 1000) throw invalidParameter('The capacity provider strategy weight must be an integer from 0 to 1000.');
+    if (!Number.isInteger(base) || base < 0 || base > 100000) throw invalidParameter('The capacity provider strategy base must be an integer from 0 to 100000.');
+  }
+  if (strategy.filter((i) => (i.base as number) > 0).length > 1) throw invalidParameter('Only one capacity provider in a strategy can have a base.');
+  if (strategy.length > 0 && !strategy.some((i) => (i.weight as number) > 0)) throw invalidParameter('At least one capacity provider in a strategy must have a weight greater than 0.');
+}
+
+/** A cluster without a containerInsights setting follows the account setting (default disabled). */
+function clusterSettings(ctx: SimContext, given: unknown): unknown[] {
+  const settings = (clone(given) as Json[] | undefined) ?? [];
+  if (!settings.some((x) => x.name === 'containerInsights')) {
+    settings.push({ name: 'containerInsights', value: ctx.state.accountSettings.containerInsights ?? 'disabled' });
+  }
+  for (const x of settings) {
+    if (x.name !== 'containerInsights') throw invalidParameter(`Unknown cluster setting ${String(x.name)}.`);
+    if (!['enabled', 'disabled', 'enhanced'].includes(x.value as string)) throw invalidParameter('containerInsights must be enabled, disabled or enhanced.');
+  }
+  return settings;
+}
+
+/** serviceConnectDefaults as AWS keeps it: the namespace's ARN, a new HTTP namespace for a new name, removed for "". */
+function serviceConnectDefaults(ctx: SimContext, given: { namespace?: unknown } | undefined): Json | undefined {
+  if (given === undefined || given === null) return undefined;
+  const ns = given.namespace;
+  if (typeof ns !== 'string') throw invalidParameter('serviceConnectDefaults.namespace is required.');
+  if (ns === '') return undefined;
+  if (ns.length > 1024 || /[<>"/]/.test(ns.startsWith('arn:') ? '' : ns)) throw invalidParameter('The namespace name is not valid.');
+  const arn = ctx.cloudMap.namespaceArn(ns);
+  if (arn === undefined) throw new AwsError('NamespaceNotFoundException', `The namespace ${ns} does not exist.`);
+  return { namespace: arn };
+}
+
 const createCluster: Handler = (ctx, raw) => {
   const input = raw as CreateClusterRequest;
   const name = input.clusterName ?? 'default';
   if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) throw invalidParameter('Cluster name must match [a-zA-Z0-9_-]{1,255}.');
   const existing = findCluster(ctx, name);
-  if (existing) return { cluster: clusterOut(ctx, existing) };
+  if (existing) return { cluster: clusterOut(ctx, existing, ['TAGS']) };
+  const providers = [...(input.capacityProviders ?? [])];
+  const strategy = strategyOut(input.defaultCapacityProviderStrategy);
+  checkStrategy(strategy, providers);
   const cluster: ClusterState = {
     seq: ctx.nextSeq(),
     arn: ctx.arns.cluster(name),
     name,
     status: 'ACTIVE',
-    settings: clone(input.settings as unknown[]) ?? [{ name: 'containerInsights', value: 'disabled' }],
-    capacityProviders: [...(input.capacityProviders ?? [])],
-    defaultCapacityProviderStrategy: clone(input.defaultCapacityProviderStrategy as unknown[]) ?? [],
+    settings: clusterSettings(ctx, input.settings),
+    capacityProviders: providers,
+    defaultCapacityProviderStrategy: strategy,
     tags: validateTags(input.tags),
   };
   if (input.configuration) cluster.configuration = clone(input.configuration);
-  if (input.serviceConnectDefaults) cluster.serviceConnectDefaults = clone(input.serviceConnectDefaults);
+  const defaults = serviceConnectDefaults(ctx, input.serviceConnectDefaults);
+  if (defaults) cluster.serviceConnectDefaults = defaults;
   ctx.written(`cluster:${name}`, undefined);
   ctx.state.clusters.push(cluster);
-  return { cluster: clusterOut(ctx, cluster) };
+  return { cluster: clusterOut(ctx, cluster, ['TAGS']) };
 };
 
 const describeClusters: Handler = (ctx, raw) => {
@@ -140,11 +203,16 @@ const listClusters: Handler = (ctx, raw) => {
 const updateCluster: Handler = (ctx, raw) => {
   const input = raw as UpdateClusterRequest;
   const c = activeCluster(ctx, requireString(input.cluster, 'cluster'));
+  const settings = input.settings ? clusterSettings(ctx, input.settings) : undefined;
+  const defaults = input.serviceConnectDefaults ? serviceConnectDefaults(ctx, input.serviceConnectDefaults) : undefined;
   ctx.written(`cluster:${c.name}`, clone(c));
-  if (input.settings) c.settings = clone(input.settings as unknown[]);
+  if (settings) c.settings = settings;
   if (input.configuration) c.configuration = clone(input.configuration);
-  if (input.serviceConnectDefaults) c.serviceConnectDefaults = clone(input.serviceConnectDefaults);
-  return { cluster: clusterOut(ctx, c) };
+  if (input.serviceConnectDefaults) {
+    if (defaults) c.serviceConnectDefaults = defaults;
+    else delete c.serviceConnectDefaults;
+  }
+  return { cluster: clusterOut(ctx, c, ['TAGS']) };
 };
 
 const putClusterCapacityProviders: Handler = (ctx, raw) => {
@@ -152,15 +220,18 @@ const putClusterCapacityProviders: Handler = (ctx, raw) => {
   const c = activeCluster(ctx, requireString(input.cluster, 'cluster'));
   if (!Array.isArray(input.capacityProviders)) throw invalidParameter('capacityProviders is required.');
   if (!Array.isArray(input.defaultCapacityProviderStrategy)) throw invalidParameter('defaultCapacityProviderStrategy is required.');
-  for (const s of input.defaultCapacityProviderStrategy) {
-    if (!input.capacityProviders.includes(s.capacityProvider ?? '')) {
-      throw invalidParameter(`The specified capacity provider strategy contains a capacity provider (${s.capacityProvider}) that is not associated with the cluster.`);
-    }
+  const strategy = strategyOut(input.defaultCapacityProviderStrategy);
+  checkStrategy(strategy, input.capacityProviders);
+  for (const s of ctx.state.services) {
+    if (s.clusterName !== c.name || s.status !== 'ACTIVE') continue;
+    const used = (s.config.capacityProviderStrategy ?? []) as Json[];
+    const dropped = used.find((i) => !input.capacityProviders?.includes(i.capacityProvider as string));
+    if (dropped) throw new AwsError('ResourceInUseException', `The capacity provider ${String(dropped.capacityProvider)} is in use by service ${s.name}.`);
   }
   ctx.written(`cluster:${c.name}`, clone(c));
   c.capacityProviders = [...input.capacityProviders];
-  c.defaultCapacityProviderStrategy = clone(input.defaultCapacityProviderStrategy as unknown[]);
-  return { cluster: clusterOut(ctx, c) };
+  c.defaultCapacityProviderStrategy = strategy;
+  return { cluster: clusterOut(ctx, c, ['TAGS']) };
 };
 
 const deleteCluster: Handler = (ctx, raw) => {
@@ -192,6 +263,24 @@ export function normaliseUnits(value: string | undefined, kind: 'cpu' | 'memory'
   const unit = (m[2] ?? '').toLowerCase();
   if (unit === 'vcpu' || unit === 'gb' || unit === 'gib') return String(Math.round(n * 1024));
   return String(Math.round(n));
+}
+
+/** Fargate's task sizes: cpu units → the memory sizes (MiB) it can be paired with. */
+const FARGATE_SIZES: ReadonlyMap<number, (m: number) => boolean> = new Map([
+  [256, (m: number) => m === 512 || m === 1024 || m === 2048],
+  [512, (m: number) => m >= 1024 && m <= 4096 && m % 1024 === 0],
+  [1024, (m: number) => m >= 2048 && m <= 8192 && m % 1024 === 0],
+  [2048, (m: number) => m >= 4096 && m <= 16384 && m % 1024 === 0],
+  [4096, (m: number) => m >= 8192 && m <= 30720 && m % 1024 === 0],
+  [8192, (m: number) => m >= 16384 && m <= 61440 && m % 4096 === 0],
+  [16384, (m: number) => m >= 32768 && m <= 122880 && m % 8192 === 0],
+]);
+
+function checkFargateSize(cpu: string, memory: string): void {
+  const fits = FARGATE_SIZES.get(Number(cpu));
+  if (!fits || !fits(Number(memory))) {
+    throw clientError(`No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid values.`);
+  }
 }
 
 function findTaskDefinition(ctx: SimContext, ref: string): TaskDefinitionState | undefined {
@@ -253,6 +342,7 @@ const registerTaskDefinition: Handler = (ctx, raw) => {
     if (networkMode !== 'awsvpc') throw clientError("Fargate only supports network mode 'awsvpc'.");
     if (cpu === undefined) throw clientError("Fargate requires that 'cpu' be defined at the task level.");
     if (memory === undefined) throw clientError("Fargate requires that 'memory' be defined at the task level.");
+    checkFargateSize(cpu, memory);
   }
   const revision = (ctx.state.familyRevisions[family] ?? 0) + 1;
   ctx.state.familyRevisions[family] = revision;
@@ -288,8 +378,8 @@ const describeTaskDefinition: Handler = (ctx, raw) => {
   const found = findTaskDefinition(ctx, ref);
   const td = found && ctx.visible(`taskdef:${found.arn}`, found);
   if (!td || td.status === 'DELETE_IN_PROGRESS') throw clientError('Unable to describe task definition.');
-  const out: Json = { taskDefinition: clone(td.body) };
-  if ((input.include ?? []).includes('TAGS')) out.tags = clone(td.tags);
+  // Without include: ["TAGS"] AWS answers an empty tag list (AWS CLI describe-task-definition example).
+  const out: Json = { taskDefinition: clone(td.body), tags: (input.include ?? []).includes('TAGS') ? clone(td.tags) : [] };
   return out;
 };
 
@@ -403,8 +493,13 @@ function validateRegistries(ctx: SimContext, registries: unknown): ServiceRegist
 type ServiceRegistryList = ServiceState['serviceRegistries'];
 
 function deploymentConfiguration(input: unknown, previous?: ServiceState['deploymentConfiguration']): ServiceState['deploymentConfiguration'] {
-  const given = (input ?? {}) as Partial<ServiceState['deploymentConfiguration']>;
-  const base = previous ?? { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false } };
+  const given = (input ?? {}) as Partial<ServiceState['deploymentConfiguration']> & { alarms?: Json };
+  const base = previous ?? {
+    maximumPercent: 200,
+    minimumHealthyPercent: 100,
+    deploymentCircuitBreaker: { enable: false, rollback: false },
+    alarms: { alarmNames: [], enable: false, rollback: false },
+  };
   const out = { ...clone(base), ...clone(given) } as ServiceState['deploymentConfiguration'];
   out.maximumPercent = given.maximumPercent ?? base.maximumPercent;
   out.minimumHealthyPercent = given.minimumHealthyPercent ?? base.minimumHealthyPercent;
@@ -412,6 +507,15 @@ function deploymentConfiguration(input: unknown, previous?: ServiceState['deploy
     enable: given.deploymentCircuitBreaker?.enable ?? base.deploymentCircuitBreaker.enable,
     rollback: given.deploymentCircuitBreaker?.rollback ?? base.deploymentCircuitBreaker.rollback,
   };
+  const baseAlarms = (base.alarms ?? { alarmNames: [], enable: false, rollback: false }) as Json;
+  out.alarms = {
+    alarmNames: clone(given.alarms?.alarmNames ?? baseAlarms.alarmNames ?? []),
+    enable: given.alarms?.enable ?? baseAlarms.enable ?? false,
+    rollback: given.alarms?.rollback ?? baseAlarms.rollback ?? false,
+  };
+  if (!Number.isInteger(out.maximumPercent) || !Number.isInteger(out.minimumHealthyPercent) || out.minimumHealthyPercent < 0) {
+    throw invalidParameter('maximumPercent and minimumHealthyPercent must be non-negative integers.');
+  }
   if (out.maximumPercent < 100 && out.minimumHealthyPercent >= 100) {
     throw invalidParameter('maximumPercent must be at least 100 when minimumHealthyPercent is 100.');
   }
@@ -424,8 +528,8 @@ function deploymentOut(d: DeploymentState, svc: ServiceState): Json {
   let pending = 0;
   for (const t of svc.tasks) {
     if (t.deploymentId !== d.id) continue;
-    if (t.lastStatus === 'RUNNING') running++;
-    else if (t.lastStatus === 'PENDING') pending++;
+    if (t.lastStatus === 'RUNNING') running += t.count;
+    else if (t.lastStatus === 'PENDING') pending += t.count;
   }
   const out: Json = {
     id: d.id,
@@ -437,13 +541,15 @@ function deploymentOut(d: DeploymentState, svc: ServiceState): Json {
     failedTasks: d.failedTasks,
     createdAt: wireTime(d.createdAt),
     updatedAt: wireTime(d.updatedAt),
-    rolloutState: d.rolloutState,
-    rolloutStateReason: d.rolloutStateReason,
   };
+  if (d.capacityProviderStrategy) out.capacityProviderStrategy = clone(d.capacityProviderStrategy);
   if (d.launchType) out.launchType = d.launchType;
   if (d.platformVersion) out.platformVersion = d.platformVersion;
-  if (d.capacityProviderStrategy) out.capacityProviderStrategy = clone(d.capacityProviderStrategy);
+  if (d.platformFamily) out.platformFamily = d.platformFamily;
   if (d.networkConfiguration) out.networkConfiguration = clone(d.networkConfiguration);
+  out.rolloutState = d.rolloutState;
+  out.rolloutStateReason = d.rolloutStateReason;
+  if (d.volumeConfigurations) out.volumeConfigurations = clone(d.volumeConfigurations);
   return out;
 }
 
@@ -451,54 +557,102 @@ export function serviceOut(ctx: SimContext, s: ServiceState, include: string[] =
   let running = 0;
   let pending = 0;
   for (const t of s.tasks) {
-    if (t.lastStatus === 'RUNNING') running++;
-    else if (t.lastStatus === 'PENDING') pending++;
+    if (t.lastStatus === 'RUNNING') running += t.count;
+    else if (t.lastStatus === 'PENDING') pending += t.count;
   }
+  const { deploymentController, ...config } = clone(s.config);
+  const external = (deploymentController as { type?: string } | undefined)?.type === 'EXTERNAL';
   const out: Json = {
     serviceArn: s.arn,
     serviceName: s.name,
     clusterArn: ctx.arns.cluster(s.clusterName),
-    ...clone(s.config),
+    loadBalancers: [],
     serviceRegistries: clone(s.serviceRegistries),
     status: s.status,
     desiredCount: s.desiredCount,
     runningCount: running,
     pendingCount: pending,
-    taskDefinition: s.taskDefinition,
-    deploymentConfiguration: clone(s.deploymentConfiguration),
-    deployments: s.deployments.map((d) => deploymentOut(d, s)),
-    events: s.events.map((e) => ({ id: e.id, createdAt: wireTime(e.createdAt), message: e.message })),
-    createdAt: wireTime(s.createdAt),
-    createdBy: ctx.arns.root(),
+    ...config,
   };
+  if (s.taskDefinition) out.taskDefinition = s.taskDefinition;
+  out.deploymentConfiguration = clone(s.deploymentConfiguration);
+  if (external) out.taskSets = [];
+  out.deployments = s.deployments.map((d) => deploymentOut(d, s));
+  // The service's place in the deployment history: its current service deployment and the
+  // revisions its deployments run.
+  const current = s.deployments[0]?.serviceDeploymentArn;
+  if (current) out.currentServiceDeployment = current;
+  const revisions = [...new Set(s.deployments.map((d) => d.serviceRevisionArn).filter((a): a is string => a !== undefined))];
+  if (revisions.length > 0) out.currentServiceRevisions = revisions.map((arn) => revisionSummary(ctx, s.arn, arn));
+  out.events = s.events.map((e) => ({ id: e.id, createdAt: wireTime(e.createdAt), message: e.message }));
+  out.createdAt = wireTime(s.createdAt);
+  out.deploymentController = deploymentController ?? { type: 'ECS' };
+  out.createdBy = ctx.arns.root();
   if (include.includes('TAGS')) out.tags = clone(s.tags);
   return out;
 }
 
 // Configuration fields that UpdateService may change and that start a new deployment.
-const DEPLOYING_FIELDS = ['networkConfiguration', 'loadBalancers', 'platformVersion', 'capacityProviderStrategy'] as const;
+const DEPLOYING_FIELDS = ['networkConfiguration', 'loadBalancers', 'platformVersion', 'volumeConfigurations', 'serviceConnectConfiguration'] as const;
 // Fields stored as given and returned as stored.
 const PLAIN_FIELDS = [
   'placementConstraints', 'placementStrategy', 'propagateTags', 'enableECSManagedTags', 'enableExecuteCommand',
-  'healthCheckGracePeriodSeconds', 'serviceConnectConfiguration', 'volumeConfigurations', 'availabilityZoneRebalancing',
+  'healthCheckGracePeriodSeconds', 'availabilityZoneRebalancing',
 ] as const;
+// What UpdateService may not change on a CODE_DEPLOY or EXTERNAL service (task sets do).
+const TASK_SET_FIELDS = ['taskDefinition', 'networkConfiguration', 'loadBalancers', 'platformVersion', 'serviceRegistries', 'capacityProviderStrategy'] as const;
+const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'];
+const CONTROLLERS = ['ECS', 'CODE_DEPLOY', 'EXTERNAL'];
 
-function launchFields(ctx: SimContext, cluster: ClusterState, input: CreateServiceRequest, td: TaskDefinitionState): Json {
+const usesFargate = (cfg: Json): boolean =>
+  cfg.launchType === 'FARGATE' || ((cfg.capacityProviderStrategy ?? []) as Json[]).some((i) => String(i.capacityProvider).startsWith('FARGATE'));
+
+/** The operating system family a Fargate service reports: Linux unless the task definition says otherwise. */
+function platformFamilyOf(td: TaskDefinitionState | undefined): string {
+  const os = (td?.body.runtimePlatform as { operatingSystemFamily?: string } | undefined)?.operatingSystemFamily;
+  return !os || os === 'LINUX' ? 'Linux' : os;
+}
+
+/** Sets platformVersion/platformFamily for Fargate, refuses a platform version elsewhere. */
+function applyPlatform(cfg: Json, platformVersion: string | undefined, td: TaskDefinitionState | undefined): void {
+  if (usesFargate(cfg)) {
+    if (td && !(td.body.compatibilities as string[]).includes('FARGATE')) throw invalidParameter('Task definition does not support launch_type FARGATE.');
+    cfg.platformVersion = platformVersion ?? (typeof cfg.platformVersion === 'string' ? cfg.platformVersion : 'LATEST');
+    cfg.platformFamily = platformFamilyOf(td);
+  } else {
+    if (platformVersion) throw invalidParameter('The platform version must be null when specifying an EC2 launch type.');
+    delete cfg.platformVersion;
+    delete cfg.platformFamily;
+  }
+}
+
+/**
+ * launchType / capacityProviderStrategy as AWS resolves them at CreateService: the one
+ * given, else the cluster's default strategy, else the EC2 launch type.
+ */
+function launchFields(cluster: ClusterState, input: CreateServiceRequest, td: TaskDefinitionState | undefined): Json {
   const cfg: Json = {};
-  if (input.launchType && input.capacityProviderStrategy) {
+  const strategy = strategyOut(input.capacityProviderStrategy);
+  if (input.launchType && strategy.length > 0) {
     throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported.');
   }
-  if (input.capacityProviderStrategy) cfg.capacityProviderStrategy = clone(input.capacityProviderStrategy);
-  else if (input.launchType) cfg.launchType = input.launchType;
+  if (input.launchType !== undefined && !LAUNCH_TYPES.includes(input.launchType)) throw invalidParameter(`Invalid launch type ${String(input.launchType)}.`);
+  if (strategy.length > 0) {
+    checkStrategy(strategy, cluster.capacityProviders);
+    cfg.capacityProviderStrategy = strategy;
+  } else if (input.launchType) cfg.launchType = input.launchType;
   else if (cluster.defaultCapacityProviderStrategy.length > 0) cfg.capacityProviderStrategy = clone(cluster.defaultCapacityProviderStrategy);
   else cfg.launchType = 'EC2';
-  const fargate = cfg.launchType === 'FARGATE' || JSON.stringify(cfg.capacityProviderStrategy ?? []).includes('FARGATE');
-  if (cfg.launchType === 'FARGATE' && !(td.body.compatibilities as string[]).includes('FARGATE')) {
-    throw invalidParameter('Task definition does not support launch_type FARGATE.');
-  }
-  if (fargate) cfg.platformVersion = input.platformVersion ?? 'LATEST';
-  else if (input.platformVersion) throw invalidParameter('The platform version must be null when specifying an EC2 launch type.');
+  applyPlatform(cfg, input.platformVersion, td);
   return cfg;
+}
+
+function checkDesiredCount(v: unknown): number {
+  // desiredCount is a 32-bit integer on the wire; any value in range is modelled without per-task work.
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2147483647) {
+    throw invalidParameter('desiredCount must be an integer from 0 to 2147483647.');
+  }
+  return v;
 }
 
 const createService: Handler = (ctx, raw) => {
@@ -515,30 +669,34 @@ const createService: Handler = (ctx, raw) => {
     throw invalidParameter('Creation of service was not idempotent.');
   }
   const strategy = input.schedulingStrategy ?? 'REPLICA';
+  if (strategy !== 'REPLICA' && strategy !== 'DAEMON') throw invalidParameter(`Invalid scheduling strategy ${String(strategy)}.`);
   if (strategy === 'REPLICA' && (input.desiredCount === undefined || input.desiredCount === null)) {
     throw invalidParameter('desiredCount is required for the REPLICA scheduling strategy.');
   }
-  const desiredCount = input.desiredCount ?? 0;
-  if (!Number.isInteger(desiredCount) || desiredCount < 0) throw invalidParameter('desiredCount must be a non-negative integer.');
+  const desiredCount = checkDesiredCount(input.desiredCount ?? 0);
   const controller = input.deploymentController?.type ?? 'ECS';
-  if (controller !== 'ECS') throw invalidParameter(`The ${controller} deployment controller is not supported by this simulator.`);
-  const td = resolveTaskDefinitionArn(ctx, input.taskDefinition);
-  validateNetwork(td, input.networkConfiguration);
+  if (!CONTROLLERS.includes(controller)) throw invalidParameter(`Invalid deployment controller type ${String(controller)}.`);
+  // An EXTERNAL service's tasks come from task sets; it needs no task definition.
+  const td = controller === 'EXTERNAL' && !input.taskDefinition ? undefined : resolveTaskDefinitionArn(ctx, input.taskDefinition);
+  if (td) validateNetwork(td, input.networkConfiguration);
   const registries = validateRegistries(ctx, input.serviceRegistries);
   const config: Json = {
     loadBalancers: clone(input.loadBalancers) ?? [],
-    ...launchFields(ctx, cluster, input, td),
+    ...launchFields(cluster, input, td),
+    // Without a role AWS uses (and reports) the ECS service-linked role.
+    roleArn: !input.role ? ctx.arns.serviceLinkedRole() : input.role.startsWith('arn:') ? input.role : `arn:aws:iam::${ctx.accountId}:role/${input.role}`,
     placementConstraints: [],
     placementStrategy: [],
+    healthCheckGracePeriodSeconds: 0,
     schedulingStrategy: strategy,
-    deploymentController: { type: 'ECS' },
+    deploymentController: { type: controller },
     enableECSManagedTags: false,
     propagateTags: 'NONE',
     enableExecuteCommand: false,
+    availabilityZoneRebalancing: 'ENABLED',
   };
   if (input.networkConfiguration) config.networkConfiguration = clone(input.networkConfiguration);
-  if (input.role) config.roleArn = input.role.startsWith('arn:') ? input.role : `arn:aws:iam::${ctx.accountId}:role/${input.role}`;
-  for (const f of PLAIN_FIELDS) {
+  for (const f of [...PLAIN_FIELDS, 'serviceConnectConfiguration', 'volumeConfigurations'] as const) {
     const v = (input as unknown as Json)[f];
     if (v !== undefined && v !== null) config[f] = clone(v);
   }
@@ -549,7 +707,7 @@ const createService: Handler = (ctx, raw) => {
     name,
     clusterName: cluster.name,
     status: 'ACTIVE',
-    taskDefinition: td.arn,
+    taskDefinition: td?.arn ?? '',
     desiredCount,
     config,
     serviceRegistries: registries,
@@ -564,8 +722,8 @@ const createService: Handler = (ctx, raw) => {
   if (input.clientToken) svc.clientToken = input.clientToken;
   ctx.written(`service:${svc.arn}`, undefined);
   ctx.state.services.push(svc);
-  startDeployment(ctx, svc);
-  return { service: serviceOut(ctx, svc) };
+  if (controller !== 'EXTERNAL') startDeployment(ctx, svc);
+  return { service: serviceOut(ctx, svc, ['TAGS']) };
 };
 
 const describeServices: Handler = (ctx, raw) => {
@@ -617,24 +775,45 @@ const updateService: Handler = (ctx, raw) => {
   const svc = activeService(ctx, input.cluster, input.service);
   const cluster = activeCluster(ctx, input.cluster);
   const before = clone(svc);
+  const controller = (svc.config.deploymentController as { type?: string } | undefined)?.type ?? 'ECS';
+  if (controller !== 'ECS') {
+    const refused = TASK_SET_FIELDS.find((f) => input[f] !== undefined && input[f] !== null);
+    if (refused || input.forceNewDeployment === true) {
+      const what = refused ?? 'forceNewDeployment';
+      const how = controller === 'CODE_DEPLOY' ? 'Use AWS CodeDeploy to trigger a new deployment.' : 'Create a new task set.';
+      throw invalidParameter(`Unable to update ${what} on services with a ${controller} deployment controller. ${how}`);
+    }
+  }
+  if (input.launchType !== undefined) throw invalidParameter('launchType cannot be updated.');
   let redeploy = input.forceNewDeployment === true;
-  let td = findTaskDefinition(ctx, svc.taskDefinition) as TaskDefinitionState;
+  let td = findTaskDefinition(ctx, svc.taskDefinition);
   if (input.taskDefinition !== undefined && input.taskDefinition !== null) {
     td = resolveTaskDefinitionArn(ctx, input.taskDefinition);
     if (td.arn !== svc.taskDefinition) redeploy = true;
   }
   const config = clone(svc.config);
-  if (input.networkConfiguration !== undefined) validateNetwork(td, input.networkConfiguration);
-  else if (td.arn !== svc.taskDefinition) validateNetwork(td, config.networkConfiguration);
-  if (input.launchType !== undefined) throw invalidParameter('launchType cannot be updated.');
-  if (input.capacityProviderStrategy && config.launchType) {
-    // AWS allows moving from a launch type to a strategy only with forceNewDeployment.
-    if (!input.forceNewDeployment) throw invalidParameter('Updating the launch type to a capacity provider strategy requires forceNewDeployment.');
-    delete config.launchType;
+  if (td) {
+    if (input.networkConfiguration !== undefined && input.networkConfiguration !== null) validateNetwork(td, input.networkConfiguration);
+    else if (td.arn !== svc.taskDefinition) validateNetwork(td, config.networkConfiguration);
   }
+  if (input.capacityProviderStrategy !== undefined && input.capacityProviderStrategy !== null) {
+    const strategy = strategyOut(input.capacityProviderStrategy);
+    if (strategy.length === 0) {
+      // An empty strategy moves a service back to the launch type its providers stand for.
+      if (config.capacityProviderStrategy) config.launchType = usesFargate(config) ? 'FARGATE' : 'EC2';
+      delete config.capacityProviderStrategy;
+    } else {
+      checkStrategy(strategy, cluster.capacityProviders);
+      delete config.launchType;
+      config.capacityProviderStrategy = strategy;
+    }
+  }
+  const platformVersion = typeof input.platformVersion === 'string' ? input.platformVersion : undefined;
+  if (platformVersion !== undefined && platformVersion !== config.platformVersion) redeploy = true;
+  applyPlatform(config, platformVersion, td);
   for (const f of DEPLOYING_FIELDS) {
     const v = input[f];
-    if (v === undefined || v === null) continue;
+    if (v === undefined || v === null || f === 'platformVersion') continue;
     if (JSON.stringify(v) !== JSON.stringify(config[f])) redeploy = true;
     config[f] = clone(v);
   }
@@ -647,26 +826,30 @@ const updateService: Handler = (ctx, raw) => {
     const v = input[f];
     if (v !== undefined && v !== null) config[f] = clone(v);
   }
-  const depConfig = input.deploymentConfiguration ? deploymentConfiguration(input.deploymentConfiguration, svc.deploymentConfiguration) : svc.deploymentConfiguration;
-  if (input.desiredCount !== undefined && input.desiredCount !== null) {
-    if (!Number.isInteger(input.desiredCount) || input.desiredCount < 0) throw invalidParameter('desiredCount must be a non-negative integer.');
+  if (input.deploymentController !== undefined && input.deploymentController !== null) {
+    const type = (input.deploymentController as { type?: string }).type ?? 'ECS';
+    if (!CONTROLLERS.includes(type)) throw invalidParameter(`Invalid deployment controller type ${type}.`);
+    config.deploymentController = { type };
   }
-  void cluster;
+  const depConfig = input.deploymentConfiguration ? deploymentConfiguration(input.deploymentConfiguration, svc.deploymentConfiguration) : svc.deploymentConfiguration;
+  const desiredCount = input.desiredCount !== undefined && input.desiredCount !== null ? checkDesiredCount(input.desiredCount) : svc.desiredCount;
   ctx.written(`service:${svc.arn}`, before);
   svc.config = config;
   svc.serviceRegistries = registries;
   svc.deploymentConfiguration = depConfig;
-  svc.taskDefinition = td.arn;
-  if (input.desiredCount !== undefined && input.desiredCount !== null && input.desiredCount !== svc.desiredCount) {
-    svc.desiredCount = input.desiredCount;
+  if (td) svc.taskDefinition = td.arn;
+  if (desiredCount !== svc.desiredCount) {
+    svc.desiredCount = desiredCount;
     svc.steady = false;
+    delete svc.steadyDueAt;
     const primary = svc.deployments[0];
     if (primary) {
       primary.desiredCount = svc.desiredCount;
       primary.updatedAt = ctx.clock.now();
     }
   }
-  if (redeploy || svc.deployments.length === 0) startDeployment(ctx, svc);
+  const external = (config.deploymentController as { type?: string }).type === 'EXTERNAL';
+  if (!external && (redeploy || svc.deployments.length === 0)) startDeployment(ctx, svc);
   return { service: serviceOut(ctx, svc) };
 };
 
@@ -729,7 +912,34 @@ const listTagsForResource: Handler = (ctx, raw) => {
   return { tags: clone(taggable(ctx, input.resourceArn).target.tags) };
 };
 
+// ---------- account settings ----------
+
+const ACCOUNT_SETTINGS = ['containerInsights'];
+
+function putAccountSetting(ctx: SimContext, raw: object): unknown {
+  const input = raw as { name?: unknown; value?: unknown };
+  const name = requireString(input.name, 'name');
+  const value = requireString(input.value, 'value');
+  if (!ACCOUNT_SETTINGS.includes(name)) throw invalidParameter(`The account setting ${name} is not supported by the simulator.`);
+  if (!['enabled', 'disabled', 'enhanced'].includes(value)) throw invalidParameter('containerInsights must be enabled, disabled or enhanced.');
+  ctx.state.accountSettings[name] = value;
+  return { setting: { name, value, principalArn: ctx.arns.root(), type: 'user' } };
+}
+
+const listAccountSettings: Handler = (ctx, raw) => {
+  const input = raw as { name?: string; effectiveSettings?: boolean };
+  const settings = ACCOUNT_SETTINGS.filter((n) => input.name === undefined || input.name === n)
+    .map((name) => ({ name, value: ctx.state.accountSettings[name] ?? 'disabled', principalArn: ctx.arns.root(), type: 'user' }));
+  return { settings };
+};
+
 export const ECS_OPERATIONS: Record<string, Handler> = {
+  PutAccountSetting: putAccountSetting,
+  PutAccountSettingDefault: putAccountSetting,
+  ListAccountSettings: listAccountSettings,
+  ListServiceDeployments: listServiceDeployments,
+  DescribeServiceDeployments: describeServiceDeployments,
+  DescribeServiceRevisions: describeServiceRevisions,
   CreateCluster: createCluster,
   DescribeClusters: describeClusters,
   ListClusters: listClusters,
@@ -755,6 +965,7 @@ export const ECS_OPERATIONS: Record<string, Handler> = {
 /** Operations that change nothing; the engine skips rollout work after them. */
 export const ECS_READS = new Set([
   'DescribeClusters', 'ListClusters', 'DescribeTaskDefinition', 'ListTaskDefinitions', 'ListTaskDefinitionFamilies',
-  'DescribeServices', 'ListServices', 'ListTagsForResource',
+  'DescribeServices', 'ListServices', 'ListTagsForResource', 'ListAccountSettings', 'ListServiceDeployments',
+  'DescribeServiceDeployments', 'DescribeServiceRevisions',
 ]);
 

@@ -12,8 +12,9 @@ import type { Service } from './errors.js';
 import { AwsError, serverError, throttled, unknownOperation } from './errors.js';
 import { arns } from './ids.js';
 import { nextDue, processDue, reconcileService } from './rollout.js';
-import type { SimState } from './state.js';
+import type { SimState, TaskState } from './state.js';
 import { clone, emptyState } from './state.js';
+import { typeProblem } from './shapes.js';
 import { Throttler } from './throttle.js';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
@@ -120,6 +121,8 @@ export class SimEngine {
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
         throw new AwsError('SerializationException', 'Request body must be a JSON object.', { namespace: 'com.amazon.coral.service' });
       }
+      const problem = typeProblem(service, operation, input);
+      if (problem) throw new AwsError('SerializationException', problem, { namespace: 'com.amazon.coral.service' });
       const f = this.faults;
       if (f.errorRate > 0 && (f.errorOperations.length === 0 || f.errorOperations.includes(operation)) && this.random() < f.errorRate) {
         throw serverError(service);
@@ -206,7 +209,17 @@ export class SimEngine {
     if (!this.stateFile || !existsSync(this.stateFile)) return emptyState();
     const parsed = JSON.parse(readFileSync(this.stateFile, 'utf8')) as SimState;
     if (parsed?.version !== 1) throw new Error(`${this.stateFile}: not a simulator state file (version ${String(parsed?.version)})`);
-    return { ...emptyState(), ...parsed };
+    const state = { ...emptyState(), ...parsed };
+    // State files written before tasks were grouped hold one task per entry.
+    for (const svc of state.services) {
+      for (const t of svc.tasks as (TaskState & { ip?: string })[]) {
+        if (t.count !== undefined) continue;
+        const [, b, c, d] = (t.ip ?? '10.0.0.0').split('.').map(Number);
+        Object.assign(t, { id: t.id.slice(0, 24), first: parseInt(t.id.slice(24), 16) || 0, count: 1, ipBase: (b << 16) + (c << 8) + d, registered: t.registeredIn.length > 0 ? 1 : 0 });
+        delete t.ip;
+      }
+    }
+    return state;
   }
 
   private scheduleSave(): void {

@@ -15,6 +15,8 @@ function pick(alphabet: string, n: number): string {
 export const hex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
 export const taskId = (): string => hex(32);
 export const deploymentId = (): string => `ecs-svc/${pick('0123456789', 19).replace(/^0/, '1')}`;
+export const serviceDeploymentId = (): string => pick('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 21);
+export const serviceRevisionId = (): string => pick('0123456789', 19).replace(/^0/, '1');
 export const namespaceId = (): string => `ns-${pick(LOWER_ALNUM, 16)}`;
 export const cloudMapServiceId = (): string => `srv-${pick(LOWER_ALNUM, 16)}`;
 export const operationId = (): string => `${pick(LOWER_ALNUM, 32)}-${pick(LOWER_ALNUM, 8)}`;
@@ -31,6 +33,10 @@ export interface Arns {
   shortService(name: string): string;
   taskDefinition(family: string, revision: number): string;
   task(cluster: string, id: string): string;
+  serviceDeployment(cluster: string, service: string, id: string): string;
+  serviceRevision(cluster: string, service: string, id: string): string;
+  /** The service-linked role ECS reports as a service's roleArn when none was given. */
+  serviceLinkedRole(): string;
   namespace(id: string): string;
   cloudMapService(id: string): string;
   root(): string;
@@ -45,6 +51,9 @@ export function arns(region: string, account: string): Arns {
     shortService: (name) => `${ecs}:service/${name}`,
     taskDefinition: (family, revision) => `${ecs}:task-definition/${family}:${revision}`,
     task: (cluster, id) => `${ecs}:task/${cluster}/${id}`,
+    serviceDeployment: (cluster, service, id) => `${ecs}:service-deployment/${cluster}/${service}/${id}`,
+    serviceRevision: (cluster, service, id) => `${ecs}:service-revision/${cluster}/${service}/${id}`,
+    serviceLinkedRole: () => `arn:aws:iam::${account}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
     namespace: (id) => `${sd}:namespace/${id}`,
     cloudMapService: (id) => `${sd}:service/${id}`,
     root: () => `arn:aws:iam::${account}:root`,

@@ -32,17 +32,26 @@ export interface TaskDefinitionState {
 
 export type TaskStatus = 'PENDING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
+/**
+ * A group of tasks launched together, in the same state. A service of a million tasks is
+ * a handful of groups, so no work is ever done per task. Task `i` of the group has the id
+ * `taskIdAt(group, i)`: the group's 24 hex characters followed by 8 of `first + i`.
+ */
 export interface TaskState {
   id: string;
-  arn: string;
+  /** Index of the group's first task (groups split when some of their tasks stop). */
+  first: number;
+  count: number;
   deploymentId: string;
   taskDefinition: string;
   lastStatus: TaskStatus;
   /** The image of this task is marked to fail: it stops instead of running. */
   fails: boolean;
-  ip: string;
-  /** Cloud Map services this task is registered in (service ids). */
+  /** IPv4 sequence number of the first task; task i has ipBase + i. */
+  ipBase: number;
+  /** Cloud Map services the group's first `registered` tasks are registered in (service ids). */
   registeredIn: string[];
+  registered: number;
   dueAt?: number;
 }
 
@@ -56,10 +65,54 @@ export interface DeploymentState {
   updatedAt: number;
   launchType?: string;
   platformVersion?: string;
+  platformFamily?: string;
   capacityProviderStrategy?: unknown[];
+  /** This deployment rolls a failed one back (its failure is final: ROLLBACK_FAILED). */
+  rollback?: boolean;
   networkConfiguration?: unknown;
+  volumeConfigurations?: unknown[];
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason: string;
+  /** The durable service deployment and service revision this deployment belongs to. */
+  serviceDeploymentArn?: string;
+  serviceRevisionArn?: string;
+}
+
+export type ServiceDeploymentStatus =
+  | 'PENDING' | 'IN_PROGRESS' | 'SUCCESSFUL' | 'STOPPED' | 'STOP_REQUESTED'
+  | 'ROLLBACK_REQUESTED' | 'ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_FAILED';
+
+/** ECS's durable deployment history (ListServiceDeployments / DescribeServiceDeployments). */
+export interface ServiceDeploymentState {
+  seq: number;
+  arn: string;
+  serviceArn: string;
+  clusterArn: string;
+  createdAt: number;
+  startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  stoppedAt?: number;
+  sourceRevisionArns: string[];
+  targetRevisionArn: string;
+  status: ServiceDeploymentStatus;
+  statusReason?: string;
+  deploymentConfiguration: unknown;
+  rollback?: { reason: string; startedAt: number; serviceRevisionArn: string };
+  failureCount: number;
+  threshold: number;
+  breakerEnabled: boolean;
+}
+
+/** A service revision: the configuration one deployment rolls out (DescribeServiceRevisions). */
+export interface ServiceRevisionState {
+  seq: number;
+  arn: string;
+  serviceArn: string;
+  clusterArn: string;
+  createdAt: number;
+  /** The ServiceRevision fields other than the ARNs and createdAt, as returned. */
+  body: Record<string, unknown>;
 }
 
 export interface ServiceEvent { id: string; createdAt: number; message: string }
@@ -93,6 +146,8 @@ export interface ServiceState {
   dueAt?: number;
   /** A steady-state event has been written for the current state. */
   steady: boolean;
+  /** When the next periodic "has reached a steady state" event is due. */
+  steadyDueAt?: number;
 }
 
 export interface NamespaceState {
@@ -163,6 +218,10 @@ export interface SimState {
   namespaces: NamespaceState[];
   cloudMapServices: CloudMapServiceState[];
   operations: OperationState[];
+  serviceDeployments: ServiceDeploymentState[];
+  serviceRevisions: ServiceRevisionState[];
+  /** Account setting containerInsights (PutAccountSetting); clusters created without one follow it. */
+  accountSettings: Record<string, string>;
 }
 
 export function emptyState(): SimState {
@@ -177,6 +236,9 @@ export function emptyState(): SimState {
     namespaces: [],
     cloudMapServices: [],
     operations: [],
+    serviceDeployments: [],
+    serviceRevisions: [],
+    accountSettings: {},
   };
 }
 

@@ -50,3 +50,53 @@ t.test('each kind\'s not-found errors are ones the classifier retries, and name 
 t.test('pruning runs children before parents: the reverse of apply order', async (t) => {
   t.same(PRUNE_ORDER, ['CloudMapInstance', 'Service', 'TaskDefinition', 'Cluster', 'CloudMapService', 'CloudMapNamespace']);
 });
+
+t.test('a kind names exactly the tags the controller writes on its objects, so the tag limit can count them', async (t) => {
+  const { loadConfig } = await import('../../src/load/index.js');
+  const { planSync } = await import('../../src/core/plan.js');
+  const { emptyLiveState } = await import('../../src/core/live.js');
+  const loaded = await loadConfig('examples');
+  if (!loaded.ok) throw new Error('examples are invalid');
+  const plan = planSync(loaded.state, emptyLiveState(), { controllerId: 'ecs-gitops', prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 } });
+  const seen = new Set<string>();
+  for (const resource of loaded.state.resources.values()) {
+    const step = plan.steps.find((s) => s.key === `${resource.kind}/${resource.metadata.name}`);
+    const input = step?.calls.at(-1)?.input ?? {};
+    const written = ((input.tags ?? input.Tags ?? []) as { key?: string; Key?: string }[]).map((tag) => tag.key ?? tag.Key ?? '');
+    const userTags = Object.keys(((resource.spec as { tags?: Record<string, string> }).tags ?? {}));
+    const module = KIND_MODULES[resource.kind] as { controllerTags(r: typeof resource): readonly string[] };
+    t.same(written.filter((k) => !userTags.includes(k)).sort(), [...module.controllerTags(resource)].sort(), `${resource.kind}/${resource.metadata.name}`);
+    seen.add(resource.kind);
+  }
+  t.same([...seen].sort(), [...KINDS].sort(), 'every kind is in the examples');
+});
+
+t.test("each CRD's tag maximum leaves room under AWS's 50 for the most tags the controller adds to that kind", async (t) => {
+  const { loadConfig } = await import('../../src/load/index.js');
+  const loaded = await loadConfig('examples');
+  if (!loaded.ok) throw new Error('examples are invalid');
+  const most = new Map<string, number>();
+  for (const resource of loaded.state.resources.values()) {
+    const module = KIND_MODULES[resource.kind] as { controllerTags(r: typeof resource): readonly string[] };
+    most.set(resource.kind, Math.max(most.get(resource.kind) ?? 0, module.controllerTags(resource).length));
+  }
+  for (const kind of KINDS.filter((k) => k !== 'CloudMapInstance')) {
+    t.equal((specField(kind, 'tags') as { maxProperties?: number }).maxProperties, 50 - (most.get(kind) ?? 0), `${kind}: 50 - ${most.get(kind)} controller tags`);
+  }
+});
+
+t.test('every Service field changes through UpdateService or is create-only, as the SDK\'s UpdateService reference has it', async (t) => {
+  const typings = ['models_0', 'models_1'].map((f) => readFileSync(join('node_modules/@aws-sdk/client-ecs/dist-types/models', `${f}.d.ts`), 'utf8')).join('\n');
+  const body = /export interface UpdateServiceRequest \{([\s\S]*?)\n\}/.exec(typings)?.[1] ?? '';
+  const updatable = new Set([...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]));
+  t.ok(updatable.has('taskDefinition') && updatable.has('capacityProviderStrategy'), 'UpdateServiceRequest is read from the typings');
+  t.notOk(updatable.has('launchType'), 'UpdateService takes no launch type');
+  const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, 'service.json'), 'utf8')) as { properties: { spec: { properties: Record<string, unknown> } } };
+  // Identity, references the engine resolves, and tags (TagResource) are not UpdateService fields.
+  const notUpdateFields = new Set(['serviceName', 'cluster', 'tags']);
+  const createOnly = new Set(KIND_MODULES.Service.createOnly);
+  for (const field of Object.keys(schema.properties.spec.properties)) {
+    if (notUpdateFields.has(field)) continue;
+    t.ok(updatable.has(field) !== createOnly.has(field), `spec.${field}: ${createOnly.has(field) ? 'create-only' : 'UpdateService'}`);
+  }
+});

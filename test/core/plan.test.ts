@@ -223,3 +223,59 @@ t.test('health: a circuit-breaker rollback is Degraded, never Healthy', async (t
   t.equal(svc.health.status, 'Degraded');
   t.match(svc.health.message, /circuit breaker rolled back from web:1 to web:0/);
 });
+
+t.test('a cluster: Container Insights left out follows the account; a Service Connect namespace named by name matches the ARN AWS answers', async (t) => {
+  const noInsights = cluster().replace(/ {2}settings:\n.*\n.*\n/, '  serviceConnectDefaults:\n    namespace: store.internal\n');
+  const desired = await desiredFrom(t, { ...webFiles(), 'c.yaml': noInsights });
+  const live = syncedLive(desired);
+  const namespaceArn = `${ARN.replace(':ecs:', ':servicediscovery:')}:namespace/ns-0123456789abcdef`;
+  live.clusters.get('store')!.raw.serviceConnectDefaults = { namespace: namespaceArn };
+  live.namespaceNames.set(namespaceArn, 'store.internal');
+  const plan = planSync(desired, live, options());
+  t.equal(actions(plan)['Cluster/store'], 'none', 'enabled by the account, not by git: no diff');
+  t.same(calls(plan), [], 'Container Insights is never turned off unasked');
+
+  live.clusters.get('store')!.raw.serviceConnectDefaults = { namespace: `${namespaceArn}-other` };
+  const moved = planSync(desired, live, options());
+  t.equal(actions(moved)['Cluster/store'], 'update', 'another namespace is a diff');
+  t.same(calls(moved), ['UpdateCluster']);
+});
+
+t.test('a service: the service-linked role and an inherited strategy are no diff; a launch type and a strategy change in place', async (t) => {
+  const noLaunch = service().replace('  launchType: FARGATE\n', '');
+  const desired = await desiredFrom(t, webFiles(noLaunch));
+  const linkedRole = 'arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS';
+  const inherited = syncedLive(desired, { launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }], roleArn: linkedRole });
+  const plan = planSync(desired, inherited, options());
+  t.equal(actions(plan)['Service/web'], 'none');
+  t.same(calls(plan), [], 'no UpdateService capacityProviderStrategy: []');
+
+  const onFargate = planSync(await desiredFrom(t, webFiles()), inherited, options());
+  t.equal(actions(onFargate)['Service/web'], 'update', 'launch type FARGATE over a FARGATE_SPOT strategy: in place');
+  t.same(onFargate.steps.flatMap((s) => s.calls.map((c) => c.input.capacityProviderStrategy)).filter(Boolean), [[]], 'the strategy removed with []');
+
+  const onEc2 = planSync(await desiredFrom(t, webFiles(service().replace('launchType: FARGATE', 'launchType: EC2'))), inherited, options());
+  t.equal(actions(onEc2)['Service/web'], 'stalled', 'EC2 is not what a Fargate strategy goes back to: a replacement');
+  t.match(onEc2.resources.find((r) => r.key === 'Service/web')?.message, /spec\.launchType cannot be changed in place/);
+});
+
+t.test('a rolled-back revision holds only the task definition, from the deployment history', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const td = desired.resources.get('TaskDefinition/web') as Resource<'TaskDefinition'>;
+  // web:2 carries the document's content; ECS rolled it back to web:1 and dropped the failed deployment.
+  const live = syncedLive(desired, { desiredCount: 3 }, { 'ecs-gitops.io/task-definition': 'web:2' });
+  live.services.get('store/web')!.tags['ecs-gitops.io/task-definition-hash'] = 'another';
+  live.taskDefinitions.set(`${ARN}:task-definition/web:2`, { arn: `${ARN}:task-definition/web:2`, family: 'web', revision: 2, tags: { 'ecs-gitops.io/spec-hash': taskDefinitionHash(td) }, raw: { status: 'ACTIVE', family: 'web', revision: 2 } });
+  live.rolledBack.set(`${ARN}:service/store/web`, new Set([`${ARN}:task-definition/web:2`]));
+  const plan = planSync(desired, live, options());
+  const web = plan.resources.find((r) => r.key === 'Service/web');
+  t.equal(web?.health.status, 'Degraded');
+  t.match(web?.message, /ECS rolled back web:2; not deploying it again/);
+  t.same(plan.steps.flatMap((s) => s.calls.map((c) => c.input)).filter((i) => 'service' in i), [{ cluster: 'store', service: 'web', desiredCount: 2 }], 'the desired count still converges; the task definition waits');
+  t.ok(web?.changes.some((c) => c.path === 'spec.taskDefinition'), 'the held change is reported');
+
+  live.services.get('store/web')!.raw.desiredCount = 2;
+  const settled = planSync(desired, live, options());
+  t.equal(actions(settled)['Service/web'], 'stalled', 'with nothing else to do: stalled');
+  t.same(calls(settled), []);
+});

@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  CreateHttpNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DeleteServiceCommand as DeleteCmServiceCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand,
+  CreatePublicDnsNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DeleteServiceCommand as DeleteCmServiceCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand,
 } from '@aws-sdk/client-servicediscovery';
 import { DescribeClustersCommand, DescribeServicesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ecs';
 import { executePlan } from '../../src/runtime/executor.js';
@@ -134,10 +134,11 @@ t.test('Cloud Map: create namespace → create service → register instance, ea
 
 t.test('a Cloud Map operation that FAILs fails the step with its message; one that takes too long is a wait', async (t) => {
   const r = await runtime(t, { rolloutTimings: { cloudMapStepMs: 500 } });
-  const op = await r.aws.cloudMap.send(new CreateHttpNamespaceCommand({ Name: 'app' }));
+  // A DNS namespace: Cloud Map's UpdateService can't be called on a service in an HTTP one.
+  const op = await r.aws.cloudMap.send(new CreatePublicDnsNamespaceCommand({ Name: 'app.example.com' }));
   r.clock.advance(1_000);
   const nsId = (await r.aws.cloudMap.send(new GetOperationCommand({ OperationId: op.OperationId }))).Operation?.Targets?.NAMESPACE;
-  const svc = (await r.aws.cloudMap.send(new CreateCmServiceCommand({ Name: 'api', NamespaceId: nsId }))).Service!;
+  const svc = (await r.aws.cloudMap.send(new CreateCmServiceCommand({ Name: 'api', NamespaceId: nsId, DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 60 }] } }))).Service!;
   const { results } = await executePlan(
     plan(step('update CloudMapService/api', 'CloudMapService/api', [{ service: 'servicediscovery', operation: 'UpdateService', input: { Id: svc.Id, Service: { Description: 'new' } } }], { action: 'update' })),
     {

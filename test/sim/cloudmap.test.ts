@@ -88,7 +88,7 @@ t.test('services and instances: duplicates, ResourceInUse, re-registration updat
   const reg2 = await h.sd.send(new RegisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.2', color: 'green' } }));
   await settle(h, h.sd, reg2.OperationId);
   const list = await h.sd.send(new ListInstancesCommand({ ServiceId: svc?.Id }));
-  t.same(list.Instances, [{ Id: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.2', color: 'green' } }], 're-registering an id updates it');
+  t.same(list.Instances, [{ Id: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.2', color: 'green' }, CreatedByAccount: '123456789012' }], 're-registering an id updates it');
   const one = await h.sd.send(new GetInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-1' }));
   t.equal(one.Instance?.Attributes?.color, 'green');
   await settle(h, h.sd, (await h.sd.send(new RegisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: 'i-2', Attributes: { AWS_INSTANCE_IPV4: '10.1.0.3', color: 'blue', AWS_INIT_HEALTH_STATUS: 'UNHEALTHY' } }))).OperationId);
@@ -110,9 +110,9 @@ t.test('services and instances: duplicates, ResourceInUse, re-registration updat
   for (const id of ['i-1', 'i-2']) {
     await settle(h, h.sd, (await h.sd.send(new DeregisterInstanceCommand({ ServiceId: svc?.Id, InstanceId: id }))).OperationId);
   }
-  const upd = await h.sd.send(new UpdateServiceCommand({ Id: svc?.Id, Service: { Description: 'new' } }));
-  t.equal(await settle(h, h.sd, upd.OperationId), 'SUCCESS');
-  t.equal((await h.sd.send(new GetServiceCommand({ Id: svc?.Id }))).Service?.Description, 'new');
+  const upd = await errorOf(() => h.sd.send(new UpdateServiceCommand({ Id: svc?.Id, Service: { Description: 'new' } })));
+  t.equal(upd.name, 'InvalidInput', 'UpdateService can not be called on a service in an HTTP namespace');
+  t.notOk((await h.sd.send(new GetServiceCommand({ Id: svc?.Id }))).Service?.Description, 'and nothing changed');
   await h.sd.send(new TagResourceCommand({ ResourceARN: svc?.Arn, Tags: [{ Key: 'a', Value: '1' }] }));
   await h.sd.send(new UntagResourceCommand({ ResourceARN: svc?.Arn, TagKeys: ['a'] }));
   t.same((await h.sd.send(new ListTagsForResourceCommand({ ResourceARN: svc?.Arn }))).Tags, []);
@@ -182,4 +182,38 @@ t.test('namespace updates are operations applied at SUCCESS: description and SOA
   const failed = (await h.sd.send(new GetOperationCommand({ OperationId: lost.OperationId }))).Operation;
   t.equal(failed?.Status, 'FAIL', 'an update of a namespace deleted meanwhile fails');
   t.equal(failed?.ErrorCode, 'NAMESPACE_NOT_FOUND');
+});
+
+t.test('UpdateService changes only DNS record TTLs and health checks; what it leaves out is deleted', async (t) => {
+  const h = await harness(t, { rolloutTimings: { cloudMapStepMs: STEP } });
+  const pub = await h.sd.send(new CreatePublicDnsNamespaceCommand({ Name: 'example.com' }));
+  const priv = await h.sd.send(new CreatePrivateDnsNamespaceCommand({ Name: 'corp.local', Vpc: 'vpc-1' }));
+  await settle(h, h.sd, pub.OperationId);
+  await settle(h, h.sd, priv.OperationId);
+  const [pubId, privId] = await Promise.all([pub, priv].map(async (o) => (await h.sd.send(new GetOperationCommand({ OperationId: o.OperationId }))).Operation?.Targets?.NAMESPACE));
+  const web = (await h.sd.send(new CreateServiceCommand({
+    Name: 'web', NamespaceId: pubId, DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: 300 }] },
+    HealthCheckConfig: { Type: 'HTTP', ResourcePath: '/', FailureThreshold: 2 },
+  }))).Service;
+  t.equal(web?.DnsConfig?.NamespaceId, pubId, 'DnsConfig names its namespace (AWS CLI create-service example)');
+  const ttl = await h.sd.send(new UpdateServiceCommand({
+    Id: web?.Arn, Service: { DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 60 }] }, HealthCheckConfig: { Type: 'HTTP', ResourcePath: '/health', FailureThreshold: 3 } },
+  }));
+  t.equal(await settle(h, h.sd, ttl.OperationId), 'SUCCESS', 'a TTL and health-check change, by ARN');
+  const after = (await h.sd.send(new GetServiceCommand({ Id: web?.Id }))).Service;
+  t.same(after?.DnsConfig?.DnsRecords, [{ Type: 'A', TTL: 60 }]);
+  t.equal(after?.HealthCheckConfig?.ResourcePath, '/health');
+  const dropped = await h.sd.send(new UpdateServiceCommand({ Id: web?.Id, Service: { DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 60 }] } } }));
+  await settle(h, h.sd, dropped.OperationId);
+  t.notOk((await h.sd.send(new GetServiceCommand({ Id: web?.Id }))).Service?.HealthCheckConfig, 'an omitted HealthCheckConfig is deleted');
+
+  const retype = await errorOf(() => h.sd.send(new UpdateServiceCommand({ Id: web?.Id, Service: { DnsConfig: { DnsRecords: [{ Type: 'SRV', TTL: 60 }] } } })));
+  t.equal(retype.name, 'InvalidInput', 'a record type can not change');
+  const api = (await h.sd.send(new CreateServiceCommand({ Name: 'api', NamespaceId: privId, DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 10 }] } }))).Service;
+  const privHc = await errorOf(() => h.sd.send(new UpdateServiceCommand({
+    Id: api?.Id, Service: { DnsConfig: { DnsRecords: [{ Type: 'A', TTL: 10 }] }, HealthCheckConfig: { Type: 'HTTP', ResourcePath: '/' } },
+  })));
+  t.equal(privHc.name, 'InvalidInput', 'HealthCheckConfig only in public DNS namespaces');
+  const ops = (await h.sd.send(new ListOperationsCommand({ Filters: [{ Name: 'TYPE', Values: ['UPDATE_SERVICE'], Condition: 'EQ' }] }))).Operations;
+  t.equal(ops?.length, 2, 'refused updates leave no operation behind');
 });

@@ -109,7 +109,8 @@ const scenarios: Record<string, Scenario> = {
     const created = await ecs.send(new CreateServiceCommand({
       cluster: 'c', serviceName: 'web', taskDefinition: tdArn, desiredCount: 1, launchType: 'EC2', tags: [{ key: 'app', value: 'web' }],
     }));
-    await ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'other', taskDefinition: tdArn, desiredCount: 0, launchType: 'EC2' }));
+    // Neither launch type nor strategy, and no default strategy on the cluster: both report EC2.
+    await ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'other', taskDefinition: tdArn, desiredCount: 0 }));
     settle();
     const fields = ['serviceArn', 'serviceName', 'clusterArn', 'taskDefinition', 'desiredCount', 'status', 'launchType', 'schedulingStrategy'] as const;
     const described = await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: ['web', 'ghost'], include: ['TAGS'] }));
@@ -121,7 +122,9 @@ const scenarios: Record<string, Scenario> = {
     const afterDelete = await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: ['other'] }));
     return {
       created: pick(created.service, [...fields]),
-      described: described.services?.map((s) => pick(s, [...fields, 'tags'])),
+      // moto reports no roleArn where AWS reports the service-linked role (README §10).
+      described: described.services?.map((s) => pick(s, [...fields, 'tags', 'deploymentController'])),
+      other: pick((await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: ['other'] }))).services?.[0], ['launchType']),
       failures: described.failures,
       list: [...(list.serviceArns ?? [])].sort(),
       updated: pick(updated.service, ['desiredCount', 'taskDefinition']),
@@ -165,10 +168,11 @@ const scenarios: Record<string, Scenario> = {
       nsTags,
       service: pick(svc, ['Id', 'Name', 'NamespaceId', 'Description', 'Arn']),
       got: pick(got, ['Id', 'Name', 'NamespaceId']),
-      instance,
-      listed,
+      // CreatedByAccount (AWS CLI get-instance / list-instances examples) is not in moto's answers.
+      instance: pick(instance, ['Id', 'Attributes']),
+      listed: listed?.map((i) => pick(i, ['Id', 'Attributes'])),
       found: found?.map((i) => pick(i, ['InstanceId', 'NamespaceName', 'ServiceName', 'Attributes'])),
-      afterDereg,
+      afterDereg: afterDereg?.map((i) => pick(i, ['Id', 'Attributes'])),
       deleteStatus: (await sd.send(new GetOperationCommand({ OperationId: del.OperationId }))).Operation?.Status,
       goneNamespace: await failure(() => sd.send(new GetNamespaceCommand({ Id: nsId }))),
       goneService: await failure(() => sd.send(new GetServiceCommand({ Id: svc?.Id }))),

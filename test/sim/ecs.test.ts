@@ -4,8 +4,11 @@ import {
   DeregisterTaskDefinitionCommand, DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand,
   ListClustersCommand, ListServicesCommand, ListTagsForResourceCommand, ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand, PutClusterCapacityProvidersCommand, RegisterTaskDefinitionCommand, TagResourceCommand,
-  UntagResourceCommand, UpdateClusterCommand, UpdateServiceCommand,
+  PutAccountSettingCommand, UntagResourceCommand, UpdateClusterCommand, UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import type { UpdateServiceCommandInput } from '@aws-sdk/client-ecs';
+import { CreateHttpNamespaceCommand, GetOperationCommand, ListNamespacesCommand } from '@aws-sdk/client-servicediscovery';
+import { ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { container, errorOf, harness } from './fixtures.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012';
@@ -20,7 +23,7 @@ t.test('clusters: create is idempotent, describe reports missing, delete refuses
 
   const d = await ecs.send(new DescribeClustersCommand({ clusters: ['prod', 'nope'] }));
   t.equal(d.clusters?.length, 1);
-  t.notOk(d.clusters?.[0].tags, 'no tags without include');
+  t.same(d.clusters?.[0].tags, [], 'an empty tag list without include (AWS CLI describe-clusters example)');
   t.same(d.failures, [{ arn: `${ARN}:cluster/nope`, reason: 'MISSING' }]);
   const withTags = await ecs.send(new DescribeClustersCommand({ clusters: [`${ARN}:cluster/prod`], include: ['TAGS'] }));
   t.same(withTags.clusters?.[0].tags, [{ key: 'team', value: 'web' }]);
@@ -37,7 +40,7 @@ t.test('clusters: create is idempotent, describe reports missing, delete refuses
   t.equal(badCp.name, 'InvalidParameterException');
 
   await ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [container('web', 'nginx')] }));
-  await ecs.send(new CreateServiceCommand({ cluster: 'prod', serviceName: 'web', taskDefinition: 'web', desiredCount: 0 }));
+  await ecs.send(new CreateServiceCommand({ cluster: 'prod', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, launchType: 'EC2' }));
   const busy = await errorOf(() => ecs.send(new DeleteClusterCommand({ cluster: 'prod' })));
   t.equal(busy.name, 'ClusterContainsServicesException');
   t.equal(busy.$metadata?.httpStatusCode, 400);
@@ -94,7 +97,7 @@ t.test('task definitions: revisions, AWS defaults, INACTIVE, delete, tags', asyn
   t.equal(r2.taskDefinition?.revision, 2);
   const latest = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'api' }));
   t.equal(latest.taskDefinition?.revision, 2, 'family alone = latest ACTIVE revision');
-  t.notOk(latest.tags, 'no tags without include');
+  t.same(latest.tags, [], 'an empty tag list without include (AWS CLI describe-task-definition example)');
   const tagged = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'api:1', include: ['TAGS'] }));
   t.same(tagged.tags, [{ key: 'owner', value: 'me' }]);
 
@@ -147,12 +150,15 @@ t.test('services: create, idempotent clientToken, describe limits, delete drains
   const svc = created.service;
   t.equal(svc?.serviceArn, `${ARN}:service/c/web`);
   t.equal(svc?.taskDefinition, `${ARN}:task-definition/web:1`, 'the family is resolved to the full revision ARN');
-  t.same(svc?.deploymentConfiguration, { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false } });
+  t.same(svc?.deploymentConfiguration, {
+    maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false },
+    alarms: { alarmNames: [], enable: false, rollback: false },
+  });
   t.equal(svc?.propagateTags, 'NONE');
   t.equal(svc?.enableECSManagedTags, false);
   t.same([svc?.placementConstraints, svc?.placementStrategy, svc?.loadBalancers, svc?.serviceRegistries], [[], [], [], []]);
   t.equal(svc?.launchType, 'EC2');
-  t.notOk(svc?.tags, 'no tags on create answers without include');
+  t.same(svc?.tags, [{ key: 'k', value: 'v' }], 'the create answer carries the tags (AWS CLI create-service example)');
 
   const retry = await ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, clientToken: 'tok-1' }));
   t.equal(retry.service?.createdAt?.getTime(), svc?.createdAt?.getTime(), 'same clientToken returns the same service');
@@ -262,4 +268,143 @@ t.test('an operation outside the list answers UnknownOperationException, not a c
   t.match(((await bad.json()) as { __type: string }).__type, /SerializationException/);
   const still = sim.invoke('AmazonEC2ContainerServiceV20141113.ListClusters', '{}');
   t.equal(still.status, 200, 'the simulator keeps answering');
+});
+
+const fargateTd = (family: string) => new RegisterTaskDefinitionCommand({
+  family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: [container('app', 'nginx', 80)],
+});
+const network = { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] } };
+
+t.test('services: the fields AWS fills in (AWS CLI create-service / update-service examples)', async (t) => {
+  const { ecs } = await harness(t);
+  await ecs.send(new CreateClusterCommand({ clusterName: 'c' }));
+  await ecs.send(fargateTd('app'));
+  await ecs.send(new RegisterTaskDefinitionCommand({ family: 'ec2', containerDefinitions: [container('web', 'nginx')] }));
+  const fargate = (await ecs.send(new CreateServiceCommand({
+    cluster: 'c', serviceName: 'f', taskDefinition: 'app', desiredCount: 1, launchType: 'FARGATE', networkConfiguration: network,
+  }))).service;
+  t.equal(fargate?.roleArn, `arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`, 'no role: the service-linked role');
+  t.equal(fargate?.platformVersion, 'LATEST');
+  t.equal(fargate?.platformFamily, 'Linux');
+  t.equal(fargate?.deployments?.[0].platformVersion, '1.4.0', 'deployments show what LATEST resolved to');
+  t.equal(fargate?.deployments?.[0].platformFamily, 'Linux');
+  t.equal(fargate?.healthCheckGracePeriodSeconds, 0);
+  t.same(fargate?.deploymentController, { type: 'ECS' });
+  t.same(fargate?.deploymentConfiguration?.alarms, { alarmNames: [], enable: false, rollback: false });
+  t.same(fargate?.deploymentConfiguration?.deploymentCircuitBreaker, { enable: false, rollback: false });
+  t.equal(fargate?.availabilityZoneRebalancing, 'ENABLED');
+  t.equal(fargate?.enableExecuteCommand, false);
+  t.match(fargate?.createdBy, /^arn:aws:iam::123456789012:/);
+
+  const ec2 = (await ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'e', taskDefinition: 'ec2', desiredCount: 1, role: 'ecsServiceRole' }))).service;
+  t.equal(ec2?.launchType, 'EC2', 'neither launch type nor strategy and no cluster default: EC2');
+  t.equal(ec2?.roleArn, 'arn:aws:iam::123456789012:role/ecsServiceRole', 'a role name becomes its ARN');
+  t.notOk(ec2?.platformFamily, 'no platform family off Fargate');
+  t.notOk(ec2?.platformVersion);
+
+  // A cluster's default strategy is copied onto a service that names neither.
+  await ecs.send(new CreateClusterCommand({
+    clusterName: 'spot', capacityProviders: ['FARGATE', 'FARGATE_SPOT'], defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+  }));
+  const inherited = (await ecs.send(new CreateServiceCommand({ cluster: 'spot', serviceName: 's', taskDefinition: 'app', desiredCount: 1, networkConfiguration: network }))).service;
+  t.same(inherited?.capacityProviderStrategy, [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }]);
+  t.notOk(inherited?.launchType);
+  t.equal(inherited?.platformFamily, 'Linux');
+  t.same(inherited?.deployments?.[0].capacityProviderStrategy, [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }]);
+  const back = (await ecs.send(new UpdateServiceCommand({ cluster: 'spot', service: 's', capacityProviderStrategy: [] }))).service;
+  t.equal(back?.launchType, 'FARGATE', 'an empty strategy goes back to the launch type');
+  t.notOk(back?.capacityProviderStrategy);
+  t.equal(back?.deployments?.length, 1, 'a strategy change alone starts no deployment (UpdateService reference)');
+  const unknownCp = await errorOf(() => ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'f', capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] })));
+  t.equal(unknownCp.name, 'InvalidParameterException', 'a strategy may name only the cluster\'s capacity providers');
+  const bothLaunch = await errorOf(() => ecs.send(new CreateServiceCommand({
+    cluster: 'spot', serviceName: 'x', taskDefinition: 'app', desiredCount: 1, networkConfiguration: network, launchType: 'FARGATE',
+    capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+  })));
+  t.equal(bothLaunch.name, 'InvalidParameterException');
+});
+
+t.test('deployment controllers: EXTERNAL and CODE_DEPLOY services, and what UpdateService refuses for them', async (t) => {
+  const { ecs } = await harness(t);
+  await ecs.send(new CreateClusterCommand({ clusterName: 'c' }));
+  await ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [container('web', 'nginx')] }));
+  const ext = (await ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'ext', desiredCount: 1, deploymentController: { type: 'EXTERNAL' } }))).service;
+  t.same(ext?.deployments, [], 'EXTERNAL services report no deployments');
+  t.same(ext?.taskSets, []);
+  t.same(ext?.deploymentController, { type: 'EXTERNAL' });
+  const cd = (await ecs.send(new CreateServiceCommand({ cluster: 'c', serviceName: 'cd', taskDefinition: 'web', desiredCount: 1, deploymentController: { type: 'CODE_DEPLOY' } }))).service;
+  t.same(cd?.deploymentController, { type: 'CODE_DEPLOY' });
+  const refused: [string, Partial<UpdateServiceCommandInput>][] = [
+    ['cd', { taskDefinition: 'web' }], ['ext', { loadBalancers: [] }], ['cd', { networkConfiguration: network }], ['cd', { forceNewDeployment: true }],
+  ];
+  for (const [service, change] of refused) {
+    const err = await errorOf(() => ecs.send(new UpdateServiceCommand({ cluster: 'c', service, ...change })));
+    t.equal(err.name, 'InvalidParameterException', `${service}: ${Object.keys(change)[0]} is refused`);
+  }
+  const scaled = (await ecs.send(new UpdateServiceCommand({ cluster: 'c', service: 'cd', desiredCount: 2, healthCheckGracePeriodSeconds: 30 }))).service;
+  t.same([scaled?.desiredCount, scaled?.healthCheckGracePeriodSeconds], [2, 30], 'desired count and grace period may change');
+});
+
+t.test('clusters: serviceConnectDefaults as the namespace ARN, containerInsights from the account setting', async (t) => {
+  const { ecs, sd, clock } = await harness(t);
+  const op = await sd.send(new CreateHttpNamespaceCommand({ Name: 'apps' }));
+  clock.advance(5000);
+  const nsId = (await sd.send(new GetOperationCommand({ OperationId: op.OperationId }))).Operation?.Targets?.NAMESPACE;
+  const c = (await ecs.send(new CreateClusterCommand({ clusterName: 'a', serviceConnectDefaults: { namespace: 'apps' } }))).cluster;
+  t.same(c?.serviceConnectDefaults, { namespace: `arn:aws:servicediscovery:us-east-1:123456789012:namespace/${nsId}` }, 'a name comes back as the ARN');
+  const fresh = (await ecs.send(new UpdateClusterCommand({ cluster: 'a', serviceConnectDefaults: { namespace: 'brand-new' } }))).cluster;
+  const names = (await sd.send(new ListNamespacesCommand({}))).Namespaces?.map((n) => [n.Name, n.Type]);
+  t.same(names, [['apps', 'HTTP'], ['brand-new', 'HTTP']], 'a new name creates an HTTP namespace');
+  t.match(fresh?.serviceConnectDefaults?.namespace, /^arn:aws:servicediscovery:/);
+  const removed = (await ecs.send(new UpdateClusterCommand({ cluster: 'a', serviceConnectDefaults: { namespace: '' } }))).cluster;
+  t.notOk(removed?.serviceConnectDefaults, 'an empty name removes it');
+
+  await ecs.send(new PutAccountSettingCommand({ name: 'containerInsights', value: 'enhanced' }));
+  const b = (await ecs.send(new CreateClusterCommand({ clusterName: 'b' }))).cluster;
+  t.same(b?.settings, [{ name: 'containerInsights', value: 'enhanced' }], 'unset containerInsights follows the account setting');
+});
+
+t.test('refusals: Fargate task sizes, tag limits and rules, wrong JSON types answer 400', async (t) => {
+  const { ecs, sim } = await harness(t);
+  const base = { family: 'f', networkMode: 'awsvpc' as const, requiresCompatibilities: ['FARGATE' as const], containerDefinitions: [container('a', 'nginx')] };
+  for (const [cpu, memory] of [['256', '4096'], ['512', '512'], ['1024', '1536'], ['8192', '18432'], ['3 vCPU', '8 GB']]) {
+    const err = await errorOf(() => ecs.send(new RegisterTaskDefinitionCommand({ ...base, cpu, memory })));
+    t.equal(err.name, 'ClientException', `Fargate refuses cpu ${cpu} with memory ${memory}`);
+  }
+  for (const [cpu, memory] of [['256', '512'], ['0.5 vCPU', '4 GB'], ['4096', '30720'], ['8192', '16384'], ['16 vCPU', '120 GB']]) {
+    const ok = await ecs.send(new RegisterTaskDefinitionCommand({ ...base, cpu, memory }));
+    t.equal(ok.taskDefinition?.status, 'ACTIVE', `Fargate takes cpu ${cpu} with memory ${memory}`);
+  }
+
+  await ecs.send(new CreateClusterCommand({ clusterName: 'c' }));
+  const arn = `${ARN}:cluster/c`;
+  const tags = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: 'v' }));
+  t.equal((await errorOf(() => ecs.send(new CreateClusterCommand({ clusterName: 'd', tags: tags(51) })))).name, 'InvalidParameterException', '51 tags on create');
+  await ecs.send(new TagResourceCommand({ resourceArn: arn, tags: tags(50) }));
+  t.equal((await errorOf(() => ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: 'one-more', value: 'v' }] })))).name, 'InvalidParameterException', 'the 51st tag');
+  await ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: 'k0', value: 'replaced' }] }));
+  t.pass('re-tagging an existing key stays within 50');
+  for (const bad of [{ key: 'aws:reserved', value: 'v' }, { key: 'x'.repeat(129), value: 'v' }, { key: 'k', value: 'v'.repeat(257) }, { key: 'bell\u0007', value: 'v' }]) {
+    t.equal((await errorOf(() => ecs.send(new CreateClusterCommand({ clusterName: 'e', tags: [bad] })))).name, 'InvalidParameterException', `tag ${bad.key.slice(0, 20)} refused`);
+  }
+
+  // What the SDK would never send, a hand-written client can: the answer is a 400, never a 500.
+  const call = (operation: string, body: unknown) => sim.invoke(`${ECS_TARGET_PREFIX}.${operation}`, JSON.stringify(body));
+  for (const [operation, body] of [
+    ['CreateCluster', { clusterName: 123 }],
+    ['CreateService', { cluster: 'c', serviceName: 'x', taskDefinition: 'f', desiredCount: '3' }],
+    ['CreateService', { cluster: 'c', serviceName: 'x', taskDefinition: 'f', desiredCount: 1, tags: { key: 'v' } }],
+    ['DescribeServices', { cluster: 'c', services: 'web' }],
+    ['UpdateService', { cluster: 'c', service: 'x', deploymentConfiguration: { maximumPercent: 'lots' } }],
+    ['RegisterTaskDefinition', { family: 'f', containerDefinitions: [{ name: 'a', image: 'b', essential: 'yes' }] }],
+  ] as const) {
+    const answer = call(operation, body);
+    t.equal(answer.status, 400, `${operation} ${JSON.stringify(body)} answers 400`);
+    t.match((answer.body as { __type: string }).__type, /SerializationException$/);
+  }
+  const res = await fetch(sim.endpoint, {
+    method: 'POST', headers: { 'x-amz-target': `${ECS_TARGET_PREFIX}.CreateCluster`, 'content-type': 'application/x-amz-json-1.1' }, body: '{"clusterName":123}',
+  });
+  t.equal(res.status, 400, 'over HTTP too');
+  t.match(((await res.json()) as { message: string }).message, /clusterName must be a string/);
 });

@@ -4,6 +4,7 @@
  * no longer names.
  */
 import { DescribeClustersCommand, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { GetNamespaceCommand } from '@aws-sdk/client-servicediscovery';
 import { awsName } from '../../core/desired.js';
 import { lastSegment } from '../../core/live.js';
 import { OWNER_TAG, fromTagList } from '../../core/tags.js';
@@ -28,8 +29,29 @@ async function read(ctx: ReadContext): Promise<void> {
       if (cluster.status !== 'ACTIVE' && cluster.status !== 'PROVISIONING') continue;
       if (!wanted.has(name) && tags[OWNER_TAG] !== ctx.controllerId) continue;
       ctx.live.clusters.set(name, { name, arn: cluster.clusterArn ?? '', tags, raw: cluster });
+      await resolveNamespace(ctx, cluster.serviceConnectDefaults?.namespace);
     }
   }
+}
+
+/**
+ * AWS reports a cluster's Service Connect namespace by ARN, whatever was sent; its name
+ * (what a document writes) comes from GetNamespace once per process.
+ */
+async function resolveNamespace(ctx: ReadContext, arn: string | undefined): Promise<void> {
+  if (!arn?.startsWith('arn:')) return;
+  let name = ctx.cache.namespaceNames.get(arn);
+  if (name === undefined) {
+    try {
+      const answer = await ctx.clients.cloudMap.send(new GetNamespaceCommand({ Id: lastSegment(arn) }));
+      name = answer.Namespace?.Name;
+    } catch (err) {
+      if ((err as Error).name !== 'NamespaceNotFound') throw err;
+    }
+    if (name === undefined) return;
+    ctx.cache.namespaceNames.set(arn, name);
+  }
+  ctx.live.namespaceNames.set(arn, name);
 }
 
 export const ClusterReader: KindReader<'Cluster'> = { kind: 'Cluster', read };

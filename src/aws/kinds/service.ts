@@ -3,13 +3,20 @@
  * with tags. A partial read describes the named services directly. Also how the executor
  * sees a deleted service drain (DescribeServices until INACTIVE).
  */
-import { DescribeServicesCommand, ListServicesCommand, type ECSClient, type Service as EcsService } from '@aws-sdk/client-ecs';
-import { lastSegment } from '../../core/live.js';
-import { fromTagList } from '../../core/tags.js';
+import {
+  DescribeServiceRevisionsCommand, DescribeServicesCommand, ListServiceDeploymentsCommand, ListServicesCommand,
+  type ECSClient, type Service as EcsService,
+} from '@aws-sdk/client-ecs';
+import { lastSegment, revisionOf } from '../../core/live.js';
+import { OWNER_TAG, TASK_DEFINITION_TAG, fromTagList } from '../../core/tags.js';
 import { batches, listAll } from '../paging.js';
 import type { KindReader, ReadContext } from './types.js';
 
 export const DESCRIBE_SERVICES_BATCH = 10;
+/** DescribeServiceRevisions takes at most 20 ARNs. */
+const DESCRIBE_REVISIONS_BATCH = 20;
+/** Service deployments whose target revision ECS rolled back from (or is rolling back from). */
+const ROLLED_BACK: ('ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_FAILED')[] = ['ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'];
 
 async function describe(ctx: ReadContext, cluster: string, names: string[]): Promise<void> {
   for (const batch of batches(names, DESCRIBE_SERVICES_BATCH)) {
@@ -24,18 +31,69 @@ function addService(ctx: ReadContext, cluster: string, service: EcsService): voi
   ctx.live.services.set(`${cluster}/${name}`, { cluster, name, arn: service.serviceArn ?? '', tags: fromTagList(service.tags), raw: service });
 }
 
+/**
+ * Services of the controller's that do not run the revision it last deployed (recorded in
+ * their tags): ECS may have rolled it back. Events roll over and AWS drops the failed
+ * deployment, so the durable answer is the service deployment history. A service that
+ * runs what the controller deployed costs nothing more than its DescribeServices.
+ */
+async function readRollbacks(ctx: ReadContext, cluster: string): Promise<void> {
+  for (const s of ctx.live.services.values()) {
+    if (s.cluster !== cluster || s.raw.status !== 'ACTIVE' || s.tags[OWNER_TAG] !== ctx.controllerId) continue;
+    const deployed = s.tags[TASK_DEFINITION_TAG];
+    if (!deployed || revisionOf(s.raw.taskDefinition) === deployed) continue;
+    try {
+      ctx.live.rolledBack.set(s.arn, await rolledBackRevisions(ctx, cluster, s.arn));
+    } catch (err) {
+      const unreadable = historyUnreadable(err);
+      if (!unreadable) throw err;
+      ctx.live.historyUnreadable.set(s.arn, unreadable);
+    }
+  }
+}
+
+/**
+ * A history that cannot be read at all (the IAM policy predates it, or an emulator such as
+ * moto does not implement it) must not stop the whole read: the service is planned with
+ * what its deployments show, and its health says the history is missing. Throttling and
+ * other transient errors still fail the read, to be retried.
+ */
+function historyUnreadable(err: unknown): string | undefined {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const denied = e.name === 'AccessDeniedException' || e.name === 'UnknownOperationException';
+  const notImplemented = e.$metadata?.httpStatusCode === 500 || e.$metadata?.httpStatusCode === 501;
+  if (!denied && !notImplemented) return undefined;
+  return `${e.name ?? 'Error'}${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''}`;
+}
+
+/** The task definitions (ARNs) of a service's rolled-back deployments; a revision's task definition never changes, so it is cached. */
+async function rolledBackRevisions(ctx: ReadContext, cluster: string, service: string): Promise<Set<string>> {
+  const listed = await listAll(
+    (nextToken) => ctx.clients.ecs.send(new ListServiceDeploymentsCommand({ cluster, service, status: ROLLED_BACK, nextToken, maxResults: 100 })),
+    (page) => page.serviceDeployments,
+  );
+  const revisions = [...new Set(listed.map((d) => d.targetServiceRevisionArn).filter((arn): arn is string => !!arn))];
+  const unknown = revisions.filter((arn) => !ctx.cache.serviceRevisions.has(arn));
+  for (const batch of batches(unknown, DESCRIBE_REVISIONS_BATCH)) {
+    const answer = await ctx.clients.ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch }));
+    for (const r of answer.serviceRevisions ?? []) if (r.serviceRevisionArn && r.taskDefinition) ctx.cache.serviceRevisions.set(r.serviceRevisionArn, r.taskDefinition);
+  }
+  return new Set(revisions.map((arn) => ctx.cache.serviceRevisions.get(arn)).filter((td): td is string => !!td));
+}
+
 async function read(ctx: ReadContext): Promise<void> {
   const wanted = ctx.wantedIn('Service', 'cluster', 'Cluster');
   for (const cluster of ctx.live.clusters.values()) {
     const wantedHere = [...(wanted.get(cluster.name) ?? [])];
     if (ctx.scope) {
       await describe(ctx, cluster.name, wantedHere);
-      continue;
+    } else {
+      const arns = await listAll((nextToken) => ctx.clients.ecs.send(new ListServicesCommand({ cluster: cluster.name, nextToken, maxResults: 100 })), (page) => page.serviceArns);
+      // A desired service that ListServices does not show may be DRAINING: describe it too.
+      const listed = new Set(arns.map((a) => lastSegment(a)));
+      await describe(ctx, cluster.name, [...arns, ...wantedHere.filter((n) => !listed.has(n))]);
     }
-    const arns = await listAll((nextToken) => ctx.clients.ecs.send(new ListServicesCommand({ cluster: cluster.name, nextToken, maxResults: 100 })), (page) => page.serviceArns);
-    // A desired service that ListServices does not show may be DRAINING: describe it too.
-    const listed = new Set(arns.map((a) => lastSegment(a)));
-    await describe(ctx, cluster.name, [...arns, ...wantedHere.filter((n) => !listed.has(n))]);
+    await readRollbacks(ctx, cluster.name);
   }
 }
 

@@ -7,11 +7,12 @@
  * immutable, so ACTIVE ones are cached for the life of the process.
  */
 import { DescribeTaskDefinitionCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import type { Resource } from '../../api/kinds.js';
 import { awsName } from '../../core/desired.js';
-import { taskDefinitionHash } from '../../core/kinds/task-definition.js';
+import { revisionWithContent, taskDefinitionHash } from '../../core/kinds/task-definition.js';
 import type { LiveTaskDefinition } from '../../core/live.js';
 import { revisionIndex, revisionKey } from '../../core/revisions.js';
-import { SPEC_HASH_TAG, fromTagList } from '../../core/tags.js';
+import { fromTagList } from '../../core/tags.js';
 import { listAll } from '../paging.js';
 import type { KindReader, ReadContext } from './types.js';
 
@@ -57,31 +58,35 @@ async function activeFamilies(ctx: ReadContext): Promise<Set<string>> {
   return new Set(await listAll((nextToken) => ctx.clients.ecs.send(new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE', nextToken, maxResults: 100 })), (page) => page.families));
 }
 
-/** One family: what its services run, then its newest revisions down to the one carrying `hash`. */
-async function lookUp(ctx: ReadContext, family: string, hash: string, running: ReadonlySet<string>): Promise<void> {
-  for (const arn of running) await describeTaskDefinition(ctx, arn);
+/**
+ * One document's family: what its services run, then its newest revisions until one
+ * holds the document's content (registered for it before a crash, or by anyone: healing
+ * a hand-made change back, adopting), so that content is never registered twice.
+ */
+async function lookUp(ctx: ReadContext, doc: Resource<'TaskDefinition'>, running: ReadonlySet<string>): Promise<void> {
+  const family = awsName(doc);
+  const describe = async (arn: string) => {
+    const td = await describeTaskDefinition(ctx, arn);
+    return td && revisionWithContent(doc, [td]);
+  };
+  for (const arn of running) if (await describe(arn)) return;
   const page = await ctx.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, sort: 'DESC', status: 'ACTIVE', maxResults: REVISIONS_SEARCHED }));
   const newest = (page.taskDefinitionArns ?? []).slice(0, REVISIONS_SEARCHED);
   if (newest[0]) ctx.live.latestRevision.set(family, newest[0]);
-  // Newest first, down to what the services run: a revision registered for this content
-  // but not yet deployed (a crash between the two) can only be newer than that.
-  for (const arn of newest) {
-    const td = await describeTaskDefinition(ctx, arn);
-    if (td?.tags[SPEC_HASH_TAG] === hash || running.has(arn)) break;
-  }
+  for (const arn of newest) if (await describe(arn)) return;
 }
 
 async function read(ctx: ReadContext): Promise<void> {
   const { recordedOnServices, runningByFamily } = revisionIndex(ctx.live);
   const unrecorded = ctx.ofKind('TaskDefinition')
-    .map((doc) => ({ family: awsName(doc), hash: taskDefinitionHash(doc) }))
+    .map((doc) => ({ doc, family: awsName(doc), hash: taskDefinitionHash(doc) }))
     .filter(({ family, hash }) => !recordedOnServices.has(revisionKey(family, hash)));
   // Many families to look up (a cold start): one paged list says which exist at all.
   const existing = unrecorded.length > FAMILY_LIST_THRESHOLD ? await activeFamilies(ctx) : undefined;
   // Families are independent: look them up a few at a time (the rate limiter paces them).
   const lookups = unrecorded.filter(({ family }) => !existing || existing.has(family));
   for (let i = 0; i < lookups.length; i += LOOKUP_CONCURRENCY) {
-    await Promise.all(lookups.slice(i, i + LOOKUP_CONCURRENCY).map(({ family, hash }) => lookUp(ctx, family, hash, runningByFamily.get(family) ?? new Set())));
+    await Promise.all(lookups.slice(i, i + LOOKUP_CONCURRENCY).map(({ doc, family }) => lookUp(ctx, doc, runningByFamily.get(family) ?? new Set())));
   }
 }
 

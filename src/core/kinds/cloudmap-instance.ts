@@ -58,6 +58,8 @@ function plan(resource: Resource<'CloudMapInstance'>, ctx: PlanContext): void {
 export const CloudMapInstanceKind: KindModule<'CloudMapInstance'> = {
   kind: 'CloudMapInstance',
   createOnly: [],
+  // Cloud Map instances carry no tags (an attribute marks them).
+  controllerTags: () => [],
   notFoundErrors: ['InstanceNotFound'],
   find,
   plan,

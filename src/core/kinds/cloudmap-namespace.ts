@@ -1,19 +1,21 @@
 /**
- * CloudMapNamespace: an HTTP, private DNS or public DNS namespace. Its type and name are
- * create-only; the description and a DNS namespace's SOA TTL change through
- * Update*Namespace. Cloud Map answers creates and updates with an operation the executor
- * waits for.
+ * CloudMapNamespace: an HTTP, private DNS or public DNS namespace. Its type, name and a
+ * private namespace's VPC are create-only; the description and a DNS namespace's SOA TTL
+ * change through Update*Namespace. Cloud Map answers creates and updates with an
+ * operation the executor waits for. GetNamespace and ListNamespaces do not say which VPC
+ * a private namespace is in, so the controller records it in a tag when it creates one;
+ * a namespace without that tag (adopted) is taken to be in the VPC its document names.
  */
 import type { NamespaceSummary } from '@aws-sdk/client-servicediscovery';
 import type { Resource } from '../../api/kinds.js';
-import { resourceKey } from '../../api/kinds.js';
+import { resourceKey, specOf } from '../../api/kinds.js';
 import type { CloudMapNamespaceSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { HEALTHY, MISSING } from '../health.js';
 import type { LiveNamespace } from '../live.js';
 import { camelKeys, canonical, pascalKeys, type Canonical } from '../normalize.js';
 import type { ApiCall } from '../plan.js';
-import { OWNER_TAG, toCloudMapTags } from '../tags.js';
+import { OWNER_TAG, OWNERSHIP_TAGS, VPC_TAG, toCloudMapTags } from '../tags.js';
 import { changedFields, cloudMapTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -26,6 +28,7 @@ export function canonicalNamespace(spec: Partial<NamespaceBody>): Canonical {
   const ttl = spec.properties?.dnsProperties?.soa?.ttl;
   return canonical({
     type: spec.type,
+    vpc: spec.type === 'DNS_PRIVATE' ? spec.vpc : undefined,
     description: spec.description || undefined,
     properties: ttl === undefined ? undefined : { dnsProperties: { soa: { ttl } } },
   });
@@ -36,13 +39,16 @@ export function liveNamespaceSpec(namespace: NamespaceSummary): Partial<Namespac
   return camelKeys({ Type: namespace.Type, Description: namespace.Description, Properties: namespace.Properties }) as Partial<NamespaceBody>;
 }
 
+/** The VPC of a private DNS namespace, recorded in a tag at create. */
+const privateVpc = (spec: Pick<CloudMapNamespaceSpec, 'type' | 'vpc'>): string | undefined => (spec.type === 'DNS_PRIVATE' ? spec.vpc : undefined);
+
 function plan(resource: Resource<'CloudMapNamespace'>, ctx: PlanContext): void {
   const name = awsName(resource);
   const live = ctx.live.namespaces.get(name);
   const spec = specBody(resource);
   const tags = desiredTags(resource, ctx.controllerId);
   // The SOA TTL has a default Cloud Map picks; compare it only when the document sets one.
-  const liveBody = live && canonicalNamespace(liveNamespaceSpec(live.raw));
+  const liveBody = live && canonicalNamespace({ ...liveNamespaceSpec(live.raw), vpc: live.tags[VPC_TAG] ?? spec.vpc });
   if (liveBody && spec.properties === undefined) delete liveBody.properties;
   const decision = ctx.compare(resource, {
     live: live && { id: live.id, owner: live.tags[OWNER_TAG], tags: live.tags },
@@ -57,11 +63,12 @@ function plan(resource: Resource<'CloudMapNamespace'>, ctx: PlanContext): void {
     ctx.addStep({ key, action: 'update', description: `update namespace ${name}`, calls: updateCalls(resource, live, decision) });
     return;
   }
+  const vpc = privateVpc(spec);
   const input: Record<string, unknown> = {
     Name: name,
     CreatorRequestId: idempotencyToken(key, ctx.controllerId, canonicalNamespace(spec)),
     Description: spec.description,
-    Tags: toCloudMapTags(tags),
+    Tags: toCloudMapTags(vpc ? { ...tags, [VPC_TAG]: vpc } : tags),
   };
   if (spec.type === 'DNS_PRIVATE') input.Vpc = spec.vpc;
   if (spec.type !== 'HTTP' && spec.properties) input.Properties = pascalKeys(spec.properties);
@@ -86,7 +93,8 @@ function updateCalls(resource: Resource<'CloudMapNamespace'>, live: LiveNamespac
 
 export const CloudMapNamespaceKind: KindModule<'CloudMapNamespace'> = {
   kind: 'CloudMapNamespace',
-  createOnly: ['type'],
+  createOnly: ['type', 'vpc'],
+  controllerTags: (resource) => (privateVpc(specOf(resource)) ? [...OWNERSHIP_TAGS, VPC_TAG] : OWNERSHIP_TAGS),
   notFoundErrors: ['NamespaceNotFound'],
   find: (doc, ctx) => ctx.live.namespaces.get(awsName(doc)),
   plan,

@@ -1,19 +1,22 @@
 /**
- * CloudMapService: a Cloud Map service in a namespace. Cloud Map's UpdateService changes
- * only the description, record TTLs and the health check; the routing policy and the
- * custom health check are create-only (a new service). (`type` is not compared: Cloud
- * Map derives it from the namespace and dnsConfig, which are compared themselves.)
+ * CloudMapService: a Cloud Map service in a namespace. Cloud Map's UpdateService can't be
+ * called at all on a service in an HTTP namespace; in a DNS namespace it changes the
+ * description, the TTLs of the existing records and (public DNS) the health check. Every
+ * other change is a new service (see createOnlyChange) — and a service with registered
+ * instances is never replaced: it is stalled, naming the field. (`type` is not compared:
+ * Cloud Map derives it from the namespace and dnsConfig, which are compared themselves.)
  */
 import type { ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import type { Resource } from '../../api/kinds.js';
 import { resourceKey, specOf } from '../../api/kinds.js';
-import type { CloudMapServiceSpec } from '../../api/specs.js';
+import type { CloudMapNamespaceSpec, CloudMapServiceSpec } from '../../api/specs.js';
+import type { FieldChange } from '../diff.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { HEALTHY, MISSING } from '../health.js';
 import type { LiveCloudMapService } from '../live.js';
 import { camelKeys, canonical, pascalKeys, sortBy, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref } from '../plan.js';
-import { OWNER_TAG, toCloudMapTags } from '../tags.js';
+import { OWNER_TAG, OWNERSHIP_TAGS, toCloudMapTags } from '../tags.js';
 import { changedFields, cloudMapTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -43,6 +46,21 @@ export function liveCloudMapServiceSpec(service: ServiceSummary): CloudMapServic
   }) as CloudMapServiceBody;
 }
 
+/** Fields that never change in place, whatever the namespace. */
+const CREATE_ONLY = ['healthCheckCustomConfig', 'dnsConfig.routingPolicy'] as const;
+/** What UpdateService can change, by namespace type (its API reference; nothing in an HTTP namespace). */
+const UPDATABLE: Record<CloudMapNamespaceSpec['type'], RegExp[]> = {
+  HTTP: [],
+  DNS_PRIVATE: [/^spec\.description$/, /^spec\.dnsConfig\.dnsRecords\[\d+\]\.ttl$/],
+  DNS_PUBLIC: [/^spec\.description$/, /^spec\.dnsConfig\.dnsRecords\[\d+\]\.ttl$/, /^spec\.healthCheckConfig(\.|$)/],
+};
+
+/** The first change UpdateService cannot make to a service in this type of namespace. */
+function createOnlyChange(namespaceType: CloudMapNamespaceSpec['type']) {
+  return (changes: FieldChange[]): string | undefined =>
+    changes.find((c) => CREATE_ONLY.some((f) => c.path === `spec.${f}` || c.path.startsWith(`spec.${f}.`)) || !UPDATABLE[namespaceType].some((re) => re.test(c.path)))?.path;
+}
+
 function find(doc: Resource<'CloudMapService'>, ctx: PlanContext): LiveCloudMapService | undefined {
   const namespace = ctx.doc('CloudMapNamespace', specOf(doc).namespace);
   const liveNamespace = namespace && ctx.find(namespace);
@@ -58,12 +76,15 @@ function plan(resource: Resource<'CloudMapService'>, ctx: PlanContext): void {
   const live = find(resource, ctx);
   const spec = specBody(resource, 'namespace');
   const tags = desiredTags(resource, ctx.controllerId);
+  const instances = live?.raw.InstanceCount ?? 0;
   const decision = ctx.compare(resource, {
     live: live && { id: live.arn, owner: live.tags[OWNER_TAG], tags: live.tags },
     desired: canonicalCloudMapService(spec),
     liveBody: live && canonicalCloudMapService(liveCloudMapServiceSpec(live.raw)),
     health: live ? HEALTHY : MISSING,
     tags,
+    createOnlyChange: createOnlyChange(specOf(namespaceDoc).type),
+    ...(instances > 0 ? { neverReplace: `it has ${instances} registered instance${instances === 1 ? '' : 's'}` } : {}),
   });
   if (!decision) return;
   if (decision.action === 'update' && live) {
@@ -90,6 +111,7 @@ function updateCalls(spec: CloudMapServiceBody, live: LiveCloudMapService, decis
   if (changedFields(decision.changes).size > 0) {
     const update: Record<string, unknown> = { Description: spec.description ?? '' };
     if (spec.dnsConfig) update.DnsConfig = { DnsRecords: pascalKeys(spec.dnsConfig.dnsRecords) };
+    // Omitted, Cloud Map deletes it; only public DNS namespaces take one (see UPDATABLE).
     if (spec.healthCheckConfig) update.HealthCheckConfig = pascalKeys(spec.healthCheckConfig);
     calls.push({ service: 'servicediscovery', operation: 'UpdateService', input: { Id: live.id, Service: update } });
   }
@@ -98,7 +120,8 @@ function updateCalls(spec: CloudMapServiceBody, live: LiveCloudMapService, decis
 
 export const CloudMapServiceKind: KindModule<'CloudMapService'> = {
   kind: 'CloudMapService',
-  createOnly: ['healthCheckCustomConfig', 'dnsConfig.routingPolicy'],
+  createOnly: CREATE_ONLY,
+  controllerTags: () => OWNERSHIP_TAGS,
   notFoundErrors: ['ServiceNotFound'],
   find,
   plan,

@@ -11,7 +11,7 @@ import { HEALTHY, MISSING, type Health } from '../health.js';
 import { lastSegment, type LiveCluster } from '../live.js';
 import { canonical, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall } from '../plan.js';
-import { OWNER_TAG, toTagList } from '../tags.js';
+import { OWNER_TAG, OWNERSHIP_TAGS, toTagList } from '../tags.js';
 import { changedFields, ecsTagCalls, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -20,20 +20,32 @@ export type ClusterBody = Omit<ClusterSpec, 'clusterName' | 'tags'>;
 
 const CLUSTER_FIELDS = ['settings', 'capacityProviders', 'defaultCapacityProviderStrategy', 'configuration', 'serviceConnectDefaults'] as const;
 
-/** AWS's defaults: Container Insights off, strategy weight and base 0. */
-const CONTAINER_INSIGHTS_DEFAULT = { name: 'containerInsights', value: 'disabled' } as const;
+/**
+ * Container Insights left out of git follows the account setting (which only AWS knows),
+ * so it is compared only when the document sets it and never turned off unasked.
+ */
+const CONTAINER_INSIGHTS = 'containerInsights';
 const STRATEGY_DEFAULTS = { weight: 0, base: 0 };
 
-export function canonicalCluster(spec: ClusterBody): Canonical {
-  const settings = new Map<string, unknown>([[CONTAINER_INSIGHTS_DEFAULT.name, CONTAINER_INSIGHTS_DEFAULT.value]]);
-  for (const s of spec.settings ?? []) settings.set(s.name, s.value);
+/**
+ * `namespaces` maps a Cloud Map namespace ARN to its name: AWS answers
+ * `serviceConnectDefaults.namespace` with the ARN even when a name was sent.
+ */
+export function canonicalCluster(spec: ClusterBody, namespaces: ReadonlyMap<string, string> = new Map()): Canonical {
+  const namespace = spec.serviceConnectDefaults?.namespace;
   return canonical({
-    settings: [...settings].filter(([name, value]) => !(name === CONTAINER_INSIGHTS_DEFAULT.name && value === CONTAINER_INSIGHTS_DEFAULT.value)).sort().map(([name, value]) => ({ name, value })),
+    settings: sortBy(spec.settings, (s) => s.name),
     capacityProviders: sorted(spec.capacityProviders),
     defaultCapacityProviderStrategy: sortBy((spec.defaultCapacityProviderStrategy ?? []).map((s) => withoutDefaults(s, STRATEGY_DEFAULTS)), (s) => String(s.capacityProvider)),
     configuration: spec.configuration,
-    serviceConnectDefaults: spec.serviceConnectDefaults ? { namespace: lastSegment(spec.serviceConnectDefaults.namespace) } : undefined,
+    serviceConnectDefaults: namespace ? { namespace: namespaces.get(namespace) ?? lastSegment(namespace) } : undefined,
   });
+}
+
+/** The live settings compared: those the document sets (see CONTAINER_INSIGHTS). */
+export function comparableLive(desired: ClusterBody, live: ClusterBody): ClusterBody {
+  const named = new Set((desired.settings ?? []).map((s) => s.name));
+  return { ...live, settings: (live.settings ?? []).filter((s) => named.has(s.name) || s.name !== CONTAINER_INSIGHTS) };
 }
 
 /** A described cluster in the spec's vocabulary (the SDK's shape, with every field optional). */
@@ -52,10 +64,11 @@ function plan(resource: Resource<'Cluster'>, ctx: PlanContext): void {
   const live = ctx.live.clusters.get(name);
   const spec: ClusterBody = specBody(resource);
   const tags = desiredTags(resource, ctx.controllerId);
+  const namespaces = namespaceNames(ctx);
   const decision = ctx.compare(resource, {
     live: live && { id: live.arn, owner: live.tags[OWNER_TAG], tags: live.tags },
-    desired: canonicalCluster(spec),
-    liveBody: live && canonicalCluster(liveClusterSpec(live.raw)),
+    desired: canonicalCluster(spec, namespaces),
+    liveBody: live && canonicalCluster(comparableLive(spec, liveClusterSpec(live.raw)), namespaces),
     health: clusterHealth(live),
     tags,
   });
@@ -69,13 +82,17 @@ function plan(resource: Resource<'Cluster'>, ctx: PlanContext): void {
   ctx.addStep({ key, action: 'update', description: `update cluster ${name}`, calls });
 }
 
+/** Namespace ARN → name, from the namespaces read (those documents name) and what the cluster reader resolved. */
+function namespaceNames(ctx: PlanContext): Map<string, string> {
+  return ctx.memo('namespaceNames', () => new Map([...ctx.live.namespaceNames, ...[...ctx.live.namespaces.values()].map((n) => [n.arn, n.name] as const)]));
+}
+
 function updateCalls(name: string, spec: ClusterBody, decision: Decision): ApiCall[] {
   const fields = changedFields(decision.changes);
   const calls: ApiCall[] = [];
   if (fields.has('settings') || fields.has('configuration') || fields.has('serviceConnectDefaults')) {
-    const settings = spec.settings ?? [];
-    // Container Insights left out of git goes back to AWS's default, which must be sent.
-    const input: Record<string, unknown> = { cluster: name, settings: settings.some((s) => s.name === CONTAINER_INSIGHTS_DEFAULT.name) ? settings : [...settings, CONTAINER_INSIGHTS_DEFAULT] };
+    const input: Record<string, unknown> = { cluster: name };
+    if (spec.settings) input.settings = spec.settings;
     if (spec.configuration) input.configuration = spec.configuration;
     if (spec.serviceConnectDefaults) input.serviceConnectDefaults = spec.serviceConnectDefaults;
     calls.push({ service: 'ecs', operation: 'UpdateCluster', input });
@@ -90,6 +107,7 @@ function updateCalls(name: string, spec: ClusterBody, decision: Decision): ApiCa
 export const ClusterKind: KindModule<'Cluster'> = {
   kind: 'Cluster',
   createOnly: [],
+  controllerTags: () => OWNERSHIP_TAGS,
   notFoundErrors: ['ClusterNotFoundException'],
   find: (doc, ctx) => ctx.live.clusters.get(awsName(doc)),
   plan,

@@ -2,21 +2,21 @@
  * A Service's health, judged from the live service the way Argo CD judges Kubernetes
  * objects: Healthy only when the PRIMARY deployment runs the revision git asked for, its
  * rollout is COMPLETED and every desired task runs; a circuit-breaker rollback is
- * Degraded, never Healthy.
+ * Degraded, never Healthy. A rollback is known while it runs from the deployments, and
+ * for good from the service deployment history (the reader's `rolledBack`): AWS removes
+ * the failed deployment and its events roll over.
  */
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import { MISSING, type Health } from '../health.js';
 import { revisionOf } from '../live.js';
 
 const ROLLBACK = /circuit breaker.*roll(ing|ed)? ?back|rolling back|rolled back/i;
-/** ECS reports a rollback in the deployment's reason while it runs and in the service's events after. */
-const RECENT_EVENTS = 10;
 
 /**
  * `wantedRevision` is the `family:revision` the document asks for, when known (it is not
  * before the revision has been registered).
  */
-export function serviceHealth(service: EcsService | undefined, wantedRevision?: string): Health {
+export function serviceHealth(service: EcsService | undefined, wantedRevision?: string, rolledBack: ReadonlySet<string> = new Set()): Health {
   if (!service || service.status === 'INACTIVE') return MISSING;
   if (service.status === 'DRAINING') return { status: 'Progressing', message: 'service is draining after deletion' };
   const deployments = service.deployments ?? [];
@@ -24,16 +24,12 @@ export function serviceHealth(service: EcsService | undefined, wantedRevision?: 
   if (!primary) return { status: 'Unknown', message: 'no PRIMARY deployment' };
   const running = revisionOf(primary.taskDefinition);
 
-  const rollbackNote = [
-    primary.rolloutStateReason,
-    ...deployments.map((d) => d.rolloutStateReason),
-    ...(service.events ?? []).slice(0, RECENT_EVENTS).map((e) => e.message),
-  ].find((r) => r && ROLLBACK.test(r));
+  const rollbackNote = [primary.rolloutStateReason, ...deployments.map((d) => d.rolloutStateReason)].find((r) => r && ROLLBACK.test(r));
   if (primary.rolloutState === 'FAILED') {
     return { status: 'Degraded', reason: 'DeploymentFailed', message: `deployment of ${running} failed: ${primary.rolloutStateReason ?? 'no reason given'}` };
   }
   if (wantedRevision && running !== wantedRevision) {
-    if (rollbackNote || deployments.some((d) => d.rolloutState === 'FAILED' && revisionOf(d.taskDefinition) === wantedRevision)) {
+    if (rollbackNote || rolledBack.has(wantedRevision) || deployments.some((d) => d.rolloutState === 'FAILED' && revisionOf(d.taskDefinition) === wantedRevision)) {
       return { status: 'Degraded', reason: 'RolledBack', message: `the deployment circuit breaker rolled back from ${wantedRevision} to ${running}${rollbackNote ? `: ${rollbackNote}` : ''}` };
     }
     return { status: 'Progressing', message: `running ${running}; ${wantedRevision} not deployed yet` };

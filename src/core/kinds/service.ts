@@ -12,15 +12,14 @@ import type { Resource, ResourceKey } from '../../api/kinds.js';
 import { resourceKey, specOf } from '../../api/kinds.js';
 import type { ServiceSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
-import { diffObjects } from '../diff.js';
 import { lastSegment, revisionOf, type LiveService } from '../live.js';
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref, Step } from '../plan.js';
-import { OWNER_TAG, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, toTagList, type Tags } from '../tags.js';
+import { OWNER_TAG, OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, toTagList, type Tags } from '../tags.js';
 import { changedFields, ecsTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import { taskDefinitionHash } from './task-definition.js';
 import { serviceHealth } from './service-health.js';
-import type { Decision, KindModule, PlanContext } from './types.js';
+import type { Comparison, Decision, KindModule, PlanContext } from './types.js';
 
 /** The spec without identity (name, cluster) and ownership (tags). */
 export type ServiceBody = Omit<ServiceSpec, 'serviceName' | 'cluster' | 'tags'>;
@@ -36,8 +35,19 @@ const SERVICE_FIELDS = [
   'enableExecuteCommand', 'availabilityZoneRebalancing',
 ] as const;
 
-/** Create-only: a change needs a new service. */
-export const SERVICE_CREATE_ONLY = ['launchType', 'schedulingStrategy', 'role', 'deploymentController'] as const;
+/**
+ * Create-only: a change needs a new service (UpdateService takes none of them). A launch
+ * type is replaced in place by a capacity-provider strategy, and a strategy by `[]` goes
+ * back to the launch type its providers stand for (see comparableLive); `deploymentController`
+ * is an UpdateService field.
+ */
+export const SERVICE_CREATE_ONLY = ['launchType', 'schedulingStrategy', 'role'] as const;
+
+/** The role ECS reports for a service created without one (AWS CLI create-service output). */
+const SERVICE_LINKED_ROLE = 'AWSServiceRoleForECS';
+
+/** The launch type a capacity provider stands for: Fargate's providers run on FARGATE, the others on EC2. */
+const launchTypeOf = (provider: string | undefined) => (provider === 'FARGATE' || provider === 'FARGATE_SPOT' ? 'FARGATE' : 'EC2');
 
 /**
  * Fields whose AWS default is not documented or changes over time: compared only when the
@@ -48,7 +58,7 @@ const COMPARED_WHEN_SET = ['availabilityZoneRebalancing', 'healthCheckGracePerio
 /** What AWS fills in for a field the request leaves out (CreateService in the SDK typings, AWS CLI examples). */
 const DEFAULTS = {
   schedulingStrategy: 'REPLICA',
-  deploymentController: { type: 'ECS' },
+  deploymentController: { type: 'ECS' } as { type: string },
   enableECSManagedTags: false,
   propagateTags: 'NONE',
   enableExecuteCommand: false,
@@ -57,7 +67,7 @@ const DEFAULTS = {
 } as const;
 
 /** Fields UpdateService sets back to AWS's default when they are removed from git. */
-const RESET_TO_DEFAULT = ['healthCheckGracePeriodSeconds', 'enableECSManagedTags', 'enableExecuteCommand', 'propagateTags'] as const;
+const RESET_TO_DEFAULT = ['healthCheckGracePeriodSeconds', 'enableECSManagedTags', 'enableExecuteCommand', 'propagateTags', 'deploymentController'] as const;
 
 /** Lists UpdateService empties when they are sent as `[]` (a list removed from git). */
 const LISTS = ['loadBalancers', 'placementConstraints', 'placementStrategy', 'capacityProviderStrategy'] as const;
@@ -98,7 +108,8 @@ export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonica
     capacityProviderStrategy: sortBy((spec.capacityProviderStrategy ?? []).map((s) => withoutDefaults(s, STRATEGY_DEFAULTS)), (s) => String(s.capacityProvider)),
     loadBalancers: sortBy(spec.loadBalancers, json),
     serviceRegistries: sortBy(registries, json),
-    role: spec.role ? lastSegment(spec.role) : undefined,
+    // Unset is the service-linked role, which AWS reports by its ARN.
+    role: spec.role && lastSegment(spec.role) !== SERVICE_LINKED_ROLE ? lastSegment(spec.role) : undefined,
     deploymentConfiguration: withoutDefaults(spec.deploymentConfiguration, deploymentDefaults(spec.schedulingStrategy)),
     placementConstraints: sortBy(spec.placementConstraints, json),
     networkConfiguration: awsvpc
@@ -128,12 +139,27 @@ export function liveServiceSpec(service: EcsService, registryNames: ReadonlyMap<
 
 /**
  * Makes the live side comparable with a desired side that leaves out fields whose default
- * is unknown (see COMPARED_WHEN_SET) or that someone else owns (`desiredCount`).
+ * is unknown (see COMPARED_WHEN_SET) or that someone else owns (`desiredCount`), and
+ * resolves the launch the way AWS does:
+ * - neither launch type nor strategy in git: whatever AWS resolved at create (the
+ *   cluster's default strategy, else EC2) is what git means;
+ * - a strategy in git: it replaces a launch type in place, so a live launch type is no diff;
+ * - a launch type in git, a strategy live: UpdateService with `[]` goes back to the launch
+ *   type the providers stand for, so that is the live launch type being compared.
  */
-export function ignoreUnsetServiceFields(desiredSpec: ServiceBody, live: Canonical): Canonical {
+export function comparableLive(desiredSpec: ServiceBody, live: Canonical): Canonical {
   const out = { ...live };
   for (const f of COMPARED_WHEN_SET) if (desiredSpec[f] === undefined) delete out[f];
   if (desiredSpec.desiredCount === undefined) delete out.desiredCount;
+  const liveStrategy = out.capacityProviderStrategy as { capacityProvider?: string }[] | undefined;
+  if (desiredSpec.launchType === undefined && !desiredSpec.capacityProviderStrategy?.length) {
+    delete out.launchType;
+    delete out.capacityProviderStrategy;
+  } else if (desiredSpec.capacityProviderStrategy?.length) {
+    delete out.launchType;
+  } else if (liveStrategy?.length) {
+    out.launchType = launchTypeOf(liveStrategy[0].capacityProvider);
+  }
   return out;
 }
 
@@ -219,30 +245,36 @@ function plan(resource: Resource<'Service'>, ctx: PlanContext): void {
   let liveBody: Canonical | undefined;
   if (p.active) {
     const mapped = liveServiceSpec(p.active.raw, registryNames(ctx));
-    liveBody = ignoreUnsetServiceFields(p.spec, canonicalService(mapped.spec, mapped.refs));
+    liveBody = comparableLive(p.spec, canonicalService(mapped.spec, mapped.refs));
   }
-  const health = serviceHealth(p.active?.raw, p.revision ? revisionOf(p.revision.arn) : undefined);
+  const rolledBack = new Set([...(ctx.live.rolledBack.get(p.active?.arn ?? '') ?? [])].map((arn) => revisionOf(arn) ?? arn));
+  const health = serviceHealth(p.active?.raw, p.revision ? revisionOf(p.revision.arn) : undefined, rolledBack);
   if (p.live?.raw.status === 'DRAINING') {
     ctx.record({ ...base, action: 'create', sync: 'OutOfSync', health, changes: [], desired: desiredBody, message: 'a deleted service of this name is still draining; it will be created once ECS has finished' });
     return;
   }
-  // ECS rolled this very revision back: deploying it again would fail again. Wait for a commit.
+  // ECS rolled this very revision back (the deployment history says so, whatever the
+  // events and across restarts): deploying it again would fail again, so the task
+  // definition waits for a commit; other fields still converge.
   const { active } = p;
-  if (active && health.reason === 'RolledBack' && active.tags[TASK_DEFINITION_TAG] === p.wantedRevision && active.tags[OWNER_TAG] === ctx.controllerId) {
-    ctx.match(active.arn);
-    ctx.record({
-      ...base, action: 'stalled', sync: 'OutOfSync', health, desired: desiredBody, ...(liveBody ? { live: liveBody } : {}),
-      changes: diffObjects(desiredBody, liveBody), liveId: active.arn,
-      message: `ECS rolled back ${p.wantedRevision}; not deploying it again — fix or revert it in git`,
-    });
-    return;
-  }
+  let held: Comparison['held'];
+  const notRunning = active && p.revision && active.raw.taskDefinition !== p.revision.arn;
+  // The history could not be read (see the reader): the controller cannot tell whether
+  // ECS rolled back the revision it last deployed, so it does not deploy it again blind.
+  const unreadable = active && ctx.live.historyUnreadable.get(active.arn);
+  const reason = !notRunning ? undefined
+    : rolledBack.has(p.wantedRevision) ? `ECS rolled back ${p.wantedRevision}; not deploying it again — fix or revert it in git`
+    : unreadable && active.tags[TASK_DEFINITION_TAG] === p.wantedRevision
+      ? `${p.wantedRevision} was deployed but is not running, and the service deployment history could not be read (${unreadable}) to tell whether ECS rolled it back; allow ecs:ListServiceDeployments and ecs:DescribeServiceRevisions`
+      : undefined;
+  if (reason) held = { fields: ['taskDefinition'], message: reason };
   const decision = ctx.compare(resource, {
     live: active && { id: active.arn, owner: active.tags[OWNER_TAG], tags: active.tags },
     desired: desiredBody,
     liveBody,
     health,
     tags: p.tags,
+    ...(held ? { held } : {}),
   });
   if (!decision) recordRevisionTags(p, ctx);
   else if (decision.action !== 'update') create(p, decision.action, ctx);
@@ -301,7 +333,8 @@ function update(p: Planning, active: LiveService, decision: Decision, ctx: PlanC
   }
   // One tag write records the revision deployed together with any tag changes.
   const tagInput: { key: string; value: string | Ref }[] = toTagList(decision.tagSet);
-  if (fields.has('taskDefinition') || active.tags[TASK_DEFINITION_HASH_TAG] !== p.tdTags[TASK_DEFINITION_HASH_TAG] || active.tags[TASK_DEFINITION_TAG] !== revisionOf(active.raw.taskDefinition)) {
+  const deploying = fields.has('taskDefinition') || active.raw.taskDefinition === p.revision?.arn;
+  if (deploying && (fields.has('taskDefinition') || active.tags[TASK_DEFINITION_HASH_TAG] !== p.tdTags[TASK_DEFINITION_HASH_TAG] || active.tags[TASK_DEFINITION_TAG] !== revisionOf(active.raw.taskDefinition))) {
     tagInput.push({ key: TASK_DEFINITION_HASH_TAG, value: p.tdTags[TASK_DEFINITION_HASH_TAG] }, { key: TASK_DEFINITION_TAG, value: revisionTagOf(p) });
   }
   if (tagInput.length) calls.push({ service: 'ecs', operation: 'TagResource', input: { resourceArn: active.arn, tags: tagInput } });
@@ -333,6 +366,7 @@ function deleteCalls(cluster: string, service: string, desiredCount: number | un
 export const ServiceKind: KindModule<'Service'> = {
   kind: 'Service',
   createOnly: SERVICE_CREATE_ONLY,
+  controllerTags: () => [...OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG],
   notFoundErrors: ['ServiceNotFoundException'],
   find,
   plan,

@@ -15,7 +15,7 @@ import { revisionOf, type LiveRevision, type LiveTaskDefinition } from '../live.
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import { revisionIndex, revisionKey, type RevisionIndex } from '../revisions.js';
 import type { ApiCall } from '../plan.js';
-import { SPEC_HASH_TAG, toTagList } from '../tags.js';
+import { OWNERSHIP_TAGS, SPEC_HASH_TAG, toTagList } from '../tags.js';
 import type { KindModule, PlanContext } from './types.js';
 
 /** RegisterTaskDefinition's input without family and tags (identity and ownership). */
@@ -131,6 +131,34 @@ export function taskDefinitionHash(resource: Resource<'TaskDefinition'>): string
   return hash;
 }
 
+// ---------------------------------------------------------------- content → revision
+
+const liveBodies = new WeakMap<TaskDefinition, string>();
+
+/** A described revision's normalised content, as JSON; a revision never changes, so computed once. */
+function liveContent(td: LiveTaskDefinition): string {
+  let body = liveBodies.get(td.raw);
+  if (body === undefined) liveBodies.set(td.raw, (body = json(canonicalTaskDefinition(liveTaskDefinitionSpec(td.raw)))));
+  return body;
+}
+
+/**
+ * The ACTIVE revision of the document's family that already holds its content: the one
+ * the controller registered for it (tagged with its content hash), else any revision,
+ * registered by anyone, whose normalised content equals the document's. Registering
+ * that content again would only add a copy. Used by the reader (to stop looking) and
+ * the planner (to reuse it).
+ */
+export function revisionWithContent(resource: Resource<'TaskDefinition'>, candidates: Iterable<LiveTaskDefinition>): LiveTaskDefinition | undefined {
+  const family = awsName(resource);
+  const hash = taskDefinitionHash(resource);
+  const active = [...candidates].filter((td) => td.family === family && td.raw.status === 'ACTIVE');
+  const tagged = active.find((td) => td.tags[SPEC_HASH_TAG] === hash);
+  if (tagged) return tagged;
+  const content = json(desiredTaskDefinition(resource));
+  return active.sort((a, b) => b.revision - a.revision).find((td) => liveContent(td) === content);
+}
+
 // ---------------------------------------------------------------- planning
 
 const revisions = (ctx: PlanContext): RevisionIndex => ctx.memo('revisions', () => revisionIndex(ctx.live));
@@ -138,13 +166,11 @@ const revisions = (ctx: PlanContext): RevisionIndex => ctx.memo('revisions', () 
 /**
  * The revision carrying the desired content, found without describing anything when a
  * service the controller deployed records it in its tags; otherwise among the revisions
- * the reader described.
+ * the reader described (see revisionWithContent).
  */
 function find(resource: Resource<'TaskDefinition'>, ctx: PlanContext): LiveRevision | undefined {
   const hash = taskDefinitionHash(resource);
-  const key = revisionKey(awsName(resource), hash);
-  const index = revisions(ctx);
-  const arn = index.recordedOnServices.get(key) ?? index.taggedRevisions.get(key);
+  const arn = revisions(ctx).recordedOnServices.get(revisionKey(awsName(resource), hash)) ?? revisionWithContent(resource, ctx.live.taskDefinitions.values())?.arn;
   return arn ? { arn, hash } : undefined;
 }
 
@@ -192,6 +218,7 @@ function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
 export const TaskDefinitionKind: KindModule<'TaskDefinition'> = {
   kind: 'TaskDefinition',
   createOnly: [],
+  controllerTags: () => [...OWNERSHIP_TAGS, SPEC_HASH_TAG],
   notFoundErrors: [],
   find,
   plan,

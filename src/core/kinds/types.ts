@@ -39,6 +39,19 @@ export interface Comparison {
   health: Health;
   /** Tags the object should carry; undefined for kinds AWS does not tag. */
   tags: Tags | undefined;
+  /**
+   * Top-level spec fields the kind holds back, and why: their changes are reported, never
+   * applied; with nothing else to do the resource is stalled.
+   */
+  held?: { fields: readonly string[]; message: string };
+  /**
+   * For kinds whose create-only fields depend on the live object (a Cloud Map service in
+   * an HTTP namespace can't be updated at all): the first change that needs a
+   * replacement. Defaults to the module's `createOnly`.
+   */
+  createOnlyChange?: (changes: FieldChange[]) => string | undefined;
+  /** Why this object is never replaced (e.g. it has registered instances); a create-only change stalls it. */
+  neverReplace?: string;
 }
 
 /** What the planner offers a kind while it plans one document. */
@@ -90,6 +103,11 @@ export interface KindModule<K extends Kind = Kind> {
   readonly kind: K;
   /** Create-only spec fields (dot paths): a change needs a replacement, which needs the allow-replace annotation. */
   readonly createOnly: readonly string[];
+  /**
+   * The controller's own tags on this document's AWS object (none for kinds AWS does not
+   * tag). They count against AWS's 50 tags per resource with the document's.
+   */
+  controllerTags(resource: Resource<K>): readonly string[];
   /** AWS error codes that mean "no such object of this kind" (perhaps not yet, after a create). */
   readonly notFoundErrors: readonly string[];
   /** The live object a document stands for, found in the live state. */
