@@ -583,7 +583,7 @@ export function serviceOut(ctx: SimContext, s: ServiceState, include: string[] =
   const current = s.deployments[0]?.serviceDeploymentArn;
   if (current) out.currentServiceDeployment = current;
   const revisions = [...new Set(s.deployments.map((d) => d.serviceRevisionArn).filter((a): a is string => a !== undefined))];
-  if (revisions.length > 0) out.currentServiceRevisions = revisions.map((arn) => revisionSummary(ctx, s.arn, arn));
+  if (revisions.length > 0) out.currentServiceRevisions = revisions.map((arn) => revisionSummary(s, arn));
   out.events = s.events.map((e) => ({ id: e.id, createdAt: wireTime(e.createdAt), message: e.message }));
   out.createdAt = wireTime(s.createdAt);
   out.deploymentController = deploymentController ?? { type: 'ECS' };

@@ -136,9 +136,11 @@ export function nextHistoryDue(ctx: SimContext): number | undefined {
 const lastSegment = (ref: string): string => ref.slice(ref.lastIndexOf('/') + 1);
 const pad = (n: number): string => String(n).padStart(12, '0');
 
+const liveService = (ctx: SimContext, serviceArn: string): ServiceState | undefined =>
+  ctx.state.services.find((s) => s.arn === serviceArn && s.status !== 'INACTIVE');
+
 /** Task counts of the deployments of the service that roll out `revisionArn`. */
-export function revisionSummary(ctx: SimContext, serviceArn: string, revisionArn: string): Json {
-  const svc = ctx.state.services.find((s) => s.arn === serviceArn && s.status !== 'INACTIVE');
+export function revisionSummary(svc: ServiceState | undefined, revisionArn: string): Json {
   let requested = 0;
   let running = 0;
   let pending = 0;
@@ -162,6 +164,7 @@ function monitorStatus(sd: ServiceDeploymentState): string {
 }
 
 function deploymentOut(ctx: SimContext, sd: ServiceDeploymentState): Json {
+  const svc = liveService(ctx, sd.serviceArn);
   const out: Json = {
     serviceDeploymentArn: sd.arn,
     serviceArn: sd.serviceArn,
@@ -169,8 +172,8 @@ function deploymentOut(ctx: SimContext, sd: ServiceDeploymentState): Json {
     createdAt: wireTime(sd.createdAt),
     startedAt: wireTime(sd.startedAt),
     updatedAt: wireTime(sd.updatedAt),
-    sourceServiceRevisions: sd.sourceRevisionArns.map((arn) => revisionSummary(ctx, sd.serviceArn, arn)),
-    targetServiceRevision: revisionSummary(ctx, sd.serviceArn, sd.targetRevisionArn),
+    sourceServiceRevisions: sd.sourceRevisionArns.map((arn) => revisionSummary(svc, arn)),
+    targetServiceRevision: revisionSummary(svc, sd.targetRevisionArn),
     status: sd.status,
     deploymentConfiguration: clone(sd.deploymentConfiguration),
     deploymentCircuitBreaker: { status: monitorStatus(sd), failureCount: sd.failureCount, threshold: sd.threshold },
