@@ -30,6 +30,10 @@ export const FINDING_CODES = {
   DUPLICATE_IDENTITY: 'two documents have the same kind and name',
   DANGLING_REFERENCE: 'a reference names no document',
   WRONG_KIND_REFERENCE: 'a reference names a document of another kind',
+  DUPLICATE_AWS_NAME: 'two documents name one AWS object',
+  // The loader itself
+  TOO_MANY_PROBLEMS: 'a document has more problems than are listed one by one',
+  LOADER_FAILED: 'the loader failed on a file (a defect in ecs-gitops; the revision is refused)',
   // Warnings
   EMPTY_FILE: 'a file holds no document',
   EMPTY_DOCUMENT: 'a document is empty',
@@ -81,6 +85,14 @@ export function fieldPath(path: readonly (string | number)[]): string {
     else out += out ? `.${part}` : part;
   }
   return out;
+}
+
+/**
+ * Appends one by one: `push(...list)` passes every item as an argument and throws a
+ * RangeError once a file yields some hundred thousand findings.
+ */
+export function append<T>(to: T[], items: Iterable<T>): void {
+  for (const item of items) to.push(item);
 }
 
 export function byPosition(a: Finding, b: Finding): number {

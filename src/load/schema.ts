@@ -17,6 +17,12 @@ export const SCHEMA_DIR = fileURLToPath(new URL('../../crds/schemas/', import.me
 
 type Schema = Record<string, unknown>;
 
+/**
+ * A list of a hundred thousand bad items is one mistake; its findings beyond these are
+ * counted, not each placed in the file (which is what makes them slow).
+ */
+export const MAX_FINDINGS_PER_DOCUMENT = 100;
+
 export class SchemaValidator {
   private readonly validators = new Map<string, ValidateFunction>();
 
@@ -58,7 +64,11 @@ export class SchemaValidator {
     }
     const validate = this.validators.get(kind)!;
     if (validate(value)) return [];
-    return explain(validate.errors ?? []).map(({ code, path, key, message }) => finding(code, path, message, key));
+    const explained = explain(validate.errors ?? []);
+    const listed = explained.slice(0, MAX_FINDINGS_PER_DOCUMENT).map(({ code, path, key, message }) => finding(code, path, message, key));
+    const more = explained.length - listed.length;
+    if (more > 0) listed.push(finding('TOO_MANY_PROBLEMS', [], `and ${more} more problems in this document; fix the ones listed and validate again`));
+    return listed;
   }
 
   kinds(): Kind[] {
