@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { KINDS, isKind, resourceKey, type DesiredState, type Kind, type Resource, type ResourceKey } from '../api/kinds.js';
 import { ConfigRootError, eventLoopTurns, listConfigFiles, type ConfigFile } from './files.js';
-import { append, byPosition, type Finding } from './findings.js';
+import { append, byPosition, capPerFile, type Finding } from './findings.js';
 import { parseYamlFile, type Locator } from './parse.js';
 import { resolve, type LocatedResource } from './resolve.js';
 import { checkRules } from './rules.js';
@@ -149,11 +149,11 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
       analysis = analyse(file.display, bytes, validator);
       options.cache?.set(file.relative, hash, analysis);
     }
-    append(findings, restamp(analysis.findings, file.display));
+    const inFile = [...restamp(analysis.findings, file.display)];
     for (const doc of analysis.documents) {
       documents++;
       if (doc.problems.length > 0) {
-        append(findings, restamp(doc.problems, file.display));
+        append(inFile, restamp(doc.problems, file.display));
         const { kind, metadata } = (doc.value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
         if (isKind(kind) && typeof metadata?.name === 'string') invalid.add(resourceKey(kind, metadata.name));
         continue;
@@ -161,6 +161,7 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
       const resource = doc.value as Omit<Resource, 'source'>;
       located.push({ resource: { ...resource, source: { file: file.display, ...doc.start } }, position: lazyLocator(file.display, bytes, doc.index) });
     }
+    append(findings, capPerFile(inFile, file.display));
   }
   options.cache?.sweep();
 

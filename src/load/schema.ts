@@ -10,18 +10,12 @@ import { Environment } from '@marcbachmann/cel-js';
 import { Ajv, type ErrorObject, type FuncKeywordDefinition, type ValidateFunction } from 'ajv';
 import { CEL_RULES } from '../api/crd.js';
 import { API_VERSION, isKind, type Kind } from '../api/kinds.js';
-import { fieldPath, type Finding } from './findings.js';
+import { fieldPath, MAX_FINDINGS, type Finding } from './findings.js';
 import type { ParsedDocument } from './parse.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../crds/schemas/', import.meta.url));
 
 type Schema = Record<string, unknown>;
-
-/**
- * A list of a hundred thousand bad items is one mistake; its findings beyond these are
- * counted, not each placed in the file (which is what makes them slow).
- */
-export const MAX_FINDINGS_PER_DOCUMENT = 100;
 
 export class SchemaValidator {
   private readonly validators = new Map<string, ValidateFunction>();
@@ -64,10 +58,12 @@ export class SchemaValidator {
     }
     const validate = this.validators.get(kind)!;
     if (validate(value)) return [];
+    // Cut before placing each in the file, which is what makes a hundred thousand slow;
+    // with the one counting the rest, a document stays within MAX_FINDINGS.
     const explained = explain(validate.errors ?? []);
-    const listed = explained.slice(0, MAX_FINDINGS_PER_DOCUMENT).map(({ code, path, key, message }) => finding(code, path, message, key));
-    const more = explained.length - listed.length;
-    if (more > 0) listed.push(finding('TOO_MANY_PROBLEMS', [], `and ${more} more problems in this document; fix the ones listed and validate again`));
+    if (explained.length <= MAX_FINDINGS) return explained.map(({ code, path, key, message }) => finding(code, path, message, key));
+    const listed = explained.slice(0, MAX_FINDINGS - 1).map(({ code, path, key, message }) => finding(code, path, message, key));
+    listed.push(finding('TOO_MANY_PROBLEMS', [], `and ${explained.length - listed.length} more problems in this document; fix the ones listed and validate again`));
     return listed;
   }
 

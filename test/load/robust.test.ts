@@ -1,5 +1,6 @@
-// The loader never throws on large or odd input (issue 12, item 4): a file that yields
-// a hundred thousand problems is refused with a bounded list, and a failure inside the
+// The loader never throws on large or odd input (issue 12, item 4): a document or file
+// that yields a hundred thousand problems is refused with a bounded list (so neither
+// `validate`'s output nor the daemon's status grows with it), and a failure inside the
 // loader is a finding naming the file, so `validate` prints findings, never a stack.
 import t from 'tap';
 import { loadConfig } from '../../src/load/index.js';
@@ -17,7 +18,7 @@ t.test('a list of 150,000 bad items is refused with a bounded list of findings, 
   const result = await loadConfig(dir);
   t.equal(result.ok, false);
   if (result.ok) return;
-  t.ok(result.errors.length <= 200, `${result.errors.length} findings, not one per item`);
+  t.ok(result.errors.length <= 100, `${result.errors.length} findings, not one per item`);
   t.match(result.errors.find((e) => e.code === 'TOO_MANY_PROBLEMS'), { file: `${dir}/huge.yaml`, line: 1, message: /and \d+ more problems in this document/ });
   t.match(result.errors.find((e) => e.code === 'SCHEMA'), { file: `${dir}/huge.yaml`, line: 6, field: /^spec\.containerDefinitions/ });
 });
@@ -31,6 +32,19 @@ t.test('validate on that file prints findings and exits 1, with no stack trace',
   t.same(err, [], 'nothing on stderr');
   t.match(out.join('\n'), /huge\.yaml:1:1 and \d+ more problems in this document/);
   t.notMatch(out.join('\n'), /RangeError|\n\s+at /);
+});
+
+t.test('a file of 50,000 bad documents lists 100 errors and counts the rest; 50,000 empty ones stay valid', async (t) => {
+  const dir = t.testdir({ 'many.yaml': '---\nkind: Clutser\n'.repeat(50_000), 'empty.yaml': '---\n# nothing\n'.repeat(50_000), 'c.yaml': cluster() });
+  const result = await loadConfig(dir);
+  if (result.ok) return t.fail('the unknown kinds are errors');
+  t.equal(result.errors.length, 101, 'errors: 100 listed and one counting the rest');
+  t.match(result.errors.at(-1), { code: 'TOO_MANY_PROBLEMS', severity: 'error', file: `${dir}/many.yaml`, line: 202, message: 'and 49900 more errors in this file from here on' });
+  t.equal(result.warnings.length, 101, 'warnings likewise');
+  t.match(result.warnings.at(-1), { code: 'TOO_MANY_PROBLEMS', severity: 'warning', file: `${dir}/empty.yaml` });
+
+  const empty = await loadConfig(t.testdir({ 'empty.yaml': '---\n# nothing\n'.repeat(50_000), 'c.yaml': cluster() }));
+  t.equal(empty.ok, true, 'warnings alone, however many, do not refuse a revision');
 });
 
 /** The real validator, failing on one file the way a defect in it would. */
