@@ -22,6 +22,39 @@ export function awsName(resource: Resource): string {
   return typeof explicit === 'string' && explicit ? explicit : resource.metadata.name;
 }
 
+/** Where the AWS name comes from: the spec's name field when the document sets it. */
+export function awsNameField(resource: Resource): string[] {
+  const field = NAME_FIELD[resource.kind];
+  return typeof resource.spec[field] === 'string' && resource.spec[field] ? ['spec', field] : ['metadata', 'name'];
+}
+
+/**
+ * The reference naming the object a kind's AWS object lives in: a service's name is
+ * unique within its cluster, a Cloud Map service's within its namespace, an instance id
+ * within its Cloud Map service. Clusters, task-definition families and namespaces are
+ * unique in the account and region.
+ */
+const CONTAINER: Partial<Record<Kind, { field: string; kind: Kind }>> = {
+  Service: { field: 'cluster', kind: 'Cluster' },
+  CloudMapService: { field: 'namespace', kind: 'CloudMapNamespace' },
+  CloudMapInstance: { field: 'service', kind: 'CloudMapService' },
+};
+
+/**
+ * Which AWS object a document stands for, outermost container first: `[Cluster store,
+ * Service web]`. Two documents with one identity would fight over one object.
+ * Undefined when a container reference names no document (an error of its own).
+ */
+export function awsIdentity(resource: Resource, doc: (kind: Kind, name: string) => Resource | undefined): { kind: Kind; name: string }[] | undefined {
+  const own = { kind: resource.kind, name: awsName(resource) };
+  const container = CONTAINER[resource.kind];
+  if (!container) return [own];
+  const ref = resource.spec[container.field];
+  const parent = typeof ref === 'string' ? doc(container.kind, ref) : undefined;
+  const outer = parent && awsIdentity(parent, doc);
+  return outer && [...outer, own];
+}
+
 /** The tags an object should carry: the document's own plus the controller's ownership tags. */
 export function desiredTags(resource: Resource, controllerId: string): Tags {
   return {

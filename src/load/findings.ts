@@ -30,6 +30,10 @@ export const FINDING_CODES = {
   DUPLICATE_IDENTITY: 'two documents have the same kind and name',
   DANGLING_REFERENCE: 'a reference names no document',
   WRONG_KIND_REFERENCE: 'a reference names a document of another kind',
+  DUPLICATE_AWS_NAME: 'two documents name one AWS object',
+  // The loader itself
+  TOO_MANY_PROBLEMS: 'a document has more problems than are listed one by one',
+  LOADER_FAILED: 'the loader failed on a file (a defect in ecs-gitops; the revision is refused)',
   // Warnings
   EMPTY_FILE: 'a file holds no document',
   EMPTY_DOCUMENT: 'a document is empty',
@@ -81,6 +85,37 @@ export function fieldPath(path: readonly (string | number)[]): string {
     else out += out ? `.${part}` : part;
   }
   return out;
+}
+
+/**
+ * How many problems a document, or a file, lists one by one. A list of a hundred
+ * thousand bad items is one mistake: the rest are counted in one TOO_MANY_PROBLEMS
+ * finding, so neither `validate`'s output nor the daemon's status grows with them.
+ */
+export const MAX_FINDINGS = 100;
+
+/**
+ * One file's findings with at most `MAX_FINDINGS` errors and as many warnings, the first
+ * by position; the rest are counted in one finding of their severity.
+ */
+export function capPerFile(findings: Finding[], file: string): Finding[] {
+  if (findings.length <= MAX_FINDINGS) return findings;
+  return (['error', 'warning'] as const).flatMap((severity) => {
+    const sorted = findings.filter((f) => f.severity === severity).sort(byPosition);
+    if (sorted.length <= MAX_FINDINGS) return sorted;
+    const next = sorted[MAX_FINDINGS];
+    const more = sorted.length - MAX_FINDINGS;
+    const rest: Finding = { code: 'TOO_MANY_PROBLEMS', severity, file, line: next.line, column: next.column, message: `and ${more} more ${severity}${more === 1 ? '' : 's'} in this file from here on; fix the ones listed and validate again` };
+    return [...sorted.slice(0, MAX_FINDINGS), rest];
+  });
+}
+
+/**
+ * Appends one by one: `push(...list)` passes every item as an argument and throws a
+ * RangeError once a file yields some hundred thousand findings.
+ */
+export function append<T>(to: T[], items: Iterable<T>): void {
+  for (const item of items) to.push(item);
 }
 
 export function byPosition(a: Finding, b: Finding): number {

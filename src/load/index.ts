@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { KINDS, isKind, resourceKey, type DesiredState, type Kind, type Resource, type ResourceKey } from '../api/kinds.js';
-import { eventLoopTurns, listConfigFiles, type ConfigFile } from './files.js';
-import { byPosition, type Finding } from './findings.js';
+import { ConfigRootError, eventLoopTurns, listConfigFiles, type ConfigFile } from './files.js';
+import { append, byPosition, capPerFile, type Finding } from './findings.js';
 import { parseYamlFile, type Locator } from './parse.js';
 import { resolve, type LocatedResource } from './resolve.js';
 import { checkRules } from './rules.js';
@@ -72,11 +72,34 @@ export class LoadCache {
 let sharedValidator: SchemaValidator | undefined;
 
 function analyse(display: string, bytes: Buffer, validator: SchemaValidator): FileAnalysis {
-  const parsed = parseYamlFile(display, bytes);
-  return {
-    findings: parsed.findings,
-    documents: parsed.documents.map((doc) => ({ index: doc.index, value: doc.value, problems: validator.check(doc), start: doc.position([]) })),
-  };
+  try {
+    const parsed = parseYamlFile(display, bytes);
+    return {
+      findings: parsed.findings,
+      documents: parsed.documents.map((doc) => ({ index: doc.index, value: doc.value, problems: validator.check(doc), start: doc.position([]) })),
+    };
+  } catch (err) {
+    return { findings: [loaderFailed(display, err)], documents: [] };
+  }
+}
+
+/**
+ * A failure inside the loader is a defect, but it must still refuse the revision with a
+ * finding that names the file — never crash `validate` or leave the daemon on an old
+ * revision while its status says nothing is wrong.
+ */
+function loaderFailed(file: string, err: unknown): Finding {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { code: 'LOADER_FAILED', severity: 'error', file, line: 1, column: 1, message: `the loader failed on this file (${what}); nothing from this revision is applied — please report this with the file` };
+}
+
+/** Runs one step of the load; a throw becomes a finding about `file`. */
+function guarded(findings: Finding[], file: string, step: () => Iterable<Finding>): void {
+  try {
+    append(findings, step());
+  } catch (err) {
+    findings.push(loaderFailed(file, err));
+  }
 }
 
 /** Findings recorded under another root (a git-sync worktree swap) name the file as it is now. */
@@ -91,7 +114,20 @@ function lazyLocator(display: string, bytes: Buffer, index: number): Locator {
   };
 }
 
+/**
+ * Loads a config root. Throws only `ConfigRootError` (the root itself cannot be read);
+ * whatever else goes wrong is a finding.
+ */
 export async function loadConfig(root: string, options: LoadOptions = {}): Promise<LoadResult> {
+  try {
+    return await loadUnguarded(root, options);
+  } catch (err) {
+    if (err instanceof ConfigRootError) throw err;
+    return { ok: false, errors: [loaderFailed(root, err)], files: 0, documents: 0, byKind: {}, warnings: [] };
+  }
+}
+
+async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const validator = options.validator ?? (sharedValidator ??= new SchemaValidator());
   const { files, findings } = await listConfigFiles(root);
@@ -113,11 +149,11 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
       analysis = analyse(file.display, bytes, validator);
       options.cache?.set(file.relative, hash, analysis);
     }
-    findings.push(...restamp(analysis.findings, file.display));
+    const inFile = [...restamp(analysis.findings, file.display)];
     for (const doc of analysis.documents) {
       documents++;
       if (doc.problems.length > 0) {
-        findings.push(...restamp(doc.problems, file.display));
+        append(inFile, restamp(doc.problems, file.display));
         const { kind, metadata } = (doc.value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
         if (isKind(kind) && typeof metadata?.name === 'string') invalid.add(resourceKey(kind, metadata.name));
         continue;
@@ -125,14 +161,15 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
       const resource = doc.value as Omit<Resource, 'source'>;
       located.push({ resource: { ...resource, source: { file: file.display, ...doc.start } }, position: lazyLocator(file.display, bytes, doc.index) });
     }
+    append(findings, capPerFile(inFile, file.display));
   }
   options.cache?.sweep();
 
   const resolved = resolve(located, invalid);
-  findings.push(...resolved.findings);
+  append(findings, resolved.findings);
   for (const item of located) {
     await turn();
-    findings.push(...checkRules(item, resolved.resources));
+    guarded(findings, item.resource.source.file, () => checkRules(item, resolved.resources));
   }
 
   const byKind: LoadSummary['byKind'] = {};

@@ -1,9 +1,10 @@
 /**
- * Checks the documents as a set: one document per identity, and every reference names
- * a document of the kind the field expects.
+ * Checks the documents as a set: one document per identity, one document per AWS object,
+ * and every reference names a document of the kind the field expects.
  */
 import { KINDS, referencesIn, resourceKey, type Resource, type ResourceKey } from '../api/kinds.js';
-import { fieldPath, type Finding } from './findings.js';
+import { awsIdentity, awsNameField } from '../core/desired.js';
+import { append, fieldPath, type Finding } from './findings.js';
 import type { Locator } from './parse.js';
 
 export interface LocatedResource {
@@ -43,6 +44,8 @@ export function resolve(located: LocatedResource[], invalid: ReadonlySet<Resourc
     kindsByName.set(metadata.name, kinds);
   }
 
+  append(findings, sameAwsObject(byKey));
+
   for (const { resource, position } of byKey.values()) {
     for (const { path, to, target } of referencesIn(resource.kind, resource.spec)) {
       if (typeof target !== 'string' || byKey.has(resourceKey(to, target)) || invalid.has(resourceKey(to, target))) continue;
@@ -66,4 +69,39 @@ export function resolve(located: LocatedResource[], invalid: ReadonlySet<Resourc
     .map((l) => l.resource)
     .sort((a, b) => order(a) - order(b) || (a.metadata.name < b.metadata.name ? -1 : 1));
   return { resources: new Map(sorted.map((r) => [resourceKey(r.kind, r.metadata.name), r])), findings };
+}
+
+/**
+ * Two documents that name one AWS object (a second Service whose serviceName is another's,
+ * in the same cluster) would each update it to their own spec on every pass; the later
+ * one is refused, pointing at the first.
+ */
+function sameAwsObject(byKey: ReadonlyMap<ResourceKey, LocatedResource>): Finding[] {
+  const findings: Finding[] = [];
+  const doc = (kind: Resource['kind'], name: string) => byKey.get(resourceKey(kind, name))?.resource;
+  const first = new Map<string, LocatedResource>();
+  for (const item of byKey.values()) {
+    const identity = awsIdentity(item.resource, doc);
+    if (!identity) continue;
+    const key = JSON.stringify(identity);
+    const was = first.get(key);
+    if (!was) {
+      first.set(key, item);
+      continue;
+    }
+    const { resource } = item;
+    const field = awsNameField(resource);
+    const named = identity.map(({ kind, name }) => `${kind} "${name}"`).reverse().join(' in ');
+    const other = was.resource;
+    const at = was.position(awsNameField(other));
+    findings.push({
+      code: 'DUPLICATE_AWS_NAME',
+      severity: 'error',
+      file: resource.source.file,
+      ...item.position(field),
+      field: fieldPath(field),
+      message: `${named} is already the AWS object of ${other.kind}/${other.metadata.name} at ${other.source.file}:${at.line}:${at.column}; two documents for one object would overwrite each other on every sync`,
+    });
+  }
+  return findings;
 }

@@ -10,7 +10,7 @@ import { Environment } from '@marcbachmann/cel-js';
 import { Ajv, type ErrorObject, type FuncKeywordDefinition, type ValidateFunction } from 'ajv';
 import { CEL_RULES } from '../api/crd.js';
 import { API_VERSION, isKind, type Kind } from '../api/kinds.js';
-import { fieldPath, type Finding } from './findings.js';
+import { fieldPath, MAX_FINDINGS, type Finding } from './findings.js';
 import type { ParsedDocument } from './parse.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../crds/schemas/', import.meta.url));
@@ -58,7 +58,13 @@ export class SchemaValidator {
     }
     const validate = this.validators.get(kind)!;
     if (validate(value)) return [];
-    return explain(validate.errors ?? []).map(({ code, path, key, message }) => finding(code, path, message, key));
+    // Cut before placing each in the file, which is what makes a hundred thousand slow;
+    // with the one counting the rest, a document stays within MAX_FINDINGS.
+    const explained = explain(validate.errors ?? []);
+    if (explained.length <= MAX_FINDINGS) return explained.map(({ code, path, key, message }) => finding(code, path, message, key));
+    const listed = explained.slice(0, MAX_FINDINGS - 1).map(({ code, path, key, message }) => finding(code, path, message, key));
+    listed.push(finding('TOO_MANY_PROBLEMS', [], `and ${explained.length - listed.length} more problems in this document; fix the ones listed and validate again`));
+    return listed;
   }
 
   kinds(): Kind[] {

@@ -1,7 +1,7 @@
 // deploy/prometheus.yml and deploy/alerts.yml: promtool accepts both, the alert unit tests
 // in test/deploy/alerts.test.yml pass (each alert fires on the series that should raise
 // it and stays quiet on a healthy controller), and every metric a rule reads is one the
-// controller exposes.
+// controller exposes, with the labels and label values it gives it.
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT } from './cfn.js';
 import { metricNames, unknownMetric } from './promql.js';
+import { KINDS } from '../../src/api/kinds.js';
+import { HEALTH_STATUSES, METRICS, RECONCILE_RESULTS, SYNC_STATUSES } from '../../src/telemetry.js';
 
 function promtool(...args: string[]): Promise<{ code: number; output: string } | undefined> {
   return new Promise((resolve) => {
@@ -47,7 +49,9 @@ t.test('the alerts the issue asks for exist, read only metrics the controller ex
   const byName = new Map(rules.map((r) => [r.alert, r]));
   for (const [alert, reads] of [
     ['EcsGitopsSyncFailing', 'ecs_gitops_reconcile_total'],
+    ['EcsGitopsConfigInvalid', 'ecs_gitops_snapshot_load_errors'],
     ['EcsGitopsResourceDegraded', 'ecs_gitops_resources'],
+    ['EcsGitopsResourceUnknown', 'ecs_gitops_resources'],
     ['EcsGitopsNoSuccessfulSync', 'ecs_gitops_last_successful_sync_timestamp_seconds'],
     ['EcsGitopsAwsThrottling', 'ecs_gitops_aws_api_throttles_total'],
   ] as const) {
@@ -60,6 +64,60 @@ t.test('the alerts the issue asks for exist, read only metrics the controller ex
     t.ok(['warning', 'critical'].includes(rule.labels?.severity ?? ''), `${rule.alert} has a severity`);
     t.ok(rule.annotations?.summary && rule.annotations.description, `${rule.alert} has a summary and a description`);
     for (const name of metricNames(rule.expr)) t.equal(unknownMetric(name), undefined, `${rule.alert}: ${name}`);
+  }
+});
+
+/** Labels Prometheus adds to every scraped series. */
+const TARGET_LABELS = ['job', 'instance'];
+
+/** The values the controller gives each closed-set label. */
+const LABEL_VALUES: Record<string, readonly string[]> = { kind: KINDS, result: RECONCILE_RESULTS, sync_status: SYNC_STATUSES, health_status: HEALTH_STATUSES };
+
+/** `metric{label="v", other=~"a|b"}` → each label matcher, by metric. */
+function matchers(text: string): { metric: string; label: string; op: string; value: string }[] {
+  const out: { metric: string; label: string; op: string; value: string }[] = [];
+  for (const [, metric, inside] of text.matchAll(/([a-zA-Z_:][\w:]*)\s*\{([^}]*)\}/g)) {
+    for (const [, label, op, value] of inside.matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)) out.push({ metric, label, op, value });
+  }
+  return out;
+}
+
+/** Why a matcher names a label or value the controller never exports; undefined when it does. */
+function unknownLabel({ metric, label, op, value }: { metric: string; label: string; op: string; value: string }): string | undefined {
+  if (TARGET_LABELS.includes(label) || metric === 'up') return undefined;
+  const exported = Object.values(METRICS).find((m) => metric === m.name || (m.type === 'histogram' && metric.startsWith(`${m.name}_`)));
+  if (!exported) return `${metric} is not a metric the controller exposes`;
+  if (!(exported.labels as readonly string[]).includes(label)) return `${metric} has no label ${label} (it has ${exported.labels.join(', ') || 'none'})`;
+  const known = LABEL_VALUES[label];
+  const values = op.endsWith('~') ? value.split('|') : [value];
+  const missing = known ? values.filter((v) => !known.includes(v)) : [];
+  return missing.length ? `${metric}{${label}} is never ${missing.join(', ')} (it is one of ${known.join(', ')})` : undefined;
+}
+
+t.test('the rules and their unit tests use the labels and label values the controller exports', async (t) => {
+  const rules = (parse(await readFile(join(ROOT, 'deploy/alerts.yml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+  let checked = 0;
+  for (const rule of rules) {
+    for (const m of matchers(rule.expr)) {
+      checked++;
+      t.equal(unknownLabel(m), undefined, `${rule.alert}: ${m.metric}{${m.label}${m.op}"${m.value}"}`);
+    }
+    const metrics = metricNames(rule.expr);
+    for (const [, list] of rule.expr.matchAll(/\bby\s*\(([^)]*)\)/g)) {
+      for (const label of list.split(',').map((l) => l.trim())) {
+        const has = TARGET_LABELS.includes(label) || metrics.some((name) => Object.values(METRICS).some((m) => (name === m.name || name.startsWith(`${m.name}_`)) && (m.labels as readonly string[]).includes(label)));
+        t.ok(has, `${rule.alert}: sums by ${label}, a label of what it reads`);
+      }
+    }
+  }
+  t.ok(checked >= 5, `${checked} label matchers in the rules`);
+  const tests = parse(await readFile(join(ROOT, 'test/deploy/alerts.test.yml'), 'utf8')) as { tests: { name: string; input_series: { series: string }[] }[] };
+  for (const test of tests.tests) {
+    for (const { series } of test.input_series) {
+      const name = /^[a-zA-Z_:][\w:]*/.exec(series)![0];
+      t.equal(unknownMetric(name), undefined, `${test.name}: ${name}`);
+      for (const m of matchers(series)) t.equal(unknownLabel(m), undefined, `${test.name}: ${series}`);
+    }
   }
 });
 
