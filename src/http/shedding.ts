@@ -9,6 +9,12 @@
  * at once with 503 OVERLOADED and `Retry-After`, which costs less than answering it and
  * holds nothing. Requests with a body (sync, webhook) have their own limits and are not
  * queued.
+ *
+ * What this cannot reorder is the kernel's queue of connections not yet accepted: Node
+ * 20 (libuv 1.46) accepts one connection per turn of the event loop, so a health check
+ * on a new connection still waits for the connections that arrived before it to be
+ * accepted. Keeping each turn short (a few reads, a refusal that costs less than an
+ * answer) is what keeps that wait short.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errorBody } from './errors.js';
@@ -24,11 +30,6 @@ export const RETRY_AFTER_S = 1;
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
-export interface Shedding {
-  /** Reads refused so far. */
-  shed: number;
-}
-
 const pathOf = (url = '') => {
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
@@ -39,7 +40,7 @@ const pathOf = (url = '') => {
  * straight to `handle`; a GET waits in the queue, or is refused when `maxReads` are held.
  * `onShed` is called for the first refusal after the queue was last empty.
  */
-export function prioritise(handle: Handler, maxReads: number, onShed: (held: number) => void = () => undefined): Handler & Shedding {
+export function prioritise(handle: Handler, maxReads: number, onShed: (held: number) => void = () => undefined): Handler {
   const queue: [IncomingMessage, ServerResponse][] = [];
   let held = 0;
   let turnScheduled = false;
@@ -68,10 +69,9 @@ export function prioritise(handle: Handler, maxReads: number, onShed: (held: num
     setImmediate(turn);
   };
 
-  const prioritised = ((request: IncomingMessage, response: ServerResponse) => {
+  return (request: IncomingMessage, response: ServerResponse) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || HEALTH_PATHS.has(pathOf(request.url))) return handle(request, response);
     if (held >= maxReads) {
-      prioritised.shed++;
       if (!shedding) onShed(held);
       shedding = true;
       response.writeHead(refusal.status, headers).end(body);
@@ -81,7 +81,5 @@ export function prioritise(handle: Handler, maxReads: number, onShed: (held: num
     response.once('close', () => held--);
     queue.push([request, response]);
     schedule();
-  }) as Handler & Shedding;
-  prioritised.shed = 0;
-  return prioritised;
+  };
 }
