@@ -9,7 +9,9 @@
  * Phases: slow-headers (finding 2: 18,000 connections that never finish their headers),
  * slow-webhooks (2: 1,000 webhook bodies, 960 KiB of 1 MB sent, that never finish), symlink
  * (4: a link to /usr in the config directory), many-files (8: 20,000 invalid files),
- * deep-yaml (8: 100,000 nested brackets), parallel-gets (8: 2,000 parallel GETs).
+ * deep-yaml (8: 100,000 nested brackets), parallel-gets (8: three rounds of 2,000 parallel
+ * GETs, their answers counted by status). connectP99Ms is the part of a probe spent before
+ * the kernel completed the connection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
