@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   HEADERS_TOO_LARGE: { status: 431, description: 'the request headers are larger than the server reads' },
   SYNC_NOT_ACCEPTED: { status: 503, description: 'the controller did not accept the sync request (for example while shutting down)' },
   NOT_READY: { status: 503, description: 'the controller is not ready to serve (first sync not finished, or shutting down)' },
+  OVERLOADED: { status: 503, description: 'the server holds as many reads as it answers at once; retry after the Retry-After seconds' },
   INTERNAL: { status: 500, description: 'an unexpected error; the details are in the controller log' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -20,6 +20,11 @@ export interface HttpLimits {
   /** Webhook bodies read at once; more are refused with 429 before their body is read. */
   maxWebhookBodies: number;
   /**
+   * GETs other than the health checks held at once, waiting for their turn or being
+   * answered; more are refused with 503 (`shedding.ts`).
+   */
+  maxReads: number;
+  /**
    * The kernel's queue of connections not yet accepted. With Node's default of 511 a burst
    * of connections overflows it and a health check's SYN is dropped, which its client
    * retries only after 1 s, then 3 s. The kernel caps it (net.core.somaxconn).
@@ -55,6 +60,7 @@ export function httpLimits(overrides: Partial<HttpLimits> = {}): HttpLimits {
     keepAliveTimeoutMs: 5_000,
     maxConnections: defaultMaxConnections(),
     maxWebhookBodies: 4,
+    maxReads: 256,
     backlog: 4096,
     ...overrides,
   });

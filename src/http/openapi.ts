@@ -7,6 +7,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
 import type { RouteSchema } from './schemas.js';
+import { HEALTH_PATHS, RETRY_AFTER_S } from './shedding.js';
 import { ROUTE_SCHEMAS, errorResponse } from './schemas.js';
 
 export interface CollectedRoute {
@@ -45,10 +46,11 @@ function parameters(schema: Obj | undefined, where: 'path' | 'query' | 'header')
 
 /**
  * What the server itself may answer on any route before the route runs: Node's parser
- * (malformed request, headers too large, too slow) and fastify's body handling on routes
- * that read a body. A route's own description of a status wins.
+ * (malformed request, headers too large, too slow), fastify's body handling on routes
+ * that read a body, and the bound on reads held at once on the GETs that are not health
+ * checks (`shedding.ts`). A route's own description of a status wins.
  */
-function frameworkResponses(method: string): Record<number, Obj> {
+function frameworkResponses(method: string, url: string): Record<number, Obj> {
   const out: Record<number, Obj> = {};
   const add = (code: ErrorCode, why: string) => (out[ERROR_CODES[code].status] = errorResponse(`${why} (${code})`));
   add('BAD_REQUEST', 'the request is not valid HTTP or its URL is not valid percent-encoding');
@@ -58,15 +60,19 @@ function frameworkResponses(method: string): Record<number, Obj> {
     add('PAYLOAD_TOO_LARGE', 'the body is larger than the endpoint accepts');
     add('UNSUPPORTED_MEDIA_TYPE', 'the Content-Type header cannot be parsed');
   }
+  if (method === 'GET' && !HEALTH_PATHS.has(url)) {
+    add('OVERLOADED', 'the server holds as many reads as it answers at once; the health checks are never refused this way');
+    out[ERROR_CODES.OVERLOADED.status]!.headers = { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer', const: RETRY_AFTER_S } } };
+  }
   add('INTERNAL', 'an unexpected error; details are in the controller log');
   return out;
 }
 
-function responses(method: string, response: RouteSchema['response']): Obj {
+function responses(method: string, url: string, response: RouteSchema['response']): Obj {
   return Object.fromEntries(
-    Object.entries({ ...frameworkResponses(method), ...response }).map(([status, schema]) => {
-      const { description, content, ...body } = schema as Obj;
-      return [status, { description: description ?? '', content: content ?? { 'application/json': { schema: body } } }];
+    Object.entries({ ...frameworkResponses(method, url), ...response }).map(([status, schema]) => {
+      const { description, content, headers, ...body } = schema as Obj;
+      return [status, { description: description ?? '', ...(headers ? { headers } : {}), content: content ?? { 'application/json': { schema: body } } }];
     }),
   );
 }
@@ -82,7 +88,7 @@ export function openApiDocument(routes: readonly CollectedRoute[], version: stri
       parameters: [...parameters(schema.params, 'path'), ...parameters(schema.querystring, 'query'), ...parameters(schema.headers, 'header')],
       ...(schema.requestBody ? { requestBody: schema.requestBody } : {}),
       ...(schema.security ? { security: schema.security } : {}),
-      responses: responses(method, schema.response),
+      responses: responses(method, url, schema.response),
     };
     (paths[openApiPath(url)] ??= {})[method.toLowerCase()] = operation;
   }

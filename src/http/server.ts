@@ -3,6 +3,7 @@
  * OpenAPI document. `buildServer` returns a fastify instance that is not listening; the
  * daemon calls `listen`, tests call `inject`.
  */
+import { createServer } from 'node:http';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyListenOptions, FastifyReply, FastifyRequest } from 'fastify';
 import { syncRoutes, webhookRoutes } from './actions.js';
@@ -10,6 +11,7 @@ import type { ServerDeps } from './deps.js';
 import { ApiError, answerClientError, installErrorHandlers, sendError } from './errors.js';
 import { capConnections, httpLimits } from './limits.js';
 import { healthRoutes } from './health.js';
+import { prioritise } from './shedding.js';
 import { collectRoutes, openApiRoutes } from './openapi.js';
 import { statusRoutes } from './status.js';
 
@@ -29,11 +31,16 @@ class RequestLog extends LogController {
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const limits = httpLimits(deps.limits);
   const app: FastifyInstance = Fastify({
-    // Nothing an unauthenticated client sends may hold memory or a descriptor for long.
-    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    connectionTimeout: limits.requestTimeoutMs * 3,
+    // fastify's server is built here: health checks go ahead of the reads, and the reads
+    // held at once are bounded (shedding.ts). Nothing an unauthenticated client sends may
+    // hold memory or a descriptor for long.
+    serverFactory: (handler) => {
+      const http = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) };
+      const server = createServer(http, prioritise(handler, limits.maxReads, (held) => app.log.warn({ held }, 'refusing reads with 503: as many held as the server answers at once')));
+      server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+      server.setTimeout(limits.requestTimeoutMs * 3);
+      return server;
+    },
     bodyLimit: 64 * 1024,
     clientErrorHandler: answerClientError,
     // The project's pino is newer than the one fastify's types name; the logger interface is the same.
