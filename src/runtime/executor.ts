@@ -3,7 +3,8 @@
  * in order. The plan is plain data; this is where it meets AWS. Between calls it fills in
  * the ARNs and ids earlier steps produced, waits for Cloud Map operations to finish, waits
  * for a replaced ECS service to drain, and retries — for a bounded time, on the injected
- * clock — the errors AWS gives while an earlier change settles. Throttling and 5xx are left
+ * clock — the errors AWS gives while an earlier change of this plan settles; a delete
+ * refused for any other reason fails at once, as a wait for the daemon to requeue. Throttling and 5xx are left
  * to the SDK's own retries; whatever is still wrong in the end is reported with the
  * reaction `classifyAwsError` chose, for the daemon's retry policy.
  */
@@ -119,7 +120,7 @@ function atPath(answer: unknown, path: string): unknown {
 
 const kindOf = (key: string) => key.slice(0, key.indexOf('/'));
 
-/** "Not yet" errors that clear on their own while an earlier change settles. */
+/** "Not yet" errors that clear on their own after a delete this plan made (see `settles`). */
 const SETTLING = new Set(['ClusterContainsServicesException', 'ClusterContainsTasksException', 'ResourceInUse', 'ResourceInUseException', 'UpdateInProgressException']);
 
 // ---------------------------------------------------------------- the executor
@@ -134,6 +135,8 @@ class Execution {
   private readonly index = new Map<string, number>();
   /** Resource keys created or replaced by a step that has succeeded, per kind. */
   private readonly created = new Set<string>();
+  /** Resource keys deleted or replaced by a step that has succeeded. */
+  private readonly deleted = new Set<string>();
   private readonly concurrency: number;
 
   /** Longest chain of dependencies below a step: 0 for a step that needs nothing. */
@@ -307,6 +310,7 @@ class Execution {
       this.outputs.set(step.key, { ...this.outputs.get(step.key), ...result.outputs });
     }
     if (result.status === 'succeeded' && (step.action === 'create' || step.action === 'replace')) this.created.add(step.key);
+    if (result.status === 'succeeded' && (step.action === 'delete' || step.action === 'replace')) this.deleted.add(step.key);
     return result;
   }
 
@@ -338,7 +342,11 @@ class Execution {
   }
 
   private settles(step: Step, index: number, cls: ErrorClass): boolean {
-    if (SETTLING.has(cls.code)) return true;
+    // Busy because of a delete this plan has just made (a cluster whose service is
+    // draining): that clears soon. Busy for any other reason (a kept service still
+    // registers in the Cloud Map service), the step fails at once as a `wait`: the
+    // daemon looks at that resource again later, and the pass is not held up.
+    if (SETTLING.has(cls.code)) return this.dependencies(step).some((key) => this.deleted.has(key));
     if (cls.reaction === 'wait' && cls.code === 'InvalidParameterException') return true; // a same-name service draining
     if (!NOT_FOUND.has(cls.code)) return false;
     // Not found right after this plan created it: an earlier call of this step, or a step this one depends on.

@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  CreatePublicDnsNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DeleteServiceCommand as DeleteCmServiceCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand,
+  CreateHttpNamespaceCommand, CreatePublicDnsNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, RegisterInstanceCommand, DeleteServiceCommand as DeleteCmServiceCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand,
 } from '@aws-sdk/client-servicediscovery';
 import { DescribeClustersCommand, DescribeServicesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ecs';
 import { executePlan } from '../../src/runtime/executor.js';
@@ -229,17 +229,55 @@ t.test('ClusterContainsServicesException right after deleting the service is ret
   t.ok(r.clock.now() - start < 60_000, 'well inside the settle window');
 });
 
-t.test('settling retries are bounded: a cluster whose service stays is a wait, after the window', async (t) => {
+t.test('a delete refused because a kept object still uses it fails at once as a wait; the rest of the plan goes on', async (t) => {
   const r = await runtime(t);
   await runningService(r);
+  // A Cloud Map service with an instance nobody deletes in this plan.
+  const ns = await r.aws.cloudMap.send(new CreateHttpNamespaceCommand({ Name: 'app' }));
+  r.clock.advance(5_000);
+  const op = await r.aws.cloudMap.send(new GetOperationCommand({ OperationId: ns.OperationId! }));
+  const cm = await r.aws.cloudMap.send(new CreateCmServiceCommand({ Name: 'api', NamespaceId: op.Operation!.Targets!.NAMESPACE! }));
+  await r.aws.cloudMap.send(new RegisterInstanceCommand({ ServiceId: cm.Service!.Id!, InstanceId: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.0.0.1' } }));
+  r.clock.advance(5_000);
+  const start = r.clock.now();
+  const retries: string[] = [];
+  const { results } = await executePlan(
+    plan(
+      step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete' }),
+      step('delete CloudMapService/api', 'CloudMapService/api', [{ service: 'servicediscovery', operation: 'DeleteService', input: { Id: cm.Service!.Id! } }], { action: 'delete' }),
+      step('update Service/web', 'Service/web', [{ service: 'ecs', operation: 'UpdateService', input: { cluster: 'c', service: 'web', desiredCount: 2 } }], { action: 'update' }),
+    ),
+    { clients: r.aws, clock: r.clock, onStep: (e) => { if (e.type === 'retrying') retries.push(e.step.id); } },
+  );
+  t.same(results.map((x) => [x.id, x.status, x.error?.name, x.error?.reaction]), [
+    ['delete Cluster/c', 'failed', 'ClusterContainsServicesException', 'wait'],
+    ['delete CloudMapService/api', 'failed', 'ResourceInUse', 'wait'],
+    ['update Service/web', 'succeeded', undefined, undefined],
+  ]);
+  t.same(results[0].calls, [{ operation: 'DeleteCluster', ok: false }], 'asked once');
+  t.same(results[1].calls, [{ operation: 'DeleteService', ok: false }], 'asked once');
+  t.same(retries, [], 'no retry inside the pass');
+  t.equal(r.clock.now() - start, 0, 'the pass does not wait for what nothing in it will clear');
+});
+
+t.test('settling retries after this plan\'s own delete are bounded: a cluster whose service stays is a wait, after the window', async (t) => {
+  const r = await runtime(t);
+  await runningService(r);
+  await runningService(r, 'other');
   const start = r.clock.now();
   const { results } = await executePlan(
-    plan(step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete' })),
+    plan(
+      step('delete Service/web', 'Service/web', [
+        { service: 'ecs', operation: 'UpdateService', input: { cluster: 'c', service: 'web', desiredCount: 0 } },
+        { service: 'ecs', operation: 'DeleteService', input: { cluster: 'c', service: 'web' } },
+      ], { action: 'delete' }),
+      step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete', dependsOn: ['delete Service/web'] }),
+    ),
     { clients: r.aws, clock: r.clock, settleTimeoutMs: 5_000 },
   );
-  t.equal(results[0].status, 'failed');
-  t.same(results[0].error, { name: 'ClusterContainsServicesException', message: 'DeleteCluster: The Cluster cannot be deleted while Services are active.', reaction: 'wait' });
-  t.equal(results[0].calls.length, 3, 'tries at 0, 1 and 3 s; the next (7 s) is past the window');
+  t.equal(results[1].status, 'failed');
+  t.same(results[1].error, { name: 'ClusterContainsServicesException', message: 'DeleteCluster: The Cluster cannot be deleted while Services are active.', reaction: 'wait' });
+  t.equal(results[1].calls.length, 3, 'tries at 0, 1 and 3 s; the next (7 s) is past the window');
   t.ok(r.clock.now() - start <= 5_000);
 });
 
