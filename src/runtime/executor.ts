@@ -5,16 +5,21 @@
  * for a replaced ECS service to drain, and retries — for a bounded time, on the injected
  * clock — the errors AWS gives while an earlier change of this plan settles; a delete
  * refused for any other reason fails at once, as a wait for the daemon to requeue. Throttling and 5xx are left
- * to the SDK's own retries; whatever is still wrong in the end is reported with the
- * reaction `classifyAwsError` chose, for the daemon's retry policy.
+ * to the SDK's own retries — except for a write whose answer was lost and that has no
+ * idempotency token (a registration): that one is looked for before it is sent again.
+ * Whatever is still wrong in the end is reported with the reaction `classifyAwsError`
+ * chose, for the daemon's retry policy.
  */
-import { categoryOf, type AwsClients } from '../aws/clients.js';
+import type { Tag } from '@aws-sdk/client-ecs';
+import { AnswerLost, categoryOf, type AwsClients } from '../aws/clients.js';
+import { REVISIONS_SEARCHED } from '../aws/kinds/task-definition.js';
 import { serviceStatus } from '../aws/kinds/service.js';
 import { send } from '../aws/operations.js';
 import type { Clock } from '../core/clock.js';
 import { NOT_FOUND, classifyAwsError, type ErrorClass, type Reaction } from '../core/errors.js';
 import { kindNotFound } from '../core/kinds/index.js';
 import { revisionOf } from '../core/live.js';
+import { SPEC_HASH_TAG } from '../core/tags.js';
 import type { ApiCall, Plan, Ref, Step } from '../core/plan.js';
 
 export interface StepOutputs {
@@ -333,6 +338,9 @@ class Execution {
         const cls = classifyAwsError(err);
         result.calls.push({ operation: call.operation, ok: false });
         this.emit({ type: 'call', step, operation: call.operation, ok: false, error: cls });
+        // The answer was lost, not the call: what it made, if it made anything, is the answer.
+        const made = err instanceof AnswerLost && !signal?.aborted ? await this.madeByLostCall(call, input) : undefined;
+        if (made) return made;
         if (signal?.aborted || !this.settles(step, index, cls) || clock.now() + delay > deadline) throw err;
         this.emit({ type: 'retrying', step, operation: call.operation, error: cls, delayMs: delay });
         await clock.sleep(delay, signal);
@@ -341,7 +349,29 @@ class Execution {
     }
   }
 
+  /**
+   * What a call of NOT_IDEMPOTENT whose answer was lost made, as its answer would have
+   * said; undefined when nothing shows it took effect (then it is sent again). A
+   * registration is found by the content hash its tags carry, among the family's newest
+   * ACTIVE revisions, as the reader looks for it.
+   */
+  private async madeByLostCall(call: ApiCall, input: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    if (call.service !== 'ecs' || call.operation !== 'RegisterTaskDefinition') return undefined;
+    const hash = (input.tags as Tag[] | undefined)?.find((tag) => tag.key === SPEC_HASH_TAG)?.value;
+    if (typeof input.family !== 'string' || !hash) return undefined;
+    const options = this.options.signal ? { abortSignal: this.options.signal } : {};
+    const page = await send(this.options.clients, 'ecs', 'ListTaskDefinitions', { familyPrefix: input.family, sort: 'DESC', status: 'ACTIVE', maxResults: REVISIONS_SEARCHED }, options);
+    for (const arn of (page.taskDefinitionArns as string[] | undefined) ?? []) {
+      const answer = await send(this.options.clients, 'ecs', 'DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }, options);
+      const td = answer.taskDefinition as { family?: string } | undefined;
+      if (td?.family === input.family && (answer.tags as Tag[] | undefined)?.some((tag) => tag.key === SPEC_HASH_TAG && tag.value === hash)) return answer;
+    }
+    return undefined;
+  }
+
   private settles(step: Step, index: number, cls: ErrorClass): boolean {
+    // Nothing shows that the lost call took effect: send it again, after a while.
+    if (cls.code === 'AnswerLost') return true;
     // Busy because of a delete this plan has just made (a cluster whose service is
     // draining): that clears soon. Busy for any other reason (a kept service still
     // registers in the Cloud Map service), the step fails at once as a `wait`: the

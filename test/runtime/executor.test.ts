@@ -351,3 +351,30 @@ t.test('steps whose dependencies are missing or circular are skipped, not hung',
   ]);
   t.equal(r.aws.calls.total().calls, 0, 'steps without calls send nothing');
 });
+
+t.test('a registration whose answer is lost is found by its content hash, not registered again', async (t) => {
+  const r = await runtime(t, { faults: { dropRate: 1, dropOperations: ['RegisterTaskDefinition'] } });
+  const tagged = { ...td, tags: [{ key: 'ecs-gitops.io/spec-hash', value: 'abc123' }] };
+  const { results } = await executePlan(
+    plan(step('create TaskDefinition/web', 'TaskDefinition/web', [{ service: 'ecs', operation: 'RegisterTaskDefinition', input: tagged, outputs: { arn: 'taskDefinition.taskDefinitionArn' } }])),
+    { clients: r.aws, clock: r.clock },
+  );
+  t.equal(results[0].status, 'succeeded');
+  t.same(results[0].calls, [{ operation: 'RegisterTaskDefinition', ok: false }], 'sent once; its answer lost');
+  t.match(results[0].outputs.arn, /:task-definition\/web:1$/, 'the revision the lost call registered');
+  t.same(r.sim.dump().familyRevisions, { web: 1 }, 'one revision');
+});
+
+t.test('a registration answered 5xx is looked for, then sent again by the executor within the settle window', async (t) => {
+  const r = await runtime(t, { faults: { errorRate: 1, errorOperations: ['RegisterTaskDefinition'] } });
+  const tagged = { ...td, tags: [{ key: 'ecs-gitops.io/spec-hash', value: 'abc123' }] };
+  const { results } = await executePlan(
+    plan(step('create TaskDefinition/web', 'TaskDefinition/web', [{ service: 'ecs', operation: 'RegisterTaskDefinition', input: tagged }])),
+    { clients: r.aws, clock: r.clock, settleTimeoutMs: 5_000 },
+  );
+  t.equal(results[0].status, 'failed');
+  t.match(results[0].error, { name: 'AnswerLost', reaction: 'retry', message: /RegisterTaskDefinition sent, but no answer came back \(ServerException/ });
+  t.equal(results[0].calls.length, 3, 'at 0, 1 and 3 s, each after a look-up found nothing');
+  t.equal(r.aws.calls.total({ operation: 'ListTaskDefinitions' }).calls, 3, 'one look-up per lost answer');
+  t.same(r.sim.dump().familyRevisions, {}, 'nothing registered');
+});
