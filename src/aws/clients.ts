@@ -393,12 +393,18 @@ function instrument(stack: Stack, service: AwsService, calls: CallRecorder, limi
  */
 export const NOT_IDEMPOTENT: ReadonlySet<string> = new Set(['RegisterTaskDefinition']);
 
-/** A write of NOT_IDEMPOTENT whose outcome is unknown. No `cause`, no status: the SDK must see a client error. */
+/**
+ * A write of NOT_IDEMPOTENT whose outcome is unknown, carrying the attempt's error as
+ * `original`. No `cause` and no status: the SDK must take it for a refusal, not retry it.
+ */
 export class AnswerLost extends Error {
   override readonly name = 'AnswerLost';
-  constructor(operation: string, err: unknown) {
-    const e = err as { name?: string; code?: string; message?: string };
-    super(`${operation} sent, but no answer came back (${e?.code ?? e?.name ?? 'Error'}: ${e?.message ?? String(err)}); it may have taken effect`);
+  constructor(
+    operation: string,
+    readonly original: unknown,
+  ) {
+    const e = original as { name?: string; code?: string; message?: string };
+    super(`${operation} sent, but no answer came back (${e?.code ?? e?.name ?? 'Error'}: ${e?.message ?? String(original)}); it may have taken effect`);
   }
 }
 

@@ -76,6 +76,8 @@ export const DEFAULT_INACTIVE_TIMEOUT_MS = 600_000;
 
 /** Backoff of in-step retries (eventual consistency, "not yet"): from about a second. */
 const SETTLE_BACKOFF = { first: 1_000, factor: 2, max: 16_000 };
+/** Attempts of a call whose answer is lost, each after looking for what the last one made (the SDK's standard mode makes 3). */
+const LOST_ANSWER_ATTEMPTS = 3;
 /** Polls of a Cloud Map operation. */
 const OPERATION_BACKOFF = { first: 100, factor: 2, max: 2_000 };
 /** Polls of a draining service. */
@@ -328,20 +330,27 @@ class Execution {
     const { clock, signal } = this.options;
     const deadline = clock.now() + (this.options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS);
     let delay = SETTLE_BACKOFF.first;
+    let lost = 0;
     for (;;) {
       try {
         const answer = await send(this.options.clients, call.service, call.operation, input, signal ? { abortSignal: signal } : {});
         result.calls.push({ operation: call.operation, ok: true });
         this.emit({ type: 'call', step, operation: call.operation, ok: true });
         return answer;
-      } catch (err) {
+      } catch (thrown) {
+        const err = thrown instanceof AnswerLost ? thrown.original : thrown;
         const cls = classifyAwsError(err);
         result.calls.push({ operation: call.operation, ok: false });
         this.emit({ type: 'call', step, operation: call.operation, ok: false, error: cls });
-        // The answer was lost, not the call: what it made, if it made anything, is the answer.
-        const made = err instanceof AnswerLost && !signal?.aborted ? await this.madeByLostCall(call, input) : undefined;
-        if (made) return made;
-        if (signal?.aborted || !this.settles(step, index, cls) || clock.now() + delay > deadline) throw err;
+        let again = !signal?.aborted && this.settles(step, index, cls) && clock.now() + delay <= deadline;
+        if (thrown instanceof AnswerLost && !signal?.aborted) {
+          // The answer was lost, not the call: what it made, if it made anything, is the answer.
+          const made = await this.madeByLostCall(call, input);
+          if (made) return made;
+          // Nothing shows that it took effect: send it again, as often as the SDK would have.
+          again = ++lost < LOST_ANSWER_ATTEMPTS;
+        }
+        if (!again) throw err;
         this.emit({ type: 'retrying', step, operation: call.operation, error: cls, delayMs: delay });
         await clock.sleep(delay, signal);
         delay = Math.min(delay * SETTLE_BACKOFF.factor, SETTLE_BACKOFF.max);
@@ -370,8 +379,6 @@ class Execution {
   }
 
   private settles(step: Step, index: number, cls: ErrorClass): boolean {
-    // Nothing shows that the lost call took effect: send it again, after a while.
-    if (cls.code === 'AnswerLost') return true;
     // Busy because of a delete this plan has just made (a cluster whose service is
     // draining): that clears soon. Busy for any other reason (a kept service still
     // registers in the Cloud Map service), the step fails at once as a `wait`: the
