@@ -383,6 +383,51 @@ function instrument(stack: Stack, service: AwsService, calls: CallRecorder, limi
   );
 }
 
+/**
+ * Writes AWS may have carried out although no answer came back, and that carry no token
+ * that makes a second attempt the same call (RegisterTaskDefinition would register a
+ * second identical revision). The SDK never sends these again blind: an attempt that
+ * fails without a definite refusal (a connection lost, a timeout, a 5xx) ends the
+ * operation with an `AnswerLost` error, which the SDK's retry strategy does not retry;
+ * the executor looks for what the lost attempt made before it tries again.
+ */
+export const NOT_IDEMPOTENT: ReadonlySet<string> = new Set(['RegisterTaskDefinition']);
+
+/**
+ * A write of NOT_IDEMPOTENT whose outcome is unknown, carrying the attempt's error as
+ * `original`. No `cause` and no status: the SDK must take it for a refusal, not retry it.
+ */
+export class AnswerLost extends Error {
+  override readonly name = 'AnswerLost';
+  constructor(
+    operation: string,
+    readonly original: unknown,
+  ) {
+    const e = original as { name?: string; code?: string; message?: string };
+    super(`${operation} sent, but no answer came back (${e?.code ?? e?.name ?? 'Error'}: ${e?.message ?? String(original)}); it may have taken effect`);
+  }
+}
+
+function answerLost(stack: Stack): void {
+  stack.addRelativeTo(
+    <Output extends MetadataBearer>(next: FinalizeHandler<object, Output>, context: HandlerExecutionContext) =>
+      async (args: FinalizeHandlerArguments<object>) => {
+        const operation = operationOf(context);
+        if (!NOT_IDEMPOTENT.has(operation)) return next(args);
+        try {
+          return await next(args);
+        } catch (err) {
+          const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+          const status = e?.$metadata?.httpStatusCode;
+          // A 4xx (throttling included) is a refusal: nothing was done, the SDK may retry it.
+          if (e?.name === 'AbortError' || (status !== undefined && status >= 400 && status < 500)) throw err;
+          throw new AnswerLost(operation, err);
+        }
+      },
+    { relation: 'before', toMiddleware: 'ecsGitopsCountAttempts', name: 'ecsGitopsAnswerLost' },
+  );
+}
+
 export function createAwsClients(config: AwsConfig, options: { calls?: CallRecorder; limiter?: RateLimiter } = {}): AwsClients {
   const calls = options.calls ?? new CallRecorder();
   const limiter = options.limiter;
@@ -396,6 +441,7 @@ export function createAwsClients(config: AwsConfig, options: { calls?: CallRecor
   // The SDK would send Cloud Map's data-plane calls to `data-<host>`; a local endpoint has no such host.
   const cloudMap = new ServiceDiscoveryClient(config.endpoint ? { ...shared, disableHostPrefix: true } : shared);
   instrument(ecs.middlewareStack as unknown as Stack, 'ecs', calls, limiter);
+  answerLost(ecs.middlewareStack as unknown as Stack);
   instrument(cloudMap.middlewareStack as unknown as Stack, 'servicediscovery', calls, limiter);
   return { ecs, cloudMap, calls, limiter };
 }

@@ -53,6 +53,7 @@ const TRANSIENT = new Set([
   'ECONNREFUSED',
   'EPIPE',
   'ETIMEDOUT',
+  'AnswerLost', // ours: a write without idempotency token lost its answer (src/aws/clients.ts)
 ]);
 
 /** Not there (yet): right after a create, AWS's eventual consistency; otherwise the next read will tell. */

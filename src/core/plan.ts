@@ -4,7 +4,7 @@
  * prints it, the status API shows it, the executor runs it, and tests compare it. The
  * planner is a loop over the kinds table (./kinds/): each kind plans its documents
  * through the comparison every kind shares, then owned objects no document matched are
- * pruned, children first.
+ * pruned, users before what they use — and never what a kept object uses.
  */
 import type { DesiredState, Kind, Resource, ResourceKey } from '../api/kinds.js';
 import { KINDS, resourceKey } from '../api/kinds.js';
@@ -13,7 +13,7 @@ import { diffObjects, withoutPointers, type FieldChange } from './diff.js';
 import { HEALTHY, MISSING, type Health } from './health.js';
 import { tagChanges, tagDiff } from './kinds/calls.js';
 import { KIND_MODULES, PRUNE_ORDER, kindModule } from './kinds/index.js';
-import type { Comparison, Decision, OwnedObject, PlanContext } from './kinds/types.js';
+import type { Comparison, Decision, LiveUse, OwnedObject, PlanContext } from './kinds/types.js';
 import type { LiveObjects, LiveState } from './live.js';
 import type { Canonical } from './normalize.js';
 import { ADOPT_ANNOTATION, ALLOW_REPLACE_ANNOTATION, IGNORE_DIFFERENCES_ANNOTATION, PRUNE_TAG, userTags } from './tags.js';
@@ -257,27 +257,37 @@ class Planner implements PlanContext {
     if (candidates.length === 0) return;
     const everything = candidates.length === owned.length;
     let budget = this.options.prune.maxDeletesPerSync;
-    const deletesIn = new Map<string, string[]>();
+    // Who uses each live object. Prune order puts users first, so by the time an object is
+    // decided on, each of its users is either deleted by this plan or kept (protected,
+    // unowned, still in git, deferred) — and a kept user keeps what it uses.
+    const usedBy = new Map<string, LiveUse[]>();
+    for (const kind of KINDS) {
+      for (const user of KIND_MODULES[kind].uses(this.live)) for (const id of user.uses) usedBy.set(id, [...(usedBy.get(id) ?? []), user]);
+    }
+    /** The delete step of each candidate this plan deletes. */
+    const deletes = new Map<string, string>();
     for (const c of candidates) {
       const planned = { key: c.key, kind: c.kind, name: c.key.slice(c.key.indexOf('/') + 1), awsName: c.awsName, sync: 'OutOfSync' as const, health: HEALTHY, changes: [], liveId: c.id };
-      const skip = this.pruneSkipReason(c, everything, budget);
+      const users = usedBy.get(c.id) ?? [];
+      const skip = this.pruneSkipReason(c, users.find((u) => !deletes.has(u.id)), everything, budget);
       if (skip) {
         this.record({ ...planned, action: 'prune-skipped', message: skip });
         continue;
       }
       budget--;
       this.record({ ...planned, action: 'delete', message: 'no longer in git; pruning' });
-      // Each delete waits for the deletes of what lives inside the object.
-      const id = this.addStep({ key: c.key, action: 'delete', description: `delete ${c.kind} ${c.awsName}`, calls: c.calls, dependsOn: deletesIn.get(c.self) ?? [] });
-      if (c.parent) deletesIn.set(c.parent, [...(deletesIn.get(c.parent) ?? []), id]);
+      // A delete waits for the deletes of what uses the object (what lives in it, what points at it).
+      const after = users.map((u) => deletes.get(u.id)).filter((id): id is string => id !== undefined);
+      deletes.set(c.id, this.addStep({ key: c.key, action: 'delete', description: `delete ${c.kind} ${c.awsName}`, calls: c.calls, dependsOn: after }));
     }
   }
 
-  private pruneSkipReason(c: OwnedObject, everything: boolean, budget: number): string | undefined {
+  private pruneSkipReason(c: OwnedObject, keptUser: LiveUse | undefined, everything: boolean, budget: number): string | undefined {
     const { prune } = this.options;
     if (!prune.enabled) return 'no longer in git; pruning is off (enable it with --prune)';
     if (c.protectedByTag) return `no longer in git; kept because its tag ${PRUNE_TAG}=disabled protects it`;
     if (everything && !prune.allowEmpty) return 'no longer in git; kept because this sync would delete every object the controller owns (allow it with allowEmpty)';
+    if (keptUser) return `no longer in git; kept because ${keptUser.name}, which is kept, uses it`;
     if (budget <= 0) return `no longer in git; deferred: at most ${prune.maxDeletesPerSync} deletions per sync`;
     return undefined;
   }

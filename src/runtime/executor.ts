@@ -3,17 +3,23 @@
  * in order. The plan is plain data; this is where it meets AWS. Between calls it fills in
  * the ARNs and ids earlier steps produced, waits for Cloud Map operations to finish, waits
  * for a replaced ECS service to drain, and retries — for a bounded time, on the injected
- * clock — the errors AWS gives while an earlier change settles. Throttling and 5xx are left
- * to the SDK's own retries; whatever is still wrong in the end is reported with the
- * reaction `classifyAwsError` chose, for the daemon's retry policy.
+ * clock — the errors AWS gives while an earlier change of this plan settles; a delete
+ * refused for any other reason fails at once, as a wait for the daemon to requeue. Throttling and 5xx are left
+ * to the SDK's own retries — except for a write whose answer was lost and that has no
+ * idempotency token (a registration): that one is looked for before it is sent again.
+ * Whatever is still wrong in the end is reported with the reaction `classifyAwsError`
+ * chose, for the daemon's retry policy.
  */
-import { categoryOf, type AwsClients } from '../aws/clients.js';
+import type { Tag } from '@aws-sdk/client-ecs';
+import { AnswerLost, categoryOf, type AwsClients } from '../aws/clients.js';
+import { REVISIONS_SEARCHED } from '../aws/kinds/task-definition.js';
 import { serviceStatus } from '../aws/kinds/service.js';
 import { send } from '../aws/operations.js';
 import type { Clock } from '../core/clock.js';
 import { NOT_FOUND, classifyAwsError, type ErrorClass, type Reaction } from '../core/errors.js';
 import { kindNotFound } from '../core/kinds/index.js';
 import { revisionOf } from '../core/live.js';
+import { SPEC_HASH_TAG } from '../core/tags.js';
 import type { ApiCall, Plan, Ref, Step } from '../core/plan.js';
 
 export interface StepOutputs {
@@ -70,6 +76,8 @@ export const DEFAULT_INACTIVE_TIMEOUT_MS = 600_000;
 
 /** Backoff of in-step retries (eventual consistency, "not yet"): from about a second. */
 const SETTLE_BACKOFF = { first: 1_000, factor: 2, max: 16_000 };
+/** Attempts of a call whose answer is lost, each after looking for what the last one made (the SDK's standard mode makes 3). */
+const LOST_ANSWER_ATTEMPTS = 3;
 /** Polls of a Cloud Map operation. */
 const OPERATION_BACKOFF = { first: 100, factor: 2, max: 2_000 };
 /** Polls of a draining service. */
@@ -119,7 +127,7 @@ function atPath(answer: unknown, path: string): unknown {
 
 const kindOf = (key: string) => key.slice(0, key.indexOf('/'));
 
-/** "Not yet" errors that clear on their own while an earlier change settles. */
+/** "Not yet" errors that clear on their own after a delete this plan made (see `settles`). */
 const SETTLING = new Set(['ClusterContainsServicesException', 'ClusterContainsTasksException', 'ResourceInUse', 'ResourceInUseException', 'UpdateInProgressException']);
 
 // ---------------------------------------------------------------- the executor
@@ -134,6 +142,8 @@ class Execution {
   private readonly index = new Map<string, number>();
   /** Resource keys created or replaced by a step that has succeeded, per kind. */
   private readonly created = new Set<string>();
+  /** Resource keys deleted or replaced by a step that has succeeded. */
+  private readonly deleted = new Set<string>();
   private readonly concurrency: number;
 
   /** Longest chain of dependencies below a step: 0 for a step that needs nothing. */
@@ -307,6 +317,7 @@ class Execution {
       this.outputs.set(step.key, { ...this.outputs.get(step.key), ...result.outputs });
     }
     if (result.status === 'succeeded' && (step.action === 'create' || step.action === 'replace')) this.created.add(step.key);
+    if (result.status === 'succeeded' && (step.action === 'delete' || step.action === 'replace')) this.deleted.add(step.key);
     return result;
   }
 
@@ -319,17 +330,27 @@ class Execution {
     const { clock, signal } = this.options;
     const deadline = clock.now() + (this.options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS);
     let delay = SETTLE_BACKOFF.first;
+    let lost = 0;
     for (;;) {
       try {
         const answer = await send(this.options.clients, call.service, call.operation, input, signal ? { abortSignal: signal } : {});
         result.calls.push({ operation: call.operation, ok: true });
         this.emit({ type: 'call', step, operation: call.operation, ok: true });
         return answer;
-      } catch (err) {
+      } catch (thrown) {
+        const err = thrown instanceof AnswerLost ? thrown.original : thrown;
         const cls = classifyAwsError(err);
         result.calls.push({ operation: call.operation, ok: false });
         this.emit({ type: 'call', step, operation: call.operation, ok: false, error: cls });
-        if (signal?.aborted || !this.settles(step, index, cls) || clock.now() + delay > deadline) throw err;
+        let again = !signal?.aborted && this.settles(step, index, cls) && clock.now() + delay <= deadline;
+        if (thrown instanceof AnswerLost && !signal?.aborted) {
+          // The answer was lost, not the call: what it made, if it made anything, is the answer.
+          const made = await this.madeByLostCall(call, input);
+          if (made) return made;
+          // Nothing shows that it took effect: send it again, as often as the SDK would have.
+          again = ++lost < LOST_ANSWER_ATTEMPTS;
+        }
+        if (!again) throw err;
         this.emit({ type: 'retrying', step, operation: call.operation, error: cls, delayMs: delay });
         await clock.sleep(delay, signal);
         delay = Math.min(delay * SETTLE_BACKOFF.factor, SETTLE_BACKOFF.max);
@@ -337,8 +358,32 @@ class Execution {
     }
   }
 
+  /**
+   * What a call of NOT_IDEMPOTENT whose answer was lost made, as its answer would have
+   * said; undefined when nothing shows it took effect (then it is sent again). A
+   * registration is found by the content hash its tags carry, among the family's newest
+   * ACTIVE revisions, as the reader looks for it.
+   */
+  private async madeByLostCall(call: ApiCall, input: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    if (call.service !== 'ecs' || call.operation !== 'RegisterTaskDefinition') return undefined;
+    const hash = (input.tags as Tag[] | undefined)?.find((tag) => tag.key === SPEC_HASH_TAG)?.value;
+    if (typeof input.family !== 'string' || !hash) return undefined;
+    const options = this.options.signal ? { abortSignal: this.options.signal } : {};
+    const page = await send(this.options.clients, 'ecs', 'ListTaskDefinitions', { familyPrefix: input.family, sort: 'DESC', status: 'ACTIVE', maxResults: REVISIONS_SEARCHED }, options);
+    for (const arn of (page.taskDefinitionArns as string[] | undefined) ?? []) {
+      const answer = await send(this.options.clients, 'ecs', 'DescribeTaskDefinition', { taskDefinition: arn, include: ['TAGS'] }, options);
+      const td = answer.taskDefinition as { family?: string } | undefined;
+      if (td?.family === input.family && (answer.tags as Tag[] | undefined)?.some((tag) => tag.key === SPEC_HASH_TAG && tag.value === hash)) return answer;
+    }
+    return undefined;
+  }
+
   private settles(step: Step, index: number, cls: ErrorClass): boolean {
-    if (SETTLING.has(cls.code)) return true;
+    // Busy because of a delete this plan has just made (a cluster whose service is
+    // draining): that clears soon. Busy for any other reason (a kept service still
+    // registers in the Cloud Map service), the step fails at once as a `wait`: the
+    // daemon looks at that resource again later, and the pass is not held up.
+    if (SETTLING.has(cls.code)) return this.dependencies(step).some((key) => this.deleted.has(key));
     if (cls.reaction === 'wait' && cls.code === 'InvalidParameterException') return true; // a same-name service draining
     if (!NOT_FOUND.has(cls.code)) return false;
     // Not found right after this plan created it: an earlier call of this step, or a step this one depends on.

@@ -45,7 +45,11 @@ export interface FaultSettings {
   failingImages: string[];
   /** For this long after a write, reads see the object's previous version. */
   consistencyLagMs: number;
-  /** Seed of the PRNG deciding errorRate. */
+  /** Fraction 0–1 of successful writes whose answer is lost: the call takes effect, the connection is reset. */
+  dropRate: number;
+  /** If non-empty, dropRate applies only to these operation names. */
+  dropOperations: string[];
+  /** Seed of the PRNG deciding errorRate and dropRate. */
   seed: number;
 }
 
@@ -56,6 +60,8 @@ export const DEFAULT_FAULTS: FaultSettings = {
   throttle: false,
   failingImages: [],
   consistencyLagMs: 0,
+  dropRate: 0,
+  dropOperations: [],
   seed: 1,
 };
 

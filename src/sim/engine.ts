@@ -41,6 +41,8 @@ export interface EngineOptions {
 export interface InvokeResult {
   status: number;
   body: unknown;
+  /** The `dropRate` fault: the call took effect, but the server resets the connection instead of answering. */
+  drop?: true;
 }
 
 const SAVE_DEBOUNCE_MS = 200;
@@ -131,6 +133,9 @@ export class SimEngine {
       const result = handler(this.ctx, input);
       const read = service === 'ecs' ? ECS_READS.has(operation) : CLOUDMAP_READS.has(operation);
       if (!read) this.settle();
+      if (!read && f.dropRate > 0 && (f.dropOperations.length === 0 || f.dropOperations.includes(operation)) && this.random() < f.dropRate) {
+        return { status: 200, body: result, drop: true };
+      }
       return { status: 200, body: result };
     } catch (err) {
       if (err instanceof AwsError) return { status: err.status, body: err.body(service) };

@@ -79,6 +79,7 @@ export function createSimServer(engine: SimEngine): Server {
         if (latency > 0) await new Promise((r) => setTimeout(r, latency));
         const header = req.headers['x-amz-target'];
         const result = engine.invoke(Array.isArray(header) ? header[0] : header, body);
+        if (result.drop) return void res.destroy();
         send(res, result.status, result.body);
       } catch (err) {
         if (!res.headersSent) send(res, 500, { __type: 'com.amazon.coral.service#InternalFailure', message: String(err) });

@@ -186,8 +186,44 @@ t.test('pruning: every guard', async (t) => {
     const live = withOrphan();
     live.services.get('old/legacy')!.tags['ecs-gitops.io/prune'] = 'disabled';
     const plan = planSync(desired, live, options({ enabled: true }));
-    t.same(plan.steps.map((s) => s.id), ['delete Cluster/old']);
+    t.same(plan.steps, [], 'nor the cluster the protected service runs in');
     t.match(plan.resources.find((r) => r.key === 'Service/legacy')!.message, /prune=disabled protects it/);
+    t.match(plan.resources.find((r) => r.key === 'Cluster/old'), { action: 'prune-skipped', message: 'no longer in git; kept because Service old/legacy, which is kept, uses it' });
+  });
+  await t.test('an owned cluster an unowned service runs in is kept', async (t) => {
+    const live = withOrphan();
+    live.services.get('old/legacy')!.tags = {};
+    const plan = planSync(desired, live, options({ enabled: true }));
+    t.same(plan.steps, []);
+    t.match(plan.resources.find((r) => r.key === 'Cluster/old')!.message, /kept because Service old\/legacy, which is kept, uses it/);
+  });
+  await t.test('a protected service keeps the Cloud Map service it registers in, and that one its namespace', async (t) => {
+    const live = withOrphan();
+    live.services.get('old/legacy')!.tags['ecs-gitops.io/prune'] = 'disabled';
+    const registry = 'arn:aws:servicediscovery:us-east-1:123456789012:service/srv-legacy';
+    live.services.get('old/legacy')!.raw.serviceRegistries = [{ registryArn: registry }];
+    live.namespaces.set('old.local', { id: 'ns-old', arn: 'arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-old', name: 'old.local', tags: { ...OWNER, 'ecs-gitops.io/resource': 'CloudMapNamespace/old.local' }, raw: {} });
+    live.cloudMapServices.set('ns-old/legacy', { id: 'srv-legacy', arn: registry, name: 'legacy', namespaceId: 'ns-old', tags: { ...OWNER, 'ecs-gitops.io/resource': 'CloudMapService/legacy' }, raw: {} });
+    const plan = planSync(desired, live, options({ enabled: true }));
+    t.same(plan.steps, [], 'nothing the kept service needs is deleted');
+    t.match(actions(plan), { 'Service/legacy': 'prune-skipped', 'CloudMapService/legacy': 'prune-skipped', 'CloudMapNamespace/old.local': 'prune-skipped', 'Cluster/old': 'prune-skipped' });
+    t.equal(plan.resources.find((r) => r.key === 'CloudMapService/legacy')!.message, 'no longer in git; kept because Service old/legacy, which is kept, uses it');
+    t.equal(plan.resources.find((r) => r.key === 'CloudMapNamespace/old.local')!.message, 'no longer in git; kept because Cloud Map service legacy, which is kept, uses it');
+
+    // Unprotected, all of it goes: each delete after the deletes of what uses it.
+    delete live.services.get('old/legacy')!.tags['ecs-gitops.io/prune'];
+    const pruned = planSync(desired, live, options({ enabled: true }));
+    t.same(pruned.steps.map((s) => [s.id, s.dependsOn]), [
+      ['delete Service/legacy', []],
+      ['delete Cluster/old', ['delete Service/legacy']],
+      ['delete CloudMapService/legacy', ['delete Service/legacy']],
+      ['delete CloudMapNamespace/old.local', ['delete CloudMapService/legacy']],
+    ]);
+  });
+  await t.test('a deferred delete keeps what the deferred object uses', async (t) => {
+    const plan = planSync(desired, withOrphan(), options({ enabled: true, maxDeletesPerSync: 0 }));
+    t.same(plan.steps, []);
+    t.match(plan.resources.find((r) => r.key === 'Cluster/old')!.message, /kept because Service old\/legacy, which is kept, uses it/);
   });
   await t.test('never every owned object at once unless allowEmpty', async (t) => {
     const empty: DesiredState = { resources: new Map() };

@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  CreatePublicDnsNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, DeleteServiceCommand as DeleteCmServiceCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand,
+  CreateHttpNamespaceCommand, CreatePublicDnsNamespaceCommand, CreateServiceCommand as CreateCmServiceCommand, RegisterInstanceCommand, DeleteServiceCommand as DeleteCmServiceCommand, GetNamespaceCommand, GetOperationCommand, GetServiceCommand,
 } from '@aws-sdk/client-servicediscovery';
 import { DescribeClustersCommand, DescribeServicesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ecs';
 import { executePlan } from '../../src/runtime/executor.js';
@@ -229,17 +229,55 @@ t.test('ClusterContainsServicesException right after deleting the service is ret
   t.ok(r.clock.now() - start < 60_000, 'well inside the settle window');
 });
 
-t.test('settling retries are bounded: a cluster whose service stays is a wait, after the window', async (t) => {
+t.test('a delete refused because a kept object still uses it fails at once as a wait; the rest of the plan goes on', async (t) => {
   const r = await runtime(t);
   await runningService(r);
+  // A Cloud Map service with an instance nobody deletes in this plan.
+  const ns = await r.aws.cloudMap.send(new CreateHttpNamespaceCommand({ Name: 'app' }));
+  r.clock.advance(5_000);
+  const op = await r.aws.cloudMap.send(new GetOperationCommand({ OperationId: ns.OperationId! }));
+  const cm = await r.aws.cloudMap.send(new CreateCmServiceCommand({ Name: 'api', NamespaceId: op.Operation!.Targets!.NAMESPACE! }));
+  await r.aws.cloudMap.send(new RegisterInstanceCommand({ ServiceId: cm.Service!.Id!, InstanceId: 'i-1', Attributes: { AWS_INSTANCE_IPV4: '10.0.0.1' } }));
+  r.clock.advance(5_000);
+  const start = r.clock.now();
+  const retries: string[] = [];
+  const { results } = await executePlan(
+    plan(
+      step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete' }),
+      step('delete CloudMapService/api', 'CloudMapService/api', [{ service: 'servicediscovery', operation: 'DeleteService', input: { Id: cm.Service!.Id! } }], { action: 'delete' }),
+      step('update Service/web', 'Service/web', [{ service: 'ecs', operation: 'UpdateService', input: { cluster: 'c', service: 'web', desiredCount: 2 } }], { action: 'update' }),
+    ),
+    { clients: r.aws, clock: r.clock, onStep: (e) => { if (e.type === 'retrying') retries.push(e.step.id); } },
+  );
+  t.same(results.map((x) => [x.id, x.status, x.error?.name, x.error?.reaction]), [
+    ['delete Cluster/c', 'failed', 'ClusterContainsServicesException', 'wait'],
+    ['delete CloudMapService/api', 'failed', 'ResourceInUse', 'wait'],
+    ['update Service/web', 'succeeded', undefined, undefined],
+  ]);
+  t.same(results[0].calls, [{ operation: 'DeleteCluster', ok: false }], 'asked once');
+  t.same(results[1].calls, [{ operation: 'DeleteService', ok: false }], 'asked once');
+  t.same(retries, [], 'no retry inside the pass');
+  t.equal(r.clock.now() - start, 0, 'the pass does not wait for what nothing in it will clear');
+});
+
+t.test('settling retries after this plan\'s own delete are bounded: a cluster whose service stays is a wait, after the window', async (t) => {
+  const r = await runtime(t);
+  await runningService(r);
+  await runningService(r, 'other');
   const start = r.clock.now();
   const { results } = await executePlan(
-    plan(step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete' })),
+    plan(
+      step('delete Service/web', 'Service/web', [
+        { service: 'ecs', operation: 'UpdateService', input: { cluster: 'c', service: 'web', desiredCount: 0 } },
+        { service: 'ecs', operation: 'DeleteService', input: { cluster: 'c', service: 'web' } },
+      ], { action: 'delete' }),
+      step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete', dependsOn: ['delete Service/web'] }),
+    ),
     { clients: r.aws, clock: r.clock, settleTimeoutMs: 5_000 },
   );
-  t.equal(results[0].status, 'failed');
-  t.same(results[0].error, { name: 'ClusterContainsServicesException', message: 'DeleteCluster: The Cluster cannot be deleted while Services are active.', reaction: 'wait' });
-  t.equal(results[0].calls.length, 3, 'tries at 0, 1 and 3 s; the next (7 s) is past the window');
+  t.equal(results[1].status, 'failed');
+  t.same(results[1].error, { name: 'ClusterContainsServicesException', message: 'DeleteCluster: The Cluster cannot be deleted while Services are active.', reaction: 'wait' });
+  t.equal(results[1].calls.length, 3, 'tries at 0, 1 and 3 s; the next (7 s) is past the window');
   t.ok(r.clock.now() - start <= 5_000);
 });
 
@@ -312,4 +350,33 @@ t.test('steps whose dependencies are missing or circular are skipped, not hung',
     ['d', 'succeeded', undefined],
   ]);
   t.equal(r.aws.calls.total().calls, 0, 'steps without calls send nothing');
+});
+
+t.test('a registration whose answer is lost is found by its content hash, not registered again', async (t) => {
+  const r = await runtime(t, { faults: { dropRate: 1, dropOperations: ['RegisterTaskDefinition'] } });
+  const tagged = { ...td, tags: [{ key: 'ecs-gitops.io/spec-hash', value: 'abc123' }] };
+  const { results } = await executePlan(
+    plan(step('create TaskDefinition/web', 'TaskDefinition/web', [{ service: 'ecs', operation: 'RegisterTaskDefinition', input: tagged, outputs: { arn: 'taskDefinition.taskDefinitionArn' } }])),
+    { clients: r.aws, clock: r.clock },
+  );
+  t.equal(results[0].status, 'succeeded');
+  t.same(results[0].calls, [{ operation: 'RegisterTaskDefinition', ok: false }], 'sent once; its answer lost');
+  t.match(results[0].outputs.arn, /:task-definition\/web:1$/, 'the revision the lost call registered');
+  t.same(r.sim.dump().familyRevisions, { web: 1 }, 'one revision');
+});
+
+t.test('a registration answered 5xx is looked for, then sent again, as often as the SDK would have', async (t) => {
+  const r = await runtime(t, { faults: { errorRate: 1, errorOperations: ['RegisterTaskDefinition'] } });
+  const tagged = { ...td, tags: [{ key: 'ecs-gitops.io/spec-hash', value: 'abc123' }] };
+  const start = r.clock.now();
+  const { results } = await executePlan(
+    plan(step('create TaskDefinition/web', 'TaskDefinition/web', [{ service: 'ecs', operation: 'RegisterTaskDefinition', input: tagged }])),
+    { clients: r.aws, clock: r.clock },
+  );
+  t.equal(results[0].status, 'failed');
+  t.match(results[0].error, { name: 'ServerException', reaction: 'retry' }, 'the error AWS gave, for the daemon to retry');
+  t.equal(results[0].calls.length, 3, 'three attempts, each after a look-up found nothing');
+  t.equal(r.aws.calls.total({ operation: 'ListTaskDefinitions' }).calls, 3, 'one look-up per lost answer');
+  t.equal(r.clock.now() - start, 3_000, 'at 0, 1 and 3 s: the pass is not held up for long');
+  t.same(r.sim.dump().familyRevisions, {}, 'nothing registered');
 });

@@ -15,6 +15,9 @@ import { OWNER_ATTRIBUTE } from '../tags.js';
 import { idempotencyToken } from './calls.js';
 import type { KindModule, PlanContext } from './types.js';
 
+/** The attribute ECS sets on the instances it registers for a service's tasks. */
+const ECS_SERVICE_ATTRIBUTE = 'ECS_SERVICE_NAME';
+
 /** The attributes, without the controller's owner mark. */
 export function canonicalInstance(spec: Pick<CloudMapInstanceSpec, 'attributes'>): Canonical {
   const attributes = { ...spec.attributes };
@@ -67,7 +70,14 @@ export const CloudMapInstanceKind: KindModule<'CloudMapInstance'> = {
     [...live.instances.values()]
       .filter((i) => i.attributes[OWNER_ATTRIBUTE] === controllerId)
       .map((i) => ({
-        key: resourceKey('CloudMapInstance', i.id), kind: 'CloudMapInstance', awsName: i.id, id: `${i.serviceId}/${i.id}`, protectedByTag: false, parent: i.serviceId, self: i.id,
+        key: resourceKey('CloudMapInstance', i.id), kind: 'CloudMapInstance', awsName: i.id, id: `${i.serviceId}/${i.id}`, protectedByTag: false,
         calls: [{ service: 'servicediscovery', operation: 'DeregisterInstance', input: { ServiceId: i.serviceId, InstanceId: i.id } }],
       })),
+  // An instance ECS registered for a task is its ECS service's use of the Cloud Map service, not one of its own.
+  uses: (live) => {
+    const arns = new Map([...live.cloudMapServices.values()].map((s) => [s.id, s.arn]));
+    return [...live.instances.values()]
+      .filter((i) => i.attributes[ECS_SERVICE_ATTRIBUTE] === undefined)
+      .map((i) => ({ id: `${i.serviceId}/${i.id}`, name: `Cloud Map instance ${i.id}`, uses: [arns.get(i.serviceId) ?? i.serviceId] }));
+  },
 };

@@ -102,7 +102,8 @@ export const CloudMapNamespaceKind: KindModule<'CloudMapNamespace'> = {
     [...live.namespaces.values()]
       .filter((n) => n.tags[OWNER_TAG] === controllerId)
       .map((n) => ({
-        key: ownerKey(n.tags, 'CloudMapNamespace', n.name), kind: 'CloudMapNamespace', awsName: n.name, id: n.id, protectedByTag: pruneDisabled(n.tags), self: n.id,
+        key: ownerKey(n.tags, 'CloudMapNamespace', n.name), kind: 'CloudMapNamespace', awsName: n.name, id: n.id, protectedByTag: pruneDisabled(n.tags),
         calls: [{ service: 'servicediscovery', operation: 'DeleteNamespace', input: { Id: n.id } }],
       })),
+  uses: () => [],
 };

@@ -129,7 +129,8 @@ export const CloudMapServiceKind: KindModule<'CloudMapService'> = {
     [...live.cloudMapServices.values()]
       .filter((s) => s.tags[OWNER_TAG] === controllerId)
       .map((s) => ({
-        key: ownerKey(s.tags, 'CloudMapService', s.name), kind: 'CloudMapService', awsName: s.name, id: s.arn, protectedByTag: pruneDisabled(s.tags), parent: s.namespaceId, self: s.id,
+        key: ownerKey(s.tags, 'CloudMapService', s.name), kind: 'CloudMapService', awsName: s.name, id: s.arn, protectedByTag: pruneDisabled(s.tags),
         calls: [{ service: 'servicediscovery', operation: 'DeleteService', input: { Id: s.id } }],
       })),
+  uses: (live) => [...live.cloudMapServices.values()].map((s) => ({ id: s.arn, name: `Cloud Map service ${s.name}`, uses: [s.namespaceId] })),
 };

@@ -115,7 +115,8 @@ export const ClusterKind: KindModule<'Cluster'> = {
     [...live.clusters.values()]
       .filter((c) => c.tags[OWNER_TAG] === controllerId && c.raw.status === 'ACTIVE')
       .map((c) => ({
-        key: ownerKey(c.tags, 'Cluster', c.name), kind: 'Cluster', awsName: c.name, id: c.arn, protectedByTag: pruneDisabled(c.tags), self: c.name,
+        key: ownerKey(c.tags, 'Cluster', c.name), kind: 'Cluster', awsName: c.name, id: c.arn, protectedByTag: pruneDisabled(c.tags),
         calls: [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: c.name } }],
       })),
+  uses: () => [],
 };

@@ -375,6 +375,14 @@ export const ServiceKind: KindModule<'Service'> = {
       .filter((s) => s.tags[OWNER_TAG] === controllerId && s.raw.status === 'ACTIVE')
       .map((s) => ({
         key: ownerKey(s.tags, 'Service', s.name), kind: 'Service', awsName: `${s.cluster}/${s.name}`, id: s.arn, protectedByTag: pruneDisabled(s.tags),
-        calls: deleteCalls(s.cluster, s.name, s.raw.desiredCount), parent: s.cluster, self: s.arn,
+        calls: deleteCalls(s.cluster, s.name, s.raw.desiredCount),
+      })),
+  // A service uses its cluster and the Cloud Map services it registers its tasks in.
+  uses: (live) =>
+    [...live.services.values()]
+      .filter((s) => s.raw.status === 'ACTIVE')
+      .map((s) => ({
+        id: s.arn, name: `Service ${s.cluster}/${s.name}`,
+        uses: [live.clusters.get(s.cluster)?.arn ?? s.cluster, ...(s.raw.serviceRegistries ?? []).flatMap((r) => (r.registryArn ? [r.registryArn] : []))],
       })),
 };

@@ -224,4 +224,6 @@ export const TaskDefinitionKind: KindModule<'TaskDefinition'> = {
   plan,
   // Revisions are immutable history; the controller never deregisters them.
   owned: () => [],
+  // What uses a revision (a service) names it in its own document; revisions are never pruned.
+  uses: () => [],
 };

@@ -94,9 +94,18 @@ export interface OwnedObject {
   protectedByTag: boolean;
   /** The calls that delete it. */
   calls: ApiCall[];
-  /** How the object it lives in names itself (`self` of the parent): its delete waits for this one's. */
-  parent?: string;
-  self: string;
+}
+
+/**
+ * A live object (owned or not) and the live objects it uses, by the ids `OwnedObject.id`
+ * and `PlanContext.match` take: pruning keeps what a kept object uses, and deletes a
+ * user before what it uses.
+ */
+export interface LiveUse {
+  id: string;
+  /** How a message names it: `Service store/web`. */
+  name: string;
+  uses: string[];
 }
 
 export interface KindModule<K extends Kind = Kind> {
@@ -119,4 +128,6 @@ export interface KindModule<K extends Kind = Kind> {
    * document matched, kinds in reverse apply order (children before parents).
    */
   owned(live: LiveState, controllerId: string): OwnedObject[];
+  /** Every live object of this kind that uses others (a service its cluster and registries, …). */
+  uses(live: LiveState): LiveUse[];
 }
