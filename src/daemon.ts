@@ -5,7 +5,6 @@
  * handle whose `stop()` shuts everything down in order. The command line is `cli.ts`.
  */
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { createAwsClients, destroyAwsClients, RateLimiter, type AwsClients, type CallRecorder } from './aws/clients.js';
 import { LiveCache } from './aws/reader.js';
 import type { AwsSettings, PruneSettings } from './config.js';
@@ -13,6 +12,7 @@ import { systemClock } from './runtime/clock.js';
 import { buildServer } from './http/index.js';
 import { Controller } from './runtime/controller.js';
 import { StatusStore } from './runtime/status.js';
+import { gitRevision } from './source/git.js';
 import { createSource, SourceError, type Snapshot, type Source } from './source/index.js';
 import { LoadCache, loadConfig } from './load/index.js';
 import { createLogger, createMetrics, type LogLevel, type Logger, type Metrics } from './telemetry.js';
@@ -188,7 +188,10 @@ function sourceFor(config: DaemonConfig, controller: Controller, logger: Logger)
         return;
       }
       failing = true;
-      controller.sourceFailed(join(config.repo, config.path ?? ''), err.message);
+      // A commit that removed the config directory is still a revision: status names it as attempted.
+      void gitRevision(config.repo, config.repo)
+        .catch(() => undefined)
+        .then((revision) => controller.sourceFailed(config.path ?? '.', err.message, revision));
     },
   });
   return source;

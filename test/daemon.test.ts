@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startDaemon } from '../src/daemon.js';
 import { startSimulator } from '../src/sim/index.js';
-import { eventually } from './helpers/daemon.js';
+import { eventually, openRepo } from './helpers/daemon.js';
 import { copyExamples } from './helpers/repo.js';
 
 t.test('a config directory that vanishes is a load error naming the path, in status and metrics', async (t) => {
@@ -38,11 +38,46 @@ t.test('a config directory that vanishes is a load error naming the path, in sta
 
   rmSync(join(repo, 'config'), { recursive: true, force: true });
   t.ok(await eventually(() => daemon.status.controllerStatus().loadErrors.length > 0, 10_000), 'status shows a load error');
-  t.match(daemon.status.controllerStatus().loadErrors, [{ severity: 'error', file: join(repo, 'config'), message: /does not exist/ }]);
+  t.match(daemon.status.controllerStatus().loadErrors, [{ severity: 'error', file: 'config', message: /does not exist/ }]);
   t.equal(await loadErrorsGauge(), '1', 'and so does the gauge');
   t.equal(daemon.status.controllerStatus().appliedRevision, applied, 'the last valid revision stays in force');
 
   copyExamples(join(repo, 'config'));
   t.ok(await eventually(() => daemon.status.controllerStatus().loadErrors.length === 0, 10_000), 'back: the load error goes');
   t.equal(await loadErrorsGauge(), '0');
+});
+
+t.test('a commit that removes the config directory is the attempted revision, with a load error naming the directory', async (t) => {
+  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });
+  t.teardown(() => sim.close());
+  const dir = t.testdir();
+  copyExamples(join(dir, 'config'));
+  const repo = openRepo(dir);
+  repo.git('init', '-q');
+  repo.commit('examples');
+  const daemon = await startDaemon({
+    repo: dir,
+    path: 'config',
+    gitIntervalMs: 60_000,
+    debounceMs: 50,
+    resyncMs: 60_000,
+    selfHeal: true,
+    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
+    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    embeddedAws: false,
+    rateLimit: false,
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: 'warn',
+    stopGraceMs: 2_000,
+    logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
+  });
+  t.teardown(() => daemon.stop());
+  const first = repo.head();
+  t.ok(await eventually(() => daemon.status.controllerStatus().appliedRevision === first), 'the first commit is applied');
+
+  repo.git('rm', '-r', '-q', 'config');
+  const removed = repo.commit('remove the config directory');
+  t.ok(await eventually(() => daemon.status.controllerStatus().attemptedRevision === removed, 10_000), 'the removing commit is the attempted revision');
+  t.match(daemon.status.controllerStatus().loadErrors, [{ severity: 'error', file: 'config', message: /does not exist/ }]);
+  t.equal(daemon.status.controllerStatus().appliedRevision, first, 'the last valid revision stays in force');
 });

@@ -132,11 +132,12 @@ export class Controller {
   /**
    * The source could not produce a snapshot (the config directory vanished, or reading it
    * kept failing): a load error naming the path, in status and metrics, until the next
-   * valid snapshot. The last valid revision stays in force.
+   * valid snapshot. The last valid revision stays in force; `revision`, when the checkout
+   * has one (a commit that removed the directory), is shown as the one attempted.
    */
-  sourceFailed(path: string, message: string): void {
+  sourceFailed(path: string, message: string, revision?: string): void {
     const { status, metrics, logger } = this.options;
-    status.recordSnapshot(undefined, [{ code: 'FILE_UNREADABLE', severity: 'error', file: path, line: 1, column: 1, message }]);
+    status.recordSnapshot(revision, [{ code: 'FILE_UNREADABLE', severity: 'error', file: path, line: 1, column: 1, message }]);
     metrics?.setLoadErrors(1);
     metrics?.loadFailed();
     logger?.warn({ path, error: message }, 'cannot read the config source; keeping the last valid revision');
