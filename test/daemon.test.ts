@@ -9,12 +9,9 @@ import { startSimulator } from '../src/sim/index.js';
 import { eventually, openRepo } from './helpers/daemon.js';
 import { copyExamples } from './helpers/repo.js';
 
-t.test('a config directory that vanishes is a load error naming the path, in status and metrics', async (t) => {
-  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });
-  t.teardown(() => sim.close());
-  const repo = t.testdir();
-  copyExamples(join(repo, 'config'));
-  const daemon = await startDaemon({
+/** A daemon watching `repo`'s config directory on the simulator at `endpoint`, its logs discarded. */
+function daemonOn(repo: string, endpoint: string) {
+  return startDaemon({
     repo,
     path: 'config',
     gitIntervalMs: 60_000,
@@ -22,7 +19,7 @@ t.test('a config directory that vanishes is a load error naming the path, in sta
     resyncMs: 60_000,
     selfHeal: true,
     prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    aws: { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' },
     embeddedAws: false,
     rateLimit: false,
     listen: { host: '127.0.0.1', port: 0 },
@@ -30,6 +27,14 @@ t.test('a config directory that vanishes is a load error naming the path, in sta
     stopGraceMs: 2_000,
     logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
   });
+}
+
+t.test('a config directory that vanishes is a load error naming the path, in status and metrics', async (t) => {
+  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });
+  t.teardown(() => sim.close());
+  const repo = t.testdir();
+  copyExamples(join(repo, 'config'));
+  const daemon = await daemonOn(repo, sim.endpoint);
   t.teardown(() => daemon.stop());
   t.ok(await eventually(() => daemon.status.controllerStatus().appliedRevision !== undefined), 'the first snapshot is applied');
   const applied = daemon.status.controllerStatus().appliedRevision;
@@ -55,22 +60,7 @@ t.test('a commit that removes the config directory is the attempted revision, wi
   const repo = openRepo(dir);
   repo.git('init', '-q');
   repo.commit('examples');
-  const daemon = await startDaemon({
-    repo: dir,
-    path: 'config',
-    gitIntervalMs: 60_000,
-    debounceMs: 50,
-    resyncMs: 60_000,
-    selfHeal: true,
-    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
-    embeddedAws: false,
-    rateLimit: false,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'warn',
-    stopGraceMs: 2_000,
-    logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
-  });
+  const daemon = await daemonOn(dir, sim.endpoint);
   t.teardown(() => daemon.stop());
   const first = repo.head();
   t.ok(await eventually(() => daemon.status.controllerStatus().appliedRevision === first), 'the first commit is applied');

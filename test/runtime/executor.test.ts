@@ -205,19 +205,24 @@ t.test('a create refused while the same name drains is retried until the name is
   t.same(creates.at(-1), { operation: 'CreateService', ok: true });
 });
 
+/** A prune of service web (scaled to 0, deleted) and then of its cluster c. */
+function deleteWebThenCluster() {
+  return plan(
+    step('delete Service/web', 'Service/web', [
+      { service: 'ecs', operation: 'UpdateService', input: { cluster: 'c', service: 'web', desiredCount: 0 } },
+      { service: 'ecs', operation: 'DeleteService', input: { cluster: 'c', service: 'web' } },
+    ], { action: 'delete' }),
+    step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete', dependsOn: ['delete Service/web'] }),
+  );
+}
+
 t.test('ClusterContainsServicesException right after deleting the service is retried until it is INACTIVE', async (t) => {
   const r = await runtime(t);
   await runningService(r);
   const retries: number[] = [];
   const start = r.clock.now();
   const { results } = await executePlan(
-    plan(
-      step('delete Service/web', 'Service/web', [
-        { service: 'ecs', operation: 'UpdateService', input: { cluster: 'c', service: 'web', desiredCount: 0 } },
-        { service: 'ecs', operation: 'DeleteService', input: { cluster: 'c', service: 'web' } },
-      ], { action: 'delete' }),
-      step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete', dependsOn: ['delete Service/web'] }),
-    ),
+    deleteWebThenCluster(),
     { clients: r.aws, clock: r.clock, onStep: (e) => { if (e.type === 'retrying') retries.push(e.delayMs); } },
   );
   t.same(results.map((x) => x.status), ['succeeded', 'succeeded']);
@@ -266,13 +271,7 @@ t.test('settling retries after this plan\'s own delete are bounded: a cluster wh
   await runningService(r, 'other');
   const start = r.clock.now();
   const { results } = await executePlan(
-    plan(
-      step('delete Service/web', 'Service/web', [
-        { service: 'ecs', operation: 'UpdateService', input: { cluster: 'c', service: 'web', desiredCount: 0 } },
-        { service: 'ecs', operation: 'DeleteService', input: { cluster: 'c', service: 'web' } },
-      ], { action: 'delete' }),
-      step('delete Cluster/c', 'Cluster/c', [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: 'c' } }], { action: 'delete', dependsOn: ['delete Service/web'] }),
-    ),
+    deleteWebThenCluster(),
     { clients: r.aws, clock: r.clock, settleTimeoutMs: 5_000 },
   );
   t.equal(results[1].status, 'failed');
