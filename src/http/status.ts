@@ -24,30 +24,26 @@ export const ANSWER_TTL_MS = 1000;
  * the list once, instead of holding the event loop — and `/livez` — for seconds.
  */
 class Answers {
-  private generation = 0;
-  private readonly kept = new Map<string, { generation: number; plan: unknown; at: number; body: string }>();
+  private readonly kept = new Map<string, { plan: unknown; at: number; body: string }>();
 
   constructor(
     private readonly status: ServerDeps['status'],
     private readonly now: () => number,
   ) {}
 
-  /** Counts store changes; returns the unsubscribe function. */
+  /** Forgets every answer when the store changes; returns the unsubscribe function. */
   watch(): () => void {
-    return this.status.onChange(() => {
-      this.generation++;
-      this.kept.clear();
-    });
+    return this.status.onChange(() => this.kept.clear());
   }
 
   get(key: string, build: () => string): string {
     const plan = this.status.plan();
     const now = this.now();
     const hit = this.kept.get(key);
-    if (hit && hit.generation === this.generation && hit.plan === plan && now - hit.at < ANSWER_TTL_MS) return hit.body;
+    if (hit && hit.plan === plan && now - hit.at < ANSWER_TTL_MS) return hit.body;
     const body = build();
     if (this.kept.size >= 100) this.kept.clear();
-    this.kept.set(key, { generation: this.generation, plan, at: now, body });
+    this.kept.set(key, { plan, at: now, body });
     return body;
   }
 }
