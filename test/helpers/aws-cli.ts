@@ -24,7 +24,7 @@ export function awsCli(endpoint: string, args: string[], opts: AwsCliOptions = {
       'aws',
       ['--endpoint-url', endpoint, '--region', region, '--output', 'json', ...args],
       {
-        timeout: opts.timeoutMs ?? 30_000,
+        timeout: opts.timeoutMs ?? 120_000,
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '/tmp',
@@ -57,6 +57,6 @@ export function awsCli(endpoint: string, args: string[], opts: AwsCliOptions = {
 /** Whether `aws` is on PATH. */
 export function awsCliAvailable(): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('aws', ['--version'], { timeout: 15_000 }, (err) => resolve(!err));
+    execFile('aws', ['--version'], { timeout: 60_000 }, (err) => resolve(!err));
   });
 }

@@ -188,7 +188,7 @@ export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
     exited,
     tail: () => `\n--- stderr ---\n${stderr.slice(-3000)}\n--- last log lines ---\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`,
     // A bound, not a wait: on a machine running two suites at once start-up took over 20 s.
-    async statusUrl(timeoutMs = 60_000) {
+    async statusUrl(timeoutMs = 120_000) {
       let url: string | undefined;
       await eventually(() => {
         url = /status API: (http:\/\/\S+?)\/api\/v1\/status/.exec(stderr)?.[1];

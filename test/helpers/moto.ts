@@ -31,7 +31,7 @@ export interface TapLike {
   comment(message: string): unknown;
 }
 
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 120_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -36,7 +36,7 @@ async function ec2(endpoint: string, action: string, params: Record<string, stri
       authorization: 'AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
     },
     body: new URLSearchParams({ Action: action, Version: '2016-11-15', ...params }).toString(),
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(120_000),
   });
   const text = await res.text();
   const value = new RegExp(`<${field}>([^<]+)</${field}>`).exec(text)?.[1];
