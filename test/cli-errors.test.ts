@@ -5,6 +5,9 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { main } from '../src/cli.js';
+import { cluster } from './load/docs.js';
 
 t.test('`run` on a port in use prints one line and exits 2', async (t) => {
   const busy = createServer();
@@ -25,4 +28,48 @@ t.test('`run` on a port in use prints one line and exits 2', async (t) => {
   t.equal(lines.length, 1, `one line: ${failure?.stderr}`);
   t.match(lines[0], /^ecs-gitops: .*EADDRINUSE/);
   t.notMatch(failure?.stderr ?? '', /\n\s+at /, 'no stack trace');
+});
+
+const run = async (...argv: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), color: false });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+t.test('diff and sync with -o json or yaml: an unreachable endpoint is {error} on stdout, exit 2', async (t) => {
+  const dir = t.testdir({ 'c.yaml': cluster() });
+  const endpoint = `http://127.0.0.1:${await closedPort()}`;
+  const cases: [string, string, (text: string) => unknown][] = [['diff', 'json', (text) => JSON.parse(text)], ['sync', 'yaml', (text) => parseYaml(text)]];
+  for (const [command, format, parse] of cases) {
+    const r = await run(command, dir, '--endpoint', endpoint, '-o', format);
+    t.equal(r.code, 2, `${command} -o ${format}`);
+    t.equal(r.err, '', 'nothing on stderr');
+    t.match(parse(r.out), { error: /cannot reach the AWS endpoint .*ECONNREFUSED/ });
+  }
+  const text = await run('diff', dir, '--endpoint', endpoint);
+  t.equal(text.code, 2);
+  t.equal(text.out, '');
+  t.match(text.err, /^error: cannot reach the AWS endpoint/, 'in text, on stderr as before');
+});
+
+t.test('diff and sync with -o json: an invalid config is its findings on stdout, exit 2, AWS untouched', async (t) => {
+  const dir = t.testdir({ 'c.yaml': cluster().replace('enabled', 'sometimes') });
+  for (const command of ['diff', 'sync']) {
+    const r = await run(command, dir, '--endpoint', 'http://127.0.0.1:9', '-o', 'json');
+    t.equal(r.code, 2, command);
+    t.equal(r.err, '');
+    const report = JSON.parse(r.out) as { error: string; valid: boolean; errors: unknown[] };
+    t.match(report, { valid: false, error: /invalid — 1 error; refusing to act on it$/ });
+    t.match(report.errors, [{ file: /c\.yaml$/, line: 8, column: 14, field: 'spec.settings[0].value', message: /must be one of/ }]);
+  }
 });

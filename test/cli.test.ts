@@ -6,7 +6,9 @@ import { parse as parseYaml } from 'yaml';
 import { main } from '../src/cli.js';
 import { COMMANDS } from '../src/commands/index.js';
 import { envOf } from '../src/config.js';
+import { startSimulator } from '../src/sim/index.js';
 import { cluster } from './load/docs.js';
+import { copyExamples } from './helpers/repo.js';
 
 const run = async (...argv: string[]) => {
   const out: string[] = [];
@@ -140,4 +142,35 @@ t.test('strings that would drive a terminal are escaped in json and yaml, and re
     t.notMatch(text, /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, `${format}: no raw control or override`);
     t.same(parse(text), data, `${format}: parses back`);
   }
+});
+
+t.test('diff and sync -o yaml are the same data as -o json, against the simulator', async (t) => {
+  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 } });
+  t.teardown(() => sim.close());
+  const dir = copyExamples(t.testdir());
+  const both = async (...argv: string[]) => {
+    const json = await run(...argv, '-o', 'json');
+    const yaml = await run(...argv, '-o', 'yaml');
+    t.equal(yaml.code, json.code, `${argv[0]}: same exit code`);
+    // The time each API call took is the one thing two runs do not share.
+    const untimed = (data: unknown) => JSON.parse(JSON.stringify(data).replace(/"seconds":[\d.e-]+/g, '"seconds":0')) as unknown;
+    t.same(untimed(parseYaml(yaml.out)), untimed(JSON.parse(json.out)), `${argv.join(' ')}: yaml parses back to json's data`);
+    return { code: json.code, data: JSON.parse(json.out) as Record<string, unknown> };
+  };
+  const before = await both('diff', dir, '--endpoint', sim.endpoint);
+  t.equal(before.code, 1);
+  t.match(before.data, { differences: true, summary: /^Plan: 19 to create/ });
+  t.match((await both('sync', dir, '--dry-run', '--endpoint', sim.endpoint)).data, { summary: /^Plan: 19 to create/ });
+
+  const applied = await run('sync', dir, '--endpoint', sim.endpoint, '-o', 'yaml');
+  t.equal(applied.code, 0, applied.err);
+  const report = parseYaml(applied.out) as { results: { status: string }[]; writes: number };
+  t.equal(report.results.length, 19);
+  t.ok(report.results.every((r) => r.status === 'succeeded'), 'every step succeeded');
+  t.ok(report.writes >= 19, `${report.writes} writes`);
+
+  const again = await both('sync', dir, '--endpoint', sim.endpoint);
+  t.equal(again.code, 0);
+  t.match(again.data, { results: [], writes: 0 }, 'nothing left to do');
+  t.equal((await both('diff', dir, '--endpoint', sim.endpoint)).code, 0);
 });
