@@ -6,8 +6,9 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { main } from '../src/cli.js';
 import { cluster } from './load/docs.js';
+import { cli as run } from './helpers/cli.js';
+import { freePort } from './helpers/moto.js';
 
 t.test('`run` on a port in use prints one line and exits 2', async (t) => {
   const busy = createServer();
@@ -30,25 +31,9 @@ t.test('`run` on a port in use prints one line and exits 2', async (t) => {
   t.notMatch(failure?.stderr ?? '', /\n\s+at /, 'no stack trace');
 });
 
-const run = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), color: false });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 t.test('diff and sync with -o json or yaml: an unreachable endpoint is {error} on stdout, exit 2', async (t) => {
   const dir = t.testdir({ 'c.yaml': cluster() });
-  const endpoint = `http://127.0.0.1:${await closedPort()}`;
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
   const cases: [string, string, (text: string) => unknown][] = [['diff', 'json', (text) => JSON.parse(text)], ['sync', 'yaml', (text) => parseYaml(text)]];
   for (const [command, format, parse] of cases) {
     const r = await run(command, dir, '--endpoint', endpoint, '-o', format);

@@ -29,20 +29,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     args: '[dir]',
     summary: 'check a config directory offline (default: .)',
     notes: ['Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.'],
-    load: async () => {
-      const m = await import('./validate.js');
-      return { options: m.VALIDATE_OPTIONS, run: m.validateMain };
-    },
+    load: () => import('./validate.js').then((m) => ({ options: m.VALIDATE_OPTIONS, run: m.validateMain })),
   },
   {
     name: 'diff',
     args: '[dir]',
     summary: 'show what a sync would change, as a diff per resource',
     notes: ['Exit codes: 0 no difference, 1 differences, 2 invalid config, usage or AWS error.'],
-    load: async () => {
-      const m = await import('./diff.js');
-      return { options: m.DIFF_OPTIONS, run: m.diffCommand };
-    },
+    load: () => import('./diff.js').then((m) => ({ options: m.DIFF_OPTIONS, run: m.diffCommand })),
   },
   {
     name: 'sync',
@@ -52,10 +46,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       'Exit codes: 0 converged; 1 a step failed or a resource is left Stalled, in conflict or Degraded;',
       '2 invalid config, usage or AWS error.',
     ],
-    load: async () => {
-      const m = await import('./sync.js');
-      return { options: m.SYNC_OPTIONS, run: m.syncCommand };
-    },
+    load: () => import('./sync.js').then((m) => ({ options: m.SYNC_OPTIONS, run: m.syncCommand })),
   },
   {
     name: 'run',
@@ -67,18 +58,12 @@ export const COMMANDS: readonly CommandEntry[] = [
       '  ECS_GITOPS_GIT_USERNAME, ECS_GITOPS_GIT_PASSWORD   HTTPS credentials for --git-url',
       'Durations are written 500ms, 30s, 5m, 1h, 1m30s.',
     ],
-    load: async () => {
-      const m = await import('./run.js');
-      return { options: m.RUN_OPTIONS, run: m.runCommand };
-    },
+    load: () => import('./run.js').then((m) => ({ options: m.RUN_OPTIONS, run: m.runCommand })),
   },
   {
     name: 'sim',
     summary: 'run the embedded ECS and Cloud Map simulator (AWS JSON 1.1) until interrupted',
-    load: async () => {
-      const m = await import('./sim.js');
-      return { options: m.SIM_OPTIONS, run: m.simCommand };
-    },
+    load: () => import('./sim.js').then((m) => ({ options: m.SIM_OPTIONS, run: m.simCommand })),
   },
 ];
 
