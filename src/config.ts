@@ -19,6 +19,8 @@ export interface OptionEntry {
   type: 'string' | 'boolean';
   /** A one-letter alias: `-o`. */
   short?: string;
+  /** May be given more than once (the values come as a list; the environment gives one string). */
+  multiple?: boolean;
   /** What the flag does, in a phrase (shown in `--help`). */
   description: string;
   /** What a string flag takes, as help shows it: `URL`, `N`, `text|json|yaml`. */
@@ -32,12 +34,17 @@ export interface OptionEntry {
 /** A command's flags, keyed by the flag's name without dashes. */
 export type OptionTable = Record<string, OptionEntry>;
 
+/** What parsing needs of a flag: an option table's entry, or node's parseArgs option (whose `default` is ignored, so the environment can fill it). */
+export type OptionSpec = Record<string, Pick<OptionEntry, 'type' | 'short' | 'multiple' | 'env'>>;
+
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
 export function envName(flag: string): string {
   return `ECS_GITOPS_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
 /** The environment variable an option reads. */
-export function envOf(flag: string, entry: OptionEntry): string {
+export function envOf(flag: string, entry: Pick<OptionEntry, 'env'>): string {
   return entry.env ?? envName(flag);
 }
 
@@ -45,14 +52,14 @@ export function envOf(flag: string, entry: OptionEntry): string {
  * Parses `argv` against `options`, filling each option missing from the command line
  * from its environment variable. Booleans read `true`/`1`/`yes` and `false`/`0`/`no`.
  */
-export function parseCommandLine(argv: string[], options: OptionTable, env: NodeJS.ProcessEnv = process.env) {
+export function parseCommandLine(argv: string[], options: OptionSpec, env: NodeJS.ProcessEnv = process.env) {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: parserOptions(options), allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(firstLine((err as Error).message));
   }
-  const values: Record<string, string | boolean | undefined> = { ...(parsed.values as Record<string, string | boolean | undefined>) };
+  const values: OptionValues = { ...(parsed.values as OptionValues) };
   for (const [flag, spec] of Object.entries(options)) {
     if (values[flag] !== undefined) continue;
     const name = envOf(flag, spec);
@@ -69,8 +76,8 @@ export function parseCommandLine(argv: string[], options: OptionTable, env: Node
   return { values, positionals: parsed.positionals };
 }
 
-function parserOptions(options: OptionTable): NonNullable<ParseArgsConfig['options']> {
-  return Object.fromEntries(Object.entries(options).map(([flag, o]) => [flag, o.short ? { type: o.type, short: o.short } : { type: o.type }]));
+function parserOptions(options: OptionSpec): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(Object.entries(options).map(([flag, o]) => [flag, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]));
 }
 
 // parseArgs appends advice on `--` to some messages; the first sentence is the mistake.
@@ -137,7 +144,7 @@ export interface PruneSettings {
 export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
 export const DEFAULT_MAX_DELETES = 20;
 
-export function awsSettings(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): AwsSettings {
+export function awsSettings(values: OptionValues, env: NodeJS.ProcessEnv = process.env): AwsSettings {
   const endpoint = values.endpoint as string | undefined;
   if (endpoint !== undefined) {
     try {
@@ -156,7 +163,7 @@ export function awsSettings(values: Record<string, string | boolean | undefined>
   });
 }
 
-export function pruneSettings(values: Record<string, string | boolean | undefined>): PruneSettings {
+export function pruneSettings(values: OptionValues): PruneSettings {
   return Object.freeze({
     enabled: values.prune === true,
     allowEmpty: values['allow-empty'] === true,

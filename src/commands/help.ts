@@ -64,7 +64,7 @@ export function commandHelp(command: CommandEntry, options: OptionTable): string
 }
 
 export function flagLabel(flag: string, o: OptionEntry): string {
-  const long = `--${flag}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}`;
+  const long = `--${flag}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}${o.multiple ? '...' : ''}`;
   return o.short ? `-${o.short}, ${long}` : `    ${long}`;
 }
 

@@ -5,7 +5,7 @@
  * Kept apart from `common.ts` so that `validate` does not load the AWS SDK.
  */
 import { Document, visit } from 'yaml';
-import type { OptionTable } from '../config.js';
+import type { OptionSpec, OptionTable, OptionValues } from '../config.js';
 import { oneOf } from '../config.js';
 import { formatFinding, type Finding } from '../load/findings.js';
 
@@ -29,7 +29,7 @@ export const OUTPUT_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
-export function outputFormat(values: Record<string, string | boolean | undefined>): OutputFormat {
+export function outputFormat(values: OptionValues): OutputFormat {
   return oneOf(values.output as string | undefined, '--output', OUTPUT_FORMATS, 'text');
 }
 
@@ -78,7 +78,7 @@ export function failInvalid(io: CommandIO, format: OutputFormat, dir: string, er
  * The format asked for on a command line that may not parse (a usage error is reported
  * in it too): `-o F`, `-oF`, `--output F`, `--output=F`, else ECS_GITOPS_OUTPUT.
  */
-export function requestedFormat(argv: readonly string[], options: OptionTable, env: NodeJS.ProcessEnv = process.env): OutputFormat {
+export function requestedFormat(argv: readonly string[], options: OptionSpec, env: NodeJS.ProcessEnv = process.env): OutputFormat {
   if (!('output' in options)) return 'text';
   let asked = env.ECS_GITOPS_OUTPUT;
   argv.forEach((a, i) => {
