@@ -58,3 +58,19 @@ t.test('diff and sync with -o json: an invalid config is its findings on stdout,
     t.match(report.errors, [{ file: /c\.yaml$/, line: 8, column: 14, field: 'spec.settings[0].value', message: /must be one of/ }]);
   }
 });
+
+t.test('the built command: --help exits 0 on stdout, an unknown flag exits 2 with one line on stderr', async (t) => {
+  const exec = (...argv: string[]) =>
+    promisify(execFile)(process.execPath, ['--no-warnings', 'dist/cli.js', ...argv]).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+  const help = await exec('sync', '--help');
+  t.equal(help.code, 0);
+  t.match(help.stdout, /^usage: ecs-gitops sync \[dir\] \[options\]\n/);
+  t.equal(help.stderr, '');
+  const bogus = await exec('sync', '--bogus');
+  t.equal(bogus.code, 2);
+  t.equal(bogus.stdout, '');
+  t.equal(bogus.stderr, "ecs-gitops sync: unknown option '--bogus' (see ecs-gitops sync --help)\n");
+});
