@@ -8,30 +8,30 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { escapeForTerminal } from './load/findings.js';
-import { UsageError, type OptionTable } from './config.js';
+import { UsageError, type OptionSpec } from './config.js';
 import { findCommand } from './commands/index.js';
 import { commandHelp, overview, packageVersion, wantsHelp } from './commands/help.js';
 import { requestedFormat, serialize, type CommandIO } from './commands/output.js';
 
 export async function main(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined) return usageError(io, '', 'no command given', 'ecs-gitops --help');
+  if (name === undefined) return usageError(io, 'no command given');
   if (name === '--help' || name === '-h') return print(io, overview());
   if (name === '--version' || name === '-V') return print(io, packageVersion());
   if (name === 'help') {
     if (rest[0] === undefined) return print(io, overview());
     const topic = findCommand(rest[0]);
-    if (!topic) return usageError(io, '', `unknown command ${JSON.stringify(rest[0])}`, 'ecs-gitops --help');
+    if (!topic) return usageError(io, `unknown command ${JSON.stringify(rest[0])}`);
     return print(io, commandHelp(topic, (await topic.load()).options));
   }
   const command = findCommand(name);
-  if (!command) return usageError(io, '', `unknown ${name.startsWith('-') ? 'option' : 'command'} ${JSON.stringify(name)}`, 'ecs-gitops --help');
+  if (!command) return usageError(io, name.startsWith('-') ? `unknown option '${name}'` : `unknown command ${JSON.stringify(name)}`);
   const { options, run } = await command.load();
   if (wantsHelp(rest)) return print(io, commandHelp(command, options));
   try {
     return await run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) return usageError(io, name, e.message, `ecs-gitops ${name} --help`, rest, options);
+    if (e instanceof UsageError) return usageError(io, e.message, { name, argv: rest, options });
     throw e;
   }
 }
@@ -45,10 +45,11 @@ function print(io: CommandIO, text: string): number {
  * A mistake in the command line: one line and where to read more, exit 2. With `-o
  * json|yaml` (when it could be read), as a document on stdout like every other outcome.
  */
-function usageError(io: CommandIO, command: string, message: string, help: string, argv: string[] = [], options: OptionTable = {}): number {
-  const format = requestedFormat(argv, options);
+function usageError(io: CommandIO, message: string, command?: { name: string; argv: string[]; options: OptionSpec }): number {
+  const help = command ? `ecs-gitops ${command.name} --help` : 'ecs-gitops --help';
+  const format = command ? requestedFormat(command.argv, command.options) : 'text';
   if (format !== 'text') io.out(serialize(format, { error: message, help }));
-  else io.err(`ecs-gitops${command ? ` ${command}` : ''}: ${escapeForTerminal(message)} (see ${help})`);
+  else io.err(`ecs-gitops${command ? ` ${command.name}` : ''}: ${escapeForTerminal(message)} (see ${help})`);
   return 2;
 }
 
