@@ -63,7 +63,7 @@ export function commandHelp(command: CommandEntry, options: OptionTable): string
   return lines.join('\n');
 }
 
-export function flagLabel(flag: string, o: OptionEntry): string {
+function flagLabel(flag: string, o: OptionEntry): string {
   const long = `--${flag}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}${o.multiple ? '...' : ''}`;
   return o.short ? `-${o.short}, ${long}` : `    ${long}`;
 }
