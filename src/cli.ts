@@ -1,81 +1,56 @@
 #!/usr/bin/env node
 /**
- * The `ecs-gitops` executable: the command table. Parses arguments and hands them to a
- * command (`commands/`; `run` starts the daemon, whose composition root is `daemon.ts`).
+ * The `ecs-gitops` executable: `--help`, `--version`, then the command named in
+ * `commands/index.ts` (`run` starts the daemon, whose composition root is `daemon.ts`).
  * Exit codes: 0 success, 1 the command's negative answer (invalid config, differences,
  * a failed sync), 2 usage or I/O error.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { escapeForTerminal } from './load/findings.js';
-import type { CommandIO } from './commands/common.js';
-import { UsageError, oneOf, parseCommandLine } from './config.js';
-import { validateCommand } from './commands/validate.js';
-
-const USAGE = `Usage: ecs-gitops <command> [options]
-
-Commands:
-  validate [dir]   check a config directory offline (default: .)
-                   --output text|json
-  diff [dir]       show what a sync would change; exit 0 none, 1 differences, 2 error
-                   --endpoint URL --region R --controller-id ID --prune --output text|json --all
-  sync [dir]       apply the config once and print every step and API call
-                   --once --dry-run --prune --allow-empty --max-deletes N --wait --wait-timeout 10m
-                   --endpoint URL --region R --controller-id ID
-  run              the daemon: watch a checkout, reconcile continuously, serve status and metrics
-                   --repo DIR --path SUBDIR --git-url URL --git-branch B --git-interval 60s
-                   --resync 60s --no-self-heal --prune --allow-empty --max-deletes N --debounce 300ms
-                   --listen 0.0.0.0:8080 --log-level info --stop-timeout 20s --no-rate-limit
-                   --embedded-aws [--sim-state-file F] | --endpoint URL --region R --controller-id ID
-                   secrets from the environment only: ECS_GITOPS_API_TOKEN, ECS_GITOPS_WEBHOOK_SECRET
-  sim              run the embedded ECS and Cloud Map simulator
-                   --port N --region R --account ID --state-file F --throttle --rate-scale X
-
-Every option also reads ECS_GITOPS_<OPTION> from the environment (--max-deletes: ECS_GITOPS_MAX_DELETES).
-Exit codes: 0 ok, 1 invalid config / differences / failed sync, 2 usage or I/O error.`;
+import { UsageError, type OptionSpec } from './config.js';
+import { findCommand } from './commands/index.js';
+import { commandHelp, overview, packageVersion, wantsHelp } from './commands/help.js';
+import { requestedFormat, serialize, type CommandIO } from './commands/output.js';
 
 export async function main(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
+  if (name === undefined) return usageError(io, 'no command given');
+  if (name === '--help' || name === '-h') return print(io, overview());
+  if (name === '--version' || name === '-V') return print(io, packageVersion());
+  if (name === 'help') {
+    if (rest[0] === undefined) return print(io, overview());
+    const topic = findCommand(rest[0]);
+    if (!topic) return usageError(io, `unknown command ${JSON.stringify(rest[0])}`);
+    return print(io, commandHelp(topic, (await topic.load()).options));
+  }
+  const command = findCommand(name);
+  if (!command) return usageError(io, name.startsWith('-') ? `unknown option '${name}'` : `unknown command ${JSON.stringify(name)}`);
+  const { options, run } = await command.load();
+  if (wantsHelp(rest)) return print(io, commandHelp(command, options));
   try {
-    switch (command) {
-      case 'validate': {
-        const { values, positionals } = parseCommandLine(rest, { output: { type: 'string', short: 'o' }, dir: { type: 'string' } });
-        if (positionals.length > 1) throw new UsageError('validate takes one directory');
-        const output = oneOf(values.output as string | undefined, '--output', ['text', 'json'], 'text');
-        return await validateCommand({ dir: positionals[0] ?? (values.dir as string | undefined) ?? '.', output }, io.out);
-      }
-      case 'diff': {
-        const { diffCommand } = await import('./commands/diff.js');
-        return await diffCommand(rest, io);
-      }
-      case 'sync': {
-        const { syncCommand } = await import('./commands/sync.js');
-        return await syncCommand(rest, io);
-      }
-      case 'run': {
-        const { runCommand } = await import('./commands/run.js');
-        return await runCommand(rest, io);
-      }
-      case 'sim': {
-        const { simCommand } = await import('./sim/cli.js');
-        return await simCommand(rest);
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.out(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-    }
+    return await run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`ecs-gitops: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
+    if (e instanceof UsageError) return usageError(io, e.message, { name, argv: rest, options });
     throw e;
   }
+}
+
+function print(io: CommandIO, text: string): number {
+  io.out(text);
+  return 0;
+}
+
+/**
+ * A mistake in the command line: one line and where to read more, exit 2. With `-o
+ * json|yaml` (when it could be read), as a document on stdout like every other outcome.
+ */
+function usageError(io: CommandIO, message: string, command?: { name: string; argv: string[]; options: OptionSpec }): number {
+  const help = command ? `ecs-gitops ${command.name} --help` : 'ecs-gitops --help';
+  const format = command ? requestedFormat(command.argv, command.options) : 'text';
+  if (format !== 'text') io.out(serialize(format, { error: message, help }));
+  else io.err(`ecs-gitops${command ? ` ${command.name}` : ''}: ${escapeForTerminal(message)} (see ${help})`);
+  return 2;
 }
 
 function defaultIO(): CommandIO {

@@ -3,18 +3,49 @@
  * has the environment equivalent `ECS_GITOPS_SOME_FLAG`; a flag wins over the
  * environment, the environment over the default. An ECS task is configured by
  * environment alone.
+ *
+ * Each command declares its flags once, in an option table; parsing, the environment
+ * lookup, `--help` and the README test all read that table.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** A mistake in how the command was called: exit 2 with the usage. */
+/** A mistake in how the command was called: exit 2 with a one-line error. */
 export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** One flag of a command: how it parses and how `--help` explains it. */
+export interface OptionEntry {
+  type: 'string' | 'boolean';
+  /** A one-letter alias: `-o`. */
+  short?: string;
+  /** May be given more than once (the values come as a list; the environment gives one string). */
+  multiple?: boolean;
+  /** What the flag does, in a phrase (shown in `--help`). */
+  description: string;
+  /** What a string flag takes, as help shows it: `URL`, `N`, `text|json|yaml`. */
+  placeholder?: string;
+  /** The value used when neither flag nor environment gives one, as help shows it. */
+  default?: string;
+  /** The environment variable, when it is not `ECS_GITOPS_<FLAG>`. */
+  env?: string;
+}
+
+/** A command's flags, keyed by the flag's name without dashes. */
+export type OptionTable = Record<string, OptionEntry>;
+
+/** What parsing needs of a flag: an option table's entry, or node's parseArgs option (whose `default` is ignored, so the environment can fill it). */
+export type OptionSpec = Record<string, Pick<OptionEntry, 'type' | 'short' | 'multiple' | 'env'>>;
+
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export function envName(flag: string): string {
   return `ECS_GITOPS_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** The environment variable an option reads. */
+export function envOf(flag: string, entry: Pick<OptionEntry, 'env'>): string {
+  return entry.env ?? envName(flag);
 }
 
 /**
@@ -24,24 +55,35 @@ export function envName(flag: string): string {
 export function parseCommandLine(argv: string[], options: OptionSpec, env: NodeJS.ProcessEnv = process.env) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: parserOptions(options), allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(firstLine((err as Error).message));
   }
-  const values: Record<string, string | boolean | undefined> = { ...(parsed.values as Record<string, string | boolean | undefined>) };
+  const values: OptionValues = { ...(parsed.values as OptionValues) };
   for (const [flag, spec] of Object.entries(options)) {
     if (values[flag] !== undefined) continue;
-    const fromEnv = env[envName(flag)];
+    const name = envOf(flag, spec);
+    const fromEnv = env[name];
     if (fromEnv === undefined || fromEnv === '') continue;
     if (spec.type === 'boolean') {
       if (/^(true|1|yes)$/i.test(fromEnv)) values[flag] = true;
       else if (/^(false|0|no)$/i.test(fromEnv)) values[flag] = false;
-      else throw new UsageError(`${envName(flag)} must be true or false, not ${JSON.stringify(fromEnv)}`);
+      else throw new UsageError(`${name} must be true or false, not ${JSON.stringify(fromEnv)}`);
     } else {
       values[flag] = fromEnv;
     }
   }
   return { values, positionals: parsed.positionals };
+}
+
+function parserOptions(options: OptionSpec): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(Object.entries(options).map(([flag, o]) => [flag, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]));
+}
+
+// parseArgs appends advice on `--` to some messages; the first sentence is the mistake.
+function firstLine(message: string): string {
+  const sentence = message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '').replace(/\.$/, '');
+  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -71,16 +113,21 @@ export function oneOf<T extends string>(text: string | undefined, name: string, 
 
 /** Options every command that talks to AWS takes. */
 export const AWS_OPTIONS = {
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  'controller-id': { type: 'string' },
-} as const satisfies OptionSpec;
+  endpoint: { type: 'string', placeholder: 'URL', default: 'AWS', description: 'send every ECS and Cloud Map call there (the simulator, moto, a proxy)' },
+  region: { type: 'string', placeholder: 'R', default: 'AWS_REGION, else us-east-1', description: 'the AWS region' },
+  'controller-id': {
+    type: 'string',
+    placeholder: 'ID',
+    default: 'ecs-gitops',
+    description: "value of the owner tag; controllers with different ids never touch each other's objects",
+  },
+} as const satisfies OptionTable;
 
 export const PRUNE_OPTIONS = {
-  prune: { type: 'boolean' },
-  'allow-empty': { type: 'boolean' },
-  'max-deletes': { type: 'string' },
-} as const satisfies OptionSpec;
+  prune: { type: 'boolean', description: 'delete owned objects whose document left git' },
+  'allow-empty': { type: 'boolean', description: 'allow a pass that deletes every owned object' },
+  'max-deletes': { type: 'string', placeholder: 'N', default: '20', description: 'deletions per pass at most' },
+} as const satisfies OptionTable;
 
 export interface AwsSettings {
   region: string;
@@ -97,7 +144,7 @@ export interface PruneSettings {
 export const DEFAULT_CONTROLLER_ID = 'ecs-gitops';
 export const DEFAULT_MAX_DELETES = 20;
 
-export function awsSettings(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): AwsSettings {
+export function awsSettings(values: OptionValues, env: NodeJS.ProcessEnv = process.env): AwsSettings {
   const endpoint = values.endpoint as string | undefined;
   if (endpoint !== undefined) {
     try {
@@ -116,7 +163,7 @@ export function awsSettings(values: Record<string, string | boolean | undefined>
   });
 }
 
-export function pruneSettings(values: Record<string, string | boolean | undefined>): PruneSettings {
+export function pruneSettings(values: OptionValues): PruneSettings {
   return Object.freeze({
     enabled: values.prune === true,
     allowEmpty: values['allow-empty'] === true,

@@ -2,20 +2,49 @@
 // code has, so a change to one without the other fails here.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { RUN_OPTIONS } from '../src/commands/run.js';
-import { SYNC_OPTIONS } from '../src/commands/sync.js';
-import { DIFF_OPTIONS } from '../src/commands/diff.js';
-import { envName } from '../src/config.js';
+import { main } from '../src/cli.js';
+import { COMMANDS } from '../src/commands/index.js';
 import { METRIC_NAMES } from '../src/telemetry.js';
 
 const readme = readFileSync('README.md', 'utf8');
 
-t.test('every flag of run, sync and diff is documented, with its environment variable for run', async (t) => {
-  for (const flag of Object.keys(RUN_OPTIONS)) {
-    t.ok(readme.includes(`\`--${flag}`), `--${flag}`);
-    t.ok(readme.includes(envName(flag)), envName(flag));
+/** The README's "Command line" section, split into one text per `### \`command …\`` heading, code blocks left out. */
+function commandSections(): Map<string, string> {
+  const part = readme.slice(readme.indexOf('\n## Command line'), readme.indexOf('\n## ', readme.indexOf('\n## Command line') + 1));
+  const prose = part.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '');
+  const sections = new Map<string, string>();
+  for (const block of prose.split(/^(?=### )/m).slice(1)) sections.set(/^### `([a-z-]+)/.exec(block)?.[1] ?? '', block);
+  return sections;
+}
+
+const flagsIn = (text: string) => new Set([...text.matchAll(/(?<![\w-])--([a-z][a-z0-9-]*)/g)].map((m) => m[1]));
+
+async function help(...argv: string[]): Promise<string> {
+  const out: string[] = [];
+  t.equal(await main(argv, { out: (l) => out.push(l), err: () => undefined, color: false }), 0, argv.join(' '));
+  return out.join('\n');
+}
+
+t.test('each command\'s flags in the README are the flags in its --help, with their environment variables', async (t) => {
+  const sections = commandSections();
+  for (const command of COMMANDS) {
+    const section = sections.get(command.name);
+    if (!t.ok(section, `the README has a section for ${command.name}`) || !section) continue;
+    const text = await help(command.name, '--help');
+    const inHelp = new Set([...text.matchAll(/^ {2}(?:-\w, | {4})--([a-z][a-z0-9-]*)/gm)].map((m) => m[1]).filter((f) => f !== 'help'));
+    const inReadme = flagsIn(section);
+    for (const flag of inHelp) t.ok(inReadme.has(flag), `${command.name}: --${flag} (in --help) is in the README`);
+    for (const flag of inReadme) t.ok(inHelp.has(flag), `${command.name}: --${flag} (in the README) is in --help`);
+    for (const [, env] of text.matchAll(/env: (ECS_GITOPS_\w+)$/gm)) t.ok(section.includes(`\`${env}\``), `${command.name}: ${env} is in the README`);
   }
-  for (const flag of [...Object.keys(SYNC_OPTIONS), ...Object.keys(DIFF_OPTIONS)]) t.ok(readme.includes(`--${flag}`), `--${flag}`);
+  t.same([...sections.keys()].sort(), COMMANDS.map((c) => c.name).sort(), 'no section for a command that does not exist');
+});
+
+t.test('the README explains --help, --version and every output format', async (t) => {
+  const part = readme.slice(readme.indexOf('\n## Command line'), readme.indexOf('\n### '));
+  for (const word of ['--help', '-h', '--version', '-V', '-o`/`--output text|json|yaml', '`text`', '`json`', '`yaml`']) t.ok(part.includes(word), word);
+  const overview = await help('--help');
+  for (const flag of flagsIn(overview)) t.ok(part.includes(`--${flag}`), `--${flag} of ecs-gitops --help`);
 });
 
 t.test('every metric is in the metrics table', async (t) => {

@@ -8,28 +8,19 @@ import type { DesiredState } from '../api/kinds.js';
 import type { AwsSettings, PruneSettings } from '../config.js';
 import { planSync, type Plan } from '../core/plan.js';
 import type { LiveState } from '../core/live.js';
-import { ConfigRootError, formatFinding, loadConfig } from '../load/index.js';
+import { ConfigRootError, loadConfig } from '../load/index.js';
+import { fail, failInvalid, type CommandIO, type OutputFormat } from './output.js';
 
-export interface CommandIO {
-  out(line: string): void;
-  err(line: string): void;
-  /** Colour output (stdout is a terminal and NO_COLOR is unset). */
-  color: boolean;
-}
+export type { CommandIO } from './output.js';
 
-/** The desired state, or the exit code after printing why there is none. */
-export async function loadOrExplain(dir: string, io: CommandIO): Promise<DesiredState | number> {
+/** The desired state, or the exit code after printing why there is none (in `format`). */
+export async function loadOrExplain(dir: string, io: CommandIO, format: OutputFormat = 'text'): Promise<DesiredState | number> {
   try {
     const result = await loadConfig(dir);
     if (result.ok) return result.state;
-    for (const e of result.errors) io.err(formatFinding(e));
-    io.err(`${dir}: invalid — ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; refusing to act on it`);
-    return 2;
+    return failInvalid(io, format, dir, result.errors);
   } catch (err) {
-    if (err instanceof ConfigRootError) {
-      io.err(`error: ${err.message}`);
-      return 2;
-    }
+    if (err instanceof ConfigRootError) return fail(io, format, err.message);
     throw err;
   }
 }

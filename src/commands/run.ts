@@ -12,6 +12,7 @@ import {
   parseCommandLine,
   parseDuration,
   pruneSettings,
+  type OptionTable,
 } from '../config.js';
 import { startDaemon, type DaemonConfig } from '../daemon.js';
 import { redact } from '../source/git.js';
@@ -21,21 +22,30 @@ import type { CommandIO } from './common.js';
 export const RUN_OPTIONS = {
   ...AWS_OPTIONS,
   ...PRUNE_OPTIONS,
-  repo: { type: 'string' },
-  path: { type: 'string' },
-  'git-url': { type: 'string' },
-  'git-branch': { type: 'string' },
-  'git-interval': { type: 'string' },
-  debounce: { type: 'string' },
-  resync: { type: 'string' },
-  'no-self-heal': { type: 'boolean' },
-  listen: { type: 'string' },
-  'log-level': { type: 'string' },
-  'embedded-aws': { type: 'boolean' },
-  'sim-state-file': { type: 'string' },
-  'no-rate-limit': { type: 'boolean' },
-  'stop-timeout': { type: 'string' },
-} as const;
+  repo: {
+    type: 'string',
+    placeholder: 'DIR',
+    default: '(required; examples with --embedded-aws)',
+    description: 'the checkout to watch (its top directory; may be a symlink swapped by git-sync); with --git-url, where the clone is kept',
+  },
+  path: { type: 'string', placeholder: 'SUBDIR', description: 'config directory inside the checkout' },
+  'git-url': {
+    type: 'string',
+    placeholder: 'URL',
+    description: 'poll this repository itself (fetch, fresh worktree, atomic swap); a token in the URL goes to git through a credential helper',
+  },
+  'git-branch': { type: 'string', placeholder: 'B', default: 'remote HEAD', description: 'branch to follow' },
+  'git-interval': { type: 'string', placeholder: 'D', default: '60s', description: 'how often to fetch' },
+  debounce: { type: 'string', placeholder: 'D', default: '300ms', description: 'quiet time that ends a burst of file events' },
+  resync: { type: 'string', placeholder: 'D', default: '60s', description: 'full re-read of live state (drift detection)' },
+  'no-self-heal': { type: 'boolean', description: 'report drift, do not revert it' },
+  listen: { type: 'string', placeholder: 'HOST:PORT', default: '0.0.0.0:8080', description: 'status API and metrics' },
+  'log-level': { type: 'string', placeholder: 'L', default: 'info', description: `log level: ${LOG_LEVELS.join(', ')}` },
+  'embedded-aws': { type: 'boolean', description: 'start the simulator in-process and use it (the demo)' },
+  'sim-state-file': { type: 'string', placeholder: 'F', description: "with --embedded-aws, keep the simulator's state across restarts" },
+  'no-rate-limit': { type: 'boolean', description: "do not pace calls to AWS by client-side token buckets at ECS's published limits" },
+  'stop-timeout': { type: 'string', placeholder: 'D', default: '20s', description: "on SIGTERM, how long in-flight AWS calls may finish (below ECS's 30 s)" },
+} as const satisfies OptionTable;
 
 export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const { values, positionals } = parseCommandLine(argv, RUN_OPTIONS, env);

@@ -6,40 +6,41 @@
  * could not do its job); 2 invalid config or usage error.
  */
 import { destroyAwsClients } from '../aws/clients.js';
-import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, parseDuration, pruneSettings } from '../config.js';
+import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, parseCommandLine, parseDuration, pruneSettings, type OptionTable } from '../config.js';
 import { systemClock } from '../runtime/clock.js';
 import type { Plan, ResourcePlan } from '../core/plan.js';
 import { executePlan, type StepEvent } from '../runtime/executor.js';
 import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, type CommandIO } from './common.js';
+import { OUTPUT_OPTIONS, emit, fail, outputFormat, serialize } from './output.js';
 import { planJson, renderPlan, summary } from './render.js';
 
 export const SYNC_OPTIONS = {
   ...AWS_OPTIONS,
   ...PRUNE_OPTIONS,
-  once: { type: 'boolean' },
-  'dry-run': { type: 'boolean' },
-  wait: { type: 'boolean' },
-  'wait-timeout': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-} as const;
+  ...OUTPUT_OPTIONS,
+  once: { type: 'boolean', description: 'one pass (what sync always does; `run` is the loop)' },
+  'dry-run': { type: 'boolean', description: 'print the plan and change nothing' },
+  wait: { type: 'boolean', description: 'then wait until every Service is Healthy or Degraded; exit 1 on Degraded' },
+  'wait-timeout': { type: 'string', placeholder: 'D', default: '10m', description: 'how long --wait waits' },
+} as const satisfies OptionTable;
 
 const WAIT_POLL_MS = 2000;
 
 export async function syncCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, SYNC_OPTIONS);
   if (positionals.length > 1) throw new UsageError('sync takes one directory');
-  const output = oneOf(values.output as string | undefined, '--output', ['text', 'json'], 'text');
+  const output = outputFormat(values);
   const waitTimeoutMs = parseDuration((values['wait-timeout'] as string | undefined) ?? '10m', '--wait-timeout');
   const aws = awsSettings(values);
   const prune = pruneSettings(values);
-  const desired = await loadOrExplain(positionals[0] ?? '.', io);
+  const desired = await loadOrExplain(positionals[0] ?? '.', io, output);
   if (typeof desired === 'number') return desired;
   const clients = clientsFor(aws);
   const text = output === 'text';
   try {
     const { plan } = await readAndPlan(desired, clients, aws, prune);
     if (values['dry-run'] === true) {
-      io.out(text ? `${renderPlan(plan, { color: io.color })}\n(dry run: nothing was changed)` : JSON.stringify(planJson(plan), null, 2));
+      emit(io, output, planJson(plan), () => `${renderPlan(plan, { color: io.color })}\n(dry run: nothing was changed)`);
       return 0;
     }
     if (text) io.out(summary(plan));
@@ -59,14 +60,13 @@ export async function syncCommand(argv: string[], io: CommandIO): Promise<number
       const byOperation = Object.entries(calls).map(([op, s]) => `${op.replace(/^servicediscovery:/, 'cloudmap:')} ${s.calls}`).join(', ');
       io.out(`${results.length - failed.length} of ${results.length} steps applied; API calls: ${byOperation || 'none'} (${clients.calls.writes()} writes)`);
     } else {
-      io.out(JSON.stringify({ plan: planJson(plan), results, calls, writes: clients.calls.writes() }, null, 2));
+      io.out(serialize(output, { plan: planJson(plan), results, calls, writes: clients.calls.writes() }));
     }
     const unresolved = unresolvedResources(plan);
     if (text) for (const r of unresolved) io.out(`  ! ${r.key}: ${r.action === 'stalled' || r.action === 'conflict' ? r.action : r.health.status} — ${r.message ?? r.health.message ?? ''}`);
     return failed.length > 0 || healthFailure || unresolved.length > 0 ? 1 : 0;
   } catch (err) {
-    io.err(`error: ${describeAwsFailure(err)}`);
-    return 2;
+    return fail(io, output, describeAwsFailure(err));
   } finally {
     destroyAwsClients(clients);
   }

@@ -2,41 +2,57 @@
  * `ecs-gitops validate [dir]`: load a config directory offline and report every
  * problem. Exit 0 valid, 1 invalid, 2 usage or I/O error — fit for a pre-commit hook.
  */
+import { UsageError, parseCommandLine, type OptionTable } from '../config.js';
 import { ConfigRootError, escapeForTerminal, formatFinding, loadConfig, type LoadResult } from '../load/index.js';
+import { OUTPUT_OPTIONS, emit, fail, outputFormat, type CommandIO, type OutputFormat } from './output.js';
+
+export const VALIDATE_OPTIONS = {
+  ...OUTPUT_OPTIONS,
+  dir: { type: 'string', placeholder: 'DIR', default: '.', description: 'the config directory, when not given as the argument' },
+} as const satisfies OptionTable;
 
 export interface ValidateOptions {
   dir: string;
-  output: 'text' | 'json';
+  output: OutputFormat;
 }
 
-export async function validateCommand(opts: ValidateOptions, out: (line: string) => void): Promise<number> {
+export async function validateMain(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, VALIDATE_OPTIONS);
+  if (positionals.length > 1) throw new UsageError('validate takes one directory');
+  return validateCommand({ dir: positionals[0] ?? (values.dir as string | undefined) ?? '.', output: outputFormat(values) }, io);
+}
+
+export async function validateCommand(opts: ValidateOptions, io: CommandIO): Promise<number> {
   let result: LoadResult;
   try {
     result = await loadConfig(opts.dir);
   } catch (err) {
     if (err instanceof ConfigRootError) {
-      out(opts.output === 'json' ? JSON.stringify({ valid: false, error: err.message }) : `error: ${escapeForTerminal(err.message)}`);
+      // A missing directory is an answer a script reads, so it is on stdout in every format.
+      if (opts.output === 'text') io.out(`error: ${escapeForTerminal(err.message)}`);
+      else fail(io, opts.output, err.message, { valid: false });
       return 2;
     }
     throw err;
   }
-  if (opts.output === 'json') {
-    // JSON escapes C0 controls itself; C1 controls and bidirectional overrides too, here.
-    out(JSON.stringify({
-      valid: result.ok,
-      files: result.files,
-      documents: result.documents,
-      byKind: result.byKind,
-      errors: result.ok ? [] : result.errors,
-      warnings: result.warnings,
-    }, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
-  } else {
-    for (const f of [...(result.ok ? [] : result.errors), ...result.warnings]) out(formatFinding(f));
-    const kinds = Object.entries(result.byKind).map(([k, n]) => `${n} ${k}`).join(', ');
-    const counted = `${result.documents} document${result.documents === 1 ? '' : 's'} in ${result.files} file${result.files === 1 ? '' : 's'}`;
-    const dir = escapeForTerminal(opts.dir);
-    if (result.ok) out(`${dir}: valid — ${counted}${kinds ? ` (${kinds})` : ''}`);
-    else out(`${dir}: invalid — ${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${counted}; nothing from this revision would be applied`);
-  }
+  const report = {
+    valid: result.ok,
+    files: result.files,
+    documents: result.documents,
+    byKind: result.byKind,
+    errors: result.ok ? [] : result.errors,
+    warnings: result.warnings,
+  };
+  emit(io, opts.output, report, () => describe(result, opts.dir));
   return result.ok ? 0 : 1;
+}
+
+function describe(result: LoadResult, dir: string): string {
+  const lines = [...(result.ok ? [] : result.errors), ...result.warnings].map(formatFinding);
+  const kinds = Object.entries(result.byKind).map(([k, n]) => `${n} ${k}`).join(', ');
+  const counted = `${result.documents} document${result.documents === 1 ? '' : 's'} in ${result.files} file${result.files === 1 ? '' : 's'}`;
+  const shown = escapeForTerminal(dir);
+  if (result.ok) lines.push(`${shown}: valid — ${counted}${kinds ? ` (${kinds})` : ''}`);
+  else lines.push(`${shown}: invalid — ${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${counted}; nothing from this revision would be applied`);
+  return lines.join('\n');
 }

@@ -1,11 +1,22 @@
-// `ecs-gitops sim`: runs the simulator on its own port until SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
+// `ecs-gitops sim`: runs the simulator on its own port until SIGINT/SIGTERM. Its flags
+// are declared here, in the shape of the controller's option tables, and parsed by the
+// controller's command line (src/commands/sim.ts): the simulator imports nothing of it.
 import { startSimulator } from './index.js';
 
-const USAGE = `usage: ecs-gitops sim [--port N] [--host H] [--region R] [--account ID] [--state-file PATH]
-                      [--throttle] [--rate-scale X]
+// The simulator's own settings read ECS_GITOPS_SIM_*, so they do not collide with the
+// daemon's (`--port` here is not the daemon's `--listen`).
+export const SIM_OPTIONS = {
+  port: { type: 'string', placeholder: 'N', default: '4599', env: 'ECS_GITOPS_SIM_PORT', description: 'port to listen on (0: any free port)' },
+  host: { type: 'string', placeholder: 'H', default: '127.0.0.1', env: 'ECS_GITOPS_SIM_HOST', description: 'address to listen on' },
+  region: { type: 'string', placeholder: 'R', default: 'AWS_REGION, else us-east-1', description: 'the region it answers for' },
+  account: { type: 'string', placeholder: 'ID', default: '123456789012', env: 'ECS_GITOPS_SIM_ACCOUNT', description: 'the 12-digit account id in its ARNs' },
+  'state-file': { type: 'string', placeholder: 'F', env: 'ECS_GITOPS_SIM_STATE_FILE', description: 'keep its state in this file across restarts' },
+  throttle: { type: 'boolean', env: 'ECS_GITOPS_SIM_THROTTLE', description: "throttle calls at AWS's published rates" },
+  'rate-scale': { type: 'string', placeholder: 'X', default: '1', env: 'ECS_GITOPS_SIM_RATE_SCALE', description: 'multiply those rates by X' },
+} as const;
 
-Runs the embedded ECS and Cloud Map simulator (AWS JSON 1.1) until interrupted.`;
+/** The flags as parsed: strings, booleans, or absent. */
+export type SimFlags = Partial<Record<keyof typeof SIM_OPTIONS, string | boolean>>;
 
 export interface SimCommandIO {
   out: (line: string) => void;
@@ -30,32 +41,16 @@ function defaultUntil(): Promise<string> {
   });
 }
 
-export async function simCommand(argv: string[], io: SimCommandIO = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string', default: process.env.ECS_GITOPS_SIM_PORT ?? '4599' },
-        host: { type: 'string', default: process.env.ECS_GITOPS_SIM_HOST ?? '127.0.0.1' },
-        region: { type: 'string', default: process.env.ECS_GITOPS_REGION ?? process.env.AWS_REGION ?? 'us-east-1' },
-        account: { type: 'string', default: process.env.ECS_GITOPS_SIM_ACCOUNT ?? '123456789012' },
-        'state-file': { type: 'string', default: process.env.ECS_GITOPS_SIM_STATE_FILE },
-        throttle: { type: 'boolean', default: process.env.ECS_GITOPS_SIM_THROTTLE === 'true' },
-        'rate-scale': { type: 'string', default: process.env.ECS_GITOPS_SIM_RATE_SCALE ?? '1' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (err) {
-    io.err(`ecs-gitops sim: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+export async function runSimulator(flags: SimFlags, io: SimCommandIO): Promise<number> {
+  const values = {
+    port: (flags.port as string | undefined) ?? '4599',
+    host: (flags.host as string | undefined) ?? '127.0.0.1',
+    region: (flags.region as string | undefined) ?? process.env.AWS_REGION ?? 'us-east-1',
+    account: (flags.account as string | undefined) ?? '123456789012',
+    'state-file': flags['state-file'] as string | undefined,
+    throttle: flags.throttle === true,
+    'rate-scale': (flags['rate-scale'] as string | undefined) ?? '1',
+  };
   const port = Number(values.port);
   const rateScale = Number(values['rate-scale']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

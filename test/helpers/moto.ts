@@ -33,7 +33,8 @@ export interface TapLike {
 
 const START_TIMEOUT_MS = 120_000;
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -6,7 +6,8 @@
 // process (a second of CPU, far more on a busy machine): the two simulators' tests run at
 // once, and set-up goes to the simulator in-process.
 import t, { type Test } from 'tap';
-import { simCommand } from '../../src/sim/cli.js';
+import { main } from '../../src/cli.js';
+import { simCommand } from '../../src/commands/sim.js';
 import { DEFAULT_TIMINGS, ECS_TARGET_PREFIX, ManualClock, startSimulator } from '../../src/sim/index.js';
 import { awsCli, awsCliAvailable } from '../helpers/aws-cli.js';
 
@@ -91,10 +92,10 @@ t.test('the AWS CLI sees a rollout and a Cloud Map operation move only as the si
 
 t.test('sim rejects bad flags with exit code 2', async (t) => {
   const lines: string[] = [];
-  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
-  t.equal(await simCommand(['--port', 'abc'], io), 2);
-  t.equal(await simCommand(['--bogus'], io), 2);
-  t.equal(await simCommand(['--rate-scale', '0'], io), 2);
-  t.equal(await simCommand(['--help'], io), 0);
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), color: false };
+  t.equal(await main(['sim', '--port', 'abc'], io), 2);
+  t.equal(await main(['sim', '--bogus'], io), 2);
+  t.equal(await main(['sim', '--rate-scale', '0'], io), 2);
+  t.equal(await main(['sim', '--help'], io), 0);
   t.match(lines.join('\n'), /usage: ecs-gitops sim/);
 });
