@@ -186,11 +186,19 @@ t.test('adopting objects that differ from git: the tag step comes first, the upd
   t.same(update.calls[0].input, { cluster: 'store', service: 'web', desiredCount: 2 });
   t.match(plan.resources.find((r) => r.key === 'Service/web'), { action: 'update', message: /^adopt — adds the ownership tags below first, then makes the changes/ });
 
+  // A cluster whose settings differ: tagged, then updated, in that order.
+  const live = handMadeLive(desired);
+  live.clusters.get('store')!.raw.settings = [{ name: 'containerInsights', value: 'disabled' }];
+  const clusterPlan = planSync(desired, live, options());
+  const [tag, updateCluster] = clusterPlan.steps.filter((s) => s.key === 'Cluster/store');
+  t.same([tag.calls.map((c) => c.operation), updateCluster.calls.map((c) => c.operation)], [['TagResource'], ['UpdateCluster']]);
+  t.same(updateCluster.dependsOn, [tag.id]);
+  t.ok(clusterPlan.steps.indexOf(tag) < clusterPlan.steps.indexOf(updateCluster));
+
   // New content: nothing of the old revision is adopted; the new one is registered with
   // the tags, and the service is tagged before it is pointed at it.
   const changed = await desiredFrom(t, adoptedFiles(taskDefinition().replace('nginx:1.27.3', 'nginx:1.27.4')));
-  const live = handMadeLive(desired);
-  const next = planSync(changed, live, options());
+  const next = planSync(changed, handMadeLive(desired), options());
   t.same(next.steps.map((s) => s.id), ['tag Cluster/store', 'tag Service/web', 'create TaskDefinition/web', 'update Service/web']);
   t.same(next.steps[3].dependsOn.sort(), ['create TaskDefinition/web', 'tag Cluster/store', 'tag Service/web']);
   t.same(next.steps[3].calls.map((c) => c.operation), ['UpdateService', 'TagResource'], 'the revision deployed is recorded once the service is the controller\'s');
@@ -212,6 +220,22 @@ t.test('adopting a service whose revision has a newer copy: the revision it runs
   const healed = planSync(owned, live, options());
   t.same(calls(healed), ['TagResource'], 'only the revision it runs is recorded on the service');
   t.equal(tagsOf(healed.steps[0].calls[0])['ecs-gitops.io/task-definition'], 'web:1');
+});
+
+t.test('adopting a service that runs a deregistered revision equal to git: kept, unless another service would need it', async (t) => {
+  const desired = await desiredFrom(t, adoptedFiles());
+  const live = handMadeLive(desired);
+  live.taskDefinitions.get(`${ARN}:task-definition/web:1`)!.raw.status = 'INACTIVE';
+  const plan = planSync(desired, live, options());
+  t.same(plan.steps.map((s) => s.id), ['tag Cluster/store', 'tag TaskDefinition/web', 'tag Service/web'], 'ECS lets the service keep running it: tags only');
+  t.match(plan.resources.find((r) => r.key === 'TaskDefinition/web'), { liveId: `${ARN}:task-definition/web:1`, message: /^adopt — tags only/ });
+
+  // A second service on the same document is to be created: ECS starts nothing new on an
+  // INACTIVE revision, so the content is registered again and both services use it.
+  const more = await desiredFrom(t, { ...adoptedFiles(), 'api.yaml': service('api') });
+  const next = planSync(more, live, options());
+  t.same(next.steps.filter((s) => s.action !== 'tag').map((s) => s.id).sort(), ['create Service/api', 'create TaskDefinition/web', 'update Service/web']);
+  t.same(next.steps.find((s) => s.id === 'update Service/web')!.dependsOn.sort(), ['create TaskDefinition/web', 'tag Cluster/store', 'tag Service/web']);
 });
 
 t.test('a create-only field stalls until replacement is allowed', async (t) => {

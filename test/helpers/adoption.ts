@@ -1,12 +1,14 @@
 // Adoption end to end, as one scenario per case that runs unchanged against the simulator
 // (test/e2e/adopt.test.ts) and moto (test/e2e/adopt-moto.test.ts): services made by the
 // AWS CLI (./legacy.ts), hand-written documents annotated for adoption, `diff`, a sync
-// whose calls are counted and ordered, and `diff` again. What AWS holds afterwards is read
-// through the AWS CLI.
+// whose calls are counted and ordered, and `diff` again. What the services run afterwards
+// is read through the AWS CLI; the rest through the SDK (an AWS CLI call costs a second of
+// CPU, ten on a busy machine).
 import type { Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
+import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { createAwsClients, destroyAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { readAndPlan } from '../../src/commands/common.js';
 import type { Plan } from '../../src/core/plan.js';
 import { loadConfig } from '../../src/load/index.js';
@@ -51,35 +53,40 @@ function firstWrites(plan: Plan, order: { key: string; step: string; operation: 
   return first;
 }
 
-async function describeService(endpoint: string, name: string) {
-  const answer = (await awsCli(endpoint, ['ecs', 'describe-services', '--cluster', 'shop', '--services', name, '--include', 'TAGS'])) as {
-    services: { taskDefinition: string; tags?: TagList; deployments: { taskDefinition: string }[] }[];
+/** orders and inventory as the AWS CLI describes them, by name. */
+async function describeServices(endpoint: string) {
+  const answer = (await awsCli(endpoint, ['ecs', 'describe-services', '--cluster', 'shop', '--services', 'orders', 'inventory', '--include', 'TAGS'])) as {
+    services: { serviceName: string; taskDefinition: string; tags?: TagList }[];
   };
-  return answer.services[0];
+  return Object.fromEntries(answer.services.map((s) => [s.serviceName, { taskDefinition: s.taskDefinition, tags: tagMap(s.tags) }]));
 }
 
-async function revisionTags(endpoint: string, revision: string) {
-  const answer = (await awsCli(endpoint, ['ecs', 'describe-task-definition', '--task-definition', revision, '--include', 'TAGS'])) as { tags?: TagList };
-  return tagMap(answer.tags);
+async function revisionTags(clients: AwsClients, revision: string) {
+  const answer = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: revision, include: ['TAGS'] }));
+  return tagMap(answer.tags as TagList | undefined);
 }
 
-/** Made by the AWS CLI, then described by hand in `dir`. */
-async function legacySetUp(t: Test, endpoint: string, network: LegacyNetwork, ordersImage?: string): Promise<{ dir: string; legacy: Legacy }> {
-  const legacy = await createLegacyServices(endpoint, network);
+/** Made by the AWS CLI, then described by hand in `dir`; `clients` for the test's own reads and changes. */
+async function legacySetUp(t: Test, endpoint: string, network: LegacyNetwork, ordersImage?: string): Promise<{ dir: string; legacy: Legacy; clients: AwsClients }> {
+  const clients = createAwsClients({ region: 'us-east-1', endpoint });
+  t.teardown(() => destroyAwsClients(clients));
+  const legacy = await createLegacyServices(endpoint, clients, network);
   const dir = t.testdir();
   writeFileSync(join(dir, 'shop.yaml'), adoptionDocuments(network, ordersImage ? { ordersImage } : {}));
-  return { dir, legacy };
+  return { dir, legacy, clients };
 }
 
 /**
  * The documents equal what runs. A second copy of orders' revision (same content,
- * registered by hand afterwards, newer) must not be deployed in place of the one running.
- * Returns what the sim-only checks need.
+ * registered by hand afterwards, newer) must not be deployed in place of the one running;
+ * nor must inventory's revision, deregistered while inventory runs it (as Terraform does
+ * with a replaced revision), be registered again. Returns what the sim-only checks need.
  */
 export async function adoptEqualContent(t: Test, endpoint: string, network: LegacyNetwork): Promise<Legacy> {
-  const { dir, legacy } = await legacySetUp(t, endpoint, network);
-  const copy = await registerOrders(endpoint);
+  const { dir, legacy, clients } = await legacySetUp(t, endpoint, network);
+  const copy = await registerOrders(clients);
   t.match(copy, /orders:2$/, 'a newer ACTIVE revision holds the same content');
+  await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: legacy.inventoryRevision }));
 
   const before = await cli('diff', dir, '--endpoint', endpoint);
   t.equal(before.code, 1, 'diff exits 1: the ownership tags are missing');
@@ -91,7 +98,7 @@ export async function adoptEqualContent(t: Test, endpoint: string, network: Lega
   t.notMatch(before.out, /registers a new revision/);
 
   const sync = await countedSync(dir, endpoint);
-  t.ok(sync.results.every((r) => r.status === 'succeeded'), JSON.stringify(sync.results.filter((r) => r.status !== 'succeeded')));
+  t.same(sync.results.filter((r) => r.status !== 'succeeded'), [], 'every step succeeded');
   t.equal(sync.count('RegisterTaskDefinition'), 0, 'no RegisterTaskDefinition');
   t.equal(sync.count('UpdateService'), 0, 'no UpdateService (ECS or Cloud Map)');
   t.equal(sync.count(/:(UpdateCluster|PutClusterCapacityProviders|Update\w*Namespace|CreateService|CreateCluster)$/), 0, 'no other update or create');
@@ -99,14 +106,14 @@ export async function adoptEqualContent(t: Test, endpoint: string, network: Lega
   t.equal(sync.writes, 7 + sync.count('UntagResource'), `tag writes only: ${JSON.stringify(sync.stats)}`);
   for (const [key, first] of firstWrites(sync.plan, sync.order)) t.ok(first.operation === 'TagResource' && first.setsOwner, `${key}: the first write sets the owner tag (${first.step}: ${first.operation})`);
 
-  const orders = await describeService(endpoint, 'orders');
+  const { orders, inventory } = await describeServices(endpoint);
   t.equal(orders.taskDefinition, legacy.ordersRevision, 'orders still runs orders:1');
-  t.match(tagMap(orders.tags), { [OWNER]: 'ecs-gitops', 'ecs-gitops.io/resource': 'Service/orders', 'ecs-gitops.io/task-definition': 'orders:1' });
-  t.match(await revisionTags(endpoint, legacy.ordersRevision), { [OWNER]: 'ecs-gitops', 'ecs-gitops.io/resource': 'TaskDefinition/orders' }, 'the revision it runs is adopted');
-  t.notOk((await revisionTags(endpoint, copy))[OWNER], 'the newer copy is left alone');
-  const inventory = await describeService(endpoint, 'inventory');
+  t.match(orders.tags, { [OWNER]: 'ecs-gitops', 'ecs-gitops.io/resource': 'Service/orders', 'ecs-gitops.io/task-definition': 'orders:1' });
+  t.match(await revisionTags(clients, legacy.ordersRevision), { [OWNER]: 'ecs-gitops', 'ecs-gitops.io/resource': 'TaskDefinition/orders' }, 'the revision it runs is adopted');
+  t.notOk((await revisionTags(clients, copy))[OWNER], 'the newer copy is left alone');
   t.equal(inventory.taskDefinition, legacy.inventoryRevision, 'inventory still runs inventory:1');
-  t.match(tagMap(inventory.tags), { [OWNER]: 'ecs-gitops', 'ecs-gitops.io/task-definition': 'inventory:1' });
+  t.match(inventory.tags, { [OWNER]: 'ecs-gitops', 'ecs-gitops.io/task-definition': 'inventory:1' });
+  t.match(await revisionTags(clients, legacy.inventoryRevision), { [OWNER]: 'ecs-gitops' }, 'the deregistered revision inventory runs is adopted, not registered again');
 
   const after = await cli('diff', dir, '--endpoint', endpoint);
   t.equal(after.code, 0, `diff after the sync is empty:\n${after.out}`);
@@ -127,7 +134,7 @@ export async function adoptChangedContent(t: Test, endpoint: string, network: Le
   t.match(before.out, /Service\/inventory: to update — adopt — tags only/, 'what is equal is still adopted by tags only');
 
   const sync = await countedSync(dir, endpoint);
-  t.ok(sync.results.every((r) => r.status === 'succeeded'), JSON.stringify(sync.results.filter((r) => r.status !== 'succeeded')));
+  t.same(sync.results.filter((r) => r.status !== 'succeeded'), [], 'every step succeeded');
   t.equal(sync.count('RegisterTaskDefinition'), 1);
   t.equal(sync.count('UpdateService'), 1, 'one UpdateService: orders');
   const ordersCalls = sync.order.filter((c) => c.key === 'Service/orders').map((c) => `${c.step}: ${c.operation}`);
@@ -136,10 +143,10 @@ export async function adoptChangedContent(t: Test, endpoint: string, network: Le
     if (key === 'TaskDefinition/orders') t.equal(first.operation, 'RegisterTaskDefinition', 'the new revision is registered with its tags');
     else t.ok(first.operation === 'TagResource' && first.setsOwner, `${key}: the first write sets the owner tag`);
   }
-  const orders = await describeService(endpoint, 'orders');
+  const { orders, inventory } = await describeServices(endpoint);
   t.match(orders.taskDefinition, /orders:2$/, 'orders runs the new revision');
-  t.match(tagMap(orders.tags), { [OWNER]: 'ecs-gitops', 'ecs-gitops.io/task-definition': 'orders:2' });
-  t.equal((await describeService(endpoint, 'inventory')).taskDefinition, legacy.inventoryRevision, 'inventory is not redeployed');
+  t.match(orders.tags, { [OWNER]: 'ecs-gitops', 'ecs-gitops.io/task-definition': 'orders:2' });
+  t.equal(inventory.taskDefinition, legacy.inventoryRevision, 'inventory is not redeployed');
   const after = await cli('diff', dir, '--endpoint', endpoint);
   t.equal(after.code, 0, `diff after the sync is empty:\n${after.out}`);
   return legacy;

@@ -5,11 +5,17 @@
 //   const legacy = await createLegacyServices(endpoint, { vpc, subnet, securityGroup });
 //   writeFileSync(join(dir, 'shop.yaml'), adoptionDocuments(legacy));
 //
+// Each AWS CLI call costs a second of CPU (ten on a busy machine), so only the creates go
+// through it; waiting for the namespace and later changes use the SDK.
+//
 // `orders` runs on Fargate in awsvpc mode; `inventory` runs on EC2 in bridge mode and
 // registers its tasks (SRV records) in the Cloud Map service `inventory` of the private
 // DNS namespace `shop.local`.
+import { ListNamespacesCommand } from '@aws-sdk/client-servicediscovery';
+import { RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { awsCli } from './aws-cli.js';
-import { eventually } from './eventually.js';
+import { waitFor } from './eventually.js';
 
 export interface LegacyNetwork {
   vpc: string;
@@ -35,7 +41,7 @@ const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/shop-task-execution';
 const DB_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/orders-db-AbCdEf';
 
 /** RegisterTaskDefinition's input for orders, as a Terraform module would send it. */
-export function ordersTaskDefinition(image = ORDERS_IMAGE): object {
+export function ordersTaskDefinition(image = ORDERS_IMAGE): RegisterTaskDefinitionCommandInput {
   return {
     family: 'orders',
     requiresCompatibilities: ['FARGATE'],
@@ -79,42 +85,57 @@ const inventoryTaskDefinition = {
 const ecs = (endpoint: string, command: string, input: object) => awsCli(endpoint, ['ecs', command, '--cli-input-json', JSON.stringify(input)]);
 
 /** Registers orders' task definition again (by hand, outside the controller); its ARN. */
-export async function registerOrders(endpoint: string, image = ORDERS_IMAGE): Promise<string> {
-  const answer = (await ecs(endpoint, 'register-task-definition', ordersTaskDefinition(image))) as { taskDefinition: { taskDefinitionArn: string } };
-  return answer.taskDefinition.taskDefinitionArn;
+export async function registerOrders(clients: AwsClients, image = ORDERS_IMAGE): Promise<string> {
+  const answer = await clients.ecs.send(new RegisterTaskDefinitionCommand(ordersTaskDefinition(image)));
+  return answer.taskDefinition!.taskDefinitionArn!;
 }
 
-/** The cluster, namespace, Cloud Map service, two task definitions and two services, through the AWS CLI. */
-export async function createLegacyServices(endpoint: string, network: LegacyNetwork): Promise<Legacy> {
-  const cluster = (await ecs(endpoint, 'create-cluster', { clusterName: 'shop' })) as { cluster: { clusterArn: string } };
-  await awsCli(endpoint, ['servicediscovery', 'create-private-dns-namespace', '--name', 'shop.local', '--vpc', network.vpc, '--description', 'shop services']);
-  let namespace: { Id: string; Arn: string } | undefined;
-  const found = await eventually(async () => {
-    const list = (await awsCli(endpoint, ['servicediscovery', 'list-namespaces'])) as { Namespaces: { Id: string; Arn: string; Name: string }[] };
-    namespace = list.Namespaces.find((n) => n.Name === 'shop.local');
-    return namespace !== undefined;
-  }, 30_000);
-  if (!found || !namespace) throw new Error('the namespace shop.local was not created');
-  const registry = (await awsCli(endpoint, [
-    'servicediscovery', 'create-service', '--name', 'inventory', '--namespace-id', namespace.Id, '--description', 'stock levels',
-    '--dns-config', JSON.stringify({ RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'SRV', TTL: 60 }] }),
-    '--health-check-custom-config', JSON.stringify({ FailureThreshold: 1 }),
-  ])) as { Service: { Arn: string } };
-  const ordersRevision = await registerOrders(endpoint);
-  const inventoryRevision = ((await ecs(endpoint, 'register-task-definition', inventoryTaskDefinition)) as { taskDefinition: { taskDefinitionArn: string } }).taskDefinition.taskDefinitionArn;
-  const orders = (await ecs(endpoint, 'create-service', {
-    cluster: 'shop', serviceName: 'orders', taskDefinition: 'orders', desiredCount: 2, launchType: 'FARGATE',
-    networkConfiguration: { awsvpcConfiguration: { subnets: [network.subnet], securityGroups: [network.securityGroup], assignPublicIp: 'DISABLED' } },
-  })) as { service: { serviceArn: string } };
-  const inventory = (await ecs(endpoint, 'create-service', {
+type Registered = { taskDefinition: { taskDefinitionArn: string } };
+
+/**
+ * The cluster, namespace, Cloud Map service, two task definitions and two services,
+ * through the AWS CLI; what does not depend on another create runs at once.
+ */
+export async function createLegacyServices(endpoint: string, clients: AwsClients, network: LegacyNetwork): Promise<Legacy> {
+  const [cluster, , orders, inventory] = (await Promise.all([
+    ecs(endpoint, 'create-cluster', { clusterName: 'shop' }),
+    awsCli(endpoint, ['servicediscovery', 'create-private-dns-namespace', '--name', 'shop.local', '--vpc', network.vpc, '--description', 'shop services']),
+    ecs(endpoint, 'register-task-definition', ordersTaskDefinition()),
+    ecs(endpoint, 'register-task-definition', inventoryTaskDefinition),
+  ])) as [{ cluster: { clusterArn: string } }, unknown, Registered, Registered];
+  const [ordersService, registry] = await Promise.all([
+    ecs(endpoint, 'create-service', {
+      cluster: 'shop', serviceName: 'orders', taskDefinition: 'orders', desiredCount: 2, launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: [network.subnet], securityGroups: [network.securityGroup], assignPublicIp: 'DISABLED' } },
+    }) as Promise<{ service: { serviceArn: string } }>,
+    createRegistry(endpoint, clients),
+  ]);
+  const inventoryService = (await ecs(endpoint, 'create-service', {
     cluster: 'shop', serviceName: 'inventory', taskDefinition: 'inventory', desiredCount: 1, launchType: 'EC2',
-    serviceRegistries: [{ registryArn: registry.Service.Arn, containerName: 'inventory', containerPort: 80 }],
+    serviceRegistries: [{ registryArn: registry.arn, containerName: 'inventory', containerPort: 80 }],
   })) as { service: { serviceArn: string } };
   return {
     ...network,
-    clusterArn: cluster.cluster.clusterArn, namespaceId: namespace.Id, namespaceArn: namespace.Arn, cloudMapServiceArn: registry.Service.Arn,
-    ordersArn: orders.service.serviceArn, inventoryArn: inventory.service.serviceArn, ordersRevision, inventoryRevision,
+    clusterArn: cluster.cluster.clusterArn, namespaceId: registry.namespace.Id, namespaceArn: registry.namespace.Arn, cloudMapServiceArn: registry.arn,
+    ordersArn: ordersService.service.serviceArn, inventoryArn: inventoryService.service.serviceArn,
+    ordersRevision: orders.taskDefinition.taskDefinitionArn, inventoryRevision: inventory.taskDefinition.taskDefinitionArn,
   };
+}
+
+/** Once the namespace exists (Cloud Map creates it asynchronously): the Cloud Map service inventory registers in. */
+async function createRegistry(endpoint: string, clients: AwsClients) {
+  let namespace: { Id: string; Arn: string } | undefined;
+  await waitFor(async () => {
+    const found = (await clients.cloudMap.send(new ListNamespacesCommand({}))).Namespaces?.find((n) => n.Name === 'shop.local');
+    namespace = found && { Id: found.Id!, Arn: found.Arn! };
+    return namespace !== undefined;
+  }, 'the namespace shop.local', 30_000);
+  const created = (await awsCli(endpoint, [
+    'servicediscovery', 'create-service', '--name', 'inventory', '--namespace-id', namespace!.Id, '--description', 'stock levels',
+    '--dns-config', JSON.stringify({ RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'SRV', TTL: 60 }] }),
+    '--health-check-custom-config', JSON.stringify({ FailureThreshold: 1 }),
+  ])) as { Service: { Arn: string } };
+  return { namespace: namespace!, arn: created.Service.Arn };
 }
 
 const ADOPT = `  annotations:

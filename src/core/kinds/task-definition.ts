@@ -7,7 +7,7 @@
  * Revisions are never pruned.
  */
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
-import { resourceKey, type Resource } from '../../api/kinds.js';
+import { resourceKey, specOf, type Resource } from '../../api/kinds.js';
 import type { TaskDefinitionSpec } from '../../api/specs.js';
 import { annotationIsTrue, awsName, desiredTags, specBody } from '../desired.js';
 import { diffObjects } from '../diff.js';
@@ -146,10 +146,11 @@ function liveContent(td: LiveTaskDefinition): string {
 }
 
 /**
- * The ACTIVE revision of the document's family that already holds its content, registered
- * by anyone: registering that content again would only add a copy. Of several, the one a
- * service runs (ARNs in `running`, so adopting or healing deploys nothing), else the one
- * the controller registered for it (tagged with its content hash), else the newest whose
+ * The revision of the document's family that already holds its content, registered by
+ * anyone: registering that content again would only add a copy. Of several, the one a
+ * service runs (ARNs in `running`, so adopting or healing deploys nothing; it may be
+ * INACTIVE, which ECS lets a service keep running), else the ACTIVE one the controller
+ * registered for it (tagged with its content hash), else the newest ACTIVE one whose
  * normalised content equals the document's. Used by the reader (to stop looking), the
  * planner (to reuse it) and import (to name what a service runs).
  */
@@ -157,14 +158,15 @@ export function revisionWithContent(resource: Resource<'TaskDefinition'>, candid
   const family = awsName(resource);
   const hash = taskDefinitionHash(resource);
   const content = json(desiredTaskDefinition(resource));
-  const holds = (td: LiveTaskDefinition) => td.tags[SPEC_HASH_TAG] === hash || liveContent(td) === content;
-  const active = [...candidates].filter((td) => td.family === family && td.raw.status === 'ACTIVE');
-  return (
-    active.find((td) => running.has(td.arn) && holds(td)) ??
-    active.find((td) => td.tags[SPEC_HASH_TAG] === hash) ??
-    active.sort((a, b) => b.revision - a.revision).find((td) => liveContent(td) === content)
-  );
+  const ofFamily = [...candidates].filter((td) => td.family === family);
+  const runs = ofFamily.find((td) => running.has(td.arn) && RUNNABLE.has(td.raw.status ?? '') && (td.tags[SPEC_HASH_TAG] === hash || liveContent(td) === content));
+  if (runs) return runs;
+  const active = ofFamily.filter((td) => td.raw.status === 'ACTIVE');
+  return active.find((td) => td.tags[SPEC_HASH_TAG] === hash) ?? active.sort((a, b) => b.revision - a.revision).find((td) => liveContent(td) === content);
 }
+
+/** Revisions a service can go on running: ECS lets a service keep a deregistered (INACTIVE) one, never move to one. */
+const RUNNABLE = new Set(['ACTIVE', 'INACTIVE']);
 
 // ---------------------------------------------------------------- planning
 
@@ -179,8 +181,23 @@ function find(resource: Resource<'TaskDefinition'>, ctx: PlanContext): LiveRevis
   const hash = taskDefinitionHash(resource);
   const family = awsName(resource);
   const { recordedOnServices, runningByFamily } = revisions(ctx);
-  const arn = recordedOnServices.get(revisionKey(family, hash)) ?? revisionWithContent(resource, ctx.live.taskDefinitions.values(), runningByFamily.get(family))?.arn;
+  let arn = recordedOnServices.get(revisionKey(family, hash));
+  if (!arn) {
+    const candidates = [...ctx.live.taskDefinitions.values()];
+    const found = revisionWithContent(resource, candidates, runningByFamily.get(family));
+    // A deregistered revision serves only if no service of this document is to be created on it or moved to it.
+    const usable = found?.raw.status === 'ACTIVE' || (found && allServicesRun(resource, found.arn, ctx)) ? found : revisionWithContent(resource, candidates);
+    arn = usable?.arn;
+  }
   return arn ? { arn, hash } : undefined;
+}
+
+/** Whether every Service document that uses this task definition is live and runs `arn`. */
+function allServicesRun(resource: Resource<'TaskDefinition'>, arn: string, ctx: PlanContext): boolean {
+  return ctx.docs('Service').filter((s) => specOf(s).taskDefinition === resource.metadata.name).every((s) => {
+    const live = ctx.find(s);
+    return live?.raw.status === 'ACTIVE' && live.raw.taskDefinition === arn;
+  });
 }
 
 /** The revision to compare with: what this family's services run now, else the newest. */
