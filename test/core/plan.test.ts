@@ -205,6 +205,46 @@ t.test('adopting objects that differ from git: the tag step comes first, the upd
   t.notOk(tagsOf(next.steps[1].calls[0])['ecs-gitops.io/task-definition'], 'the adopting write does not record a revision about to be replaced');
 });
 
+t.test('adopting a Cloud Map namespace and service: tags only when equal; an instance registered in them waits for their tags', async (t) => {
+  const CM = 'arn:aws:servicediscovery:us-east-1:123456789012';
+  const desired = await desiredFrom(t, {
+    'cm.yaml': adopted(`apiVersion: ecs-gitops.io/v1alpha1
+kind: CloudMapNamespace
+metadata:
+  name: partners
+spec:
+  type: HTTP
+  description: partner APIs
+`) + '---\n' + adopted(`apiVersion: ecs-gitops.io/v1alpha1
+kind: CloudMapService
+metadata:
+  name: payments
+spec:
+  namespace: partners
+`) + `---
+apiVersion: ecs-gitops.io/v1alpha1
+kind: CloudMapInstance
+metadata:
+  name: primary
+spec:
+  service: payments
+  attributes:
+    host: api.payments.example.com
+`,
+  });
+  const live = emptyLiveState();
+  live.namespaces.set('partners', { id: 'ns-p', arn: `${CM}:namespace/ns-p`, name: 'partners', tags: {}, raw: { Type: 'HTTP', Description: 'partner APIs' } });
+  live.cloudMapServices.set('ns-p/payments', { id: 'srv-p', arn: `${CM}:service/srv-p`, name: 'payments', namespaceId: 'ns-p', tags: {}, raw: {} });
+  const plan = planSync(desired, live, options());
+  t.same(plan.steps.map((s) => `${s.id}: ${s.calls.map((c) => c.operation).join(', ')}`), [
+    'tag CloudMapNamespace/partners: TagResource',
+    'tag CloudMapService/payments: TagResource',
+    'create CloudMapInstance/primary: RegisterInstance',
+  ], 'no Update*Namespace, no UpdateService');
+  t.same(plan.steps[0].calls[0].input, { ResourceARN: `${CM}:namespace/ns-p`, Tags: [{ Key: 'ecs-gitops.io/owner', Value: 'ecs-gitops' }, { Key: 'ecs-gitops.io/resource', Value: 'CloudMapNamespace/partners' }] });
+  t.same(plan.steps[2].dependsOn, ['tag CloudMapService/payments'], 'RegisterInstance needs the owner tag on the Cloud Map service');
+});
+
 t.test('adopting a service whose revision has a newer copy: the revision it runs is kept, nothing is deployed', async (t) => {
   const desired = await desiredFrom(t, adoptedFiles());
   // web:2 holds the same content, registered again by hand after web:1; the service runs web:1.
