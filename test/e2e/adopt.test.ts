@@ -7,6 +7,9 @@ import t, { type Test } from 'tap';
 import { ECS_TARGET_PREFIX, startSimulator } from '../../src/sim/index.js';
 import { adoptChangedContent, adoptEqualContent } from '../helpers/adoption.js';
 
+// Fourteen AWS CLI processes: minutes, not seconds, on a loaded machine.
+t.setTimeout(300_000);
+
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const NETWORK = { vpc: 'vpc-0a1b2c3d4e5f67890', subnet: 'subnet-0aa1b2c3d4e5f6071', securityGroup: 'sg-0a1b2c3d4e5f60001' };
 

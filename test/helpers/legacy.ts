@@ -2,8 +2,9 @@
 // or ecspresso has them: created through the AWS CLI (so AWS fills in what it fills in),
 // untagged; and the documents a user writes by hand to adopt them.
 //
-//   const legacy = await createLegacyServices(endpoint, { vpc, subnet, securityGroup });
-//   writeFileSync(join(dir, 'shop.yaml'), adoptionDocuments(legacy));
+//   const network = { vpc, subnet, securityGroup };
+//   const legacy = await createLegacyServices(endpoint, clients, network);
+//   writeFileSync(join(dir, 'shop.yaml'), adoptionDocuments(network));
 //
 // Each AWS CLI call costs a second of CPU (ten on a busy machine), so only the creates go
 // through it; waiting for the namespace and later changes use the SDK.
@@ -23,14 +24,8 @@ export interface LegacyNetwork {
   securityGroup: string;
 }
 
-export interface Legacy extends LegacyNetwork {
-  clusterArn: string;
-  namespaceId: string;
-  namespaceArn: string;
-  cloudMapServiceArn: string;
-  ordersArn: string;
-  inventoryArn: string;
-  /** Task-definition revision ARNs, as registered. */
+/** The task-definition revision ARNs the services were created with. */
+export interface Legacy {
   ordersRevision: string;
   inventoryRevision: string;
 }
@@ -97,45 +92,39 @@ type Registered = { taskDefinition: { taskDefinitionArn: string } };
  * through the AWS CLI; what does not depend on another create runs at once.
  */
 export async function createLegacyServices(endpoint: string, clients: AwsClients, network: LegacyNetwork): Promise<Legacy> {
-  const [cluster, , orders, inventory] = (await Promise.all([
+  const [, , orders, inventory] = (await Promise.all([
     ecs(endpoint, 'create-cluster', { clusterName: 'shop' }),
     awsCli(endpoint, ['servicediscovery', 'create-private-dns-namespace', '--name', 'shop.local', '--vpc', network.vpc, '--description', 'shop services']),
     ecs(endpoint, 'register-task-definition', ordersTaskDefinition()),
     ecs(endpoint, 'register-task-definition', inventoryTaskDefinition),
-  ])) as [{ cluster: { clusterArn: string } }, unknown, Registered, Registered];
-  const [ordersService, registry] = await Promise.all([
+  ])) as [unknown, unknown, Registered, Registered];
+  const [, registry] = await Promise.all([
     ecs(endpoint, 'create-service', {
       cluster: 'shop', serviceName: 'orders', taskDefinition: 'orders', desiredCount: 2, launchType: 'FARGATE',
       networkConfiguration: { awsvpcConfiguration: { subnets: [network.subnet], securityGroups: [network.securityGroup], assignPublicIp: 'DISABLED' } },
-    }) as Promise<{ service: { serviceArn: string } }>,
+    }),
     createRegistry(endpoint, clients),
   ]);
-  const inventoryService = (await ecs(endpoint, 'create-service', {
+  await ecs(endpoint, 'create-service', {
     cluster: 'shop', serviceName: 'inventory', taskDefinition: 'inventory', desiredCount: 1, launchType: 'EC2',
-    serviceRegistries: [{ registryArn: registry.arn, containerName: 'inventory', containerPort: 80 }],
-  })) as { service: { serviceArn: string } };
-  return {
-    ...network,
-    clusterArn: cluster.cluster.clusterArn, namespaceId: registry.namespace.Id, namespaceArn: registry.namespace.Arn, cloudMapServiceArn: registry.arn,
-    ordersArn: ordersService.service.serviceArn, inventoryArn: inventoryService.service.serviceArn,
-    ordersRevision: orders.taskDefinition.taskDefinitionArn, inventoryRevision: inventory.taskDefinition.taskDefinitionArn,
-  };
+    serviceRegistries: [{ registryArn: registry, containerName: 'inventory', containerPort: 80 }],
+  });
+  return { ordersRevision: orders.taskDefinition.taskDefinitionArn, inventoryRevision: inventory.taskDefinition.taskDefinitionArn };
 }
 
-/** Once the namespace exists (Cloud Map creates it asynchronously): the Cloud Map service inventory registers in. */
-async function createRegistry(endpoint: string, clients: AwsClients) {
-  let namespace: { Id: string; Arn: string } | undefined;
+/** Once the namespace exists (Cloud Map creates it asynchronously): the Cloud Map service inventory registers in; its ARN. */
+async function createRegistry(endpoint: string, clients: AwsClients): Promise<string> {
+  let namespace: string | undefined;
   await waitFor(async () => {
-    const found = (await clients.cloudMap.send(new ListNamespacesCommand({}))).Namespaces?.find((n) => n.Name === 'shop.local');
-    namespace = found && { Id: found.Id!, Arn: found.Arn! };
+    namespace = (await clients.cloudMap.send(new ListNamespacesCommand({}))).Namespaces?.find((n) => n.Name === 'shop.local')?.Id;
     return namespace !== undefined;
   }, 'the namespace shop.local', 30_000);
   const created = (await awsCli(endpoint, [
-    'servicediscovery', 'create-service', '--name', 'inventory', '--namespace-id', namespace!.Id, '--description', 'stock levels',
+    'servicediscovery', 'create-service', '--name', 'inventory', '--namespace-id', namespace!, '--description', 'stock levels',
     '--dns-config', JSON.stringify({ RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'SRV', TTL: 60 }] }),
     '--health-check-custom-config', JSON.stringify({ FailureThreshold: 1 }),
   ])) as { Service: { Arn: string } };
-  return { namespace: namespace!, arn: created.Service.Arn };
+  return created.Service.Arn;
 }
 
 const ADOPT = `  annotations:
