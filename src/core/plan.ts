@@ -261,7 +261,8 @@ class Planner implements PlanContext {
       const ownTags = Object.entries(adoption.set).map(([k, v]) => ({ path: `spec.tags.${k}`, to: v })).filter((c) => !shown.has(c.path));
       this.record({ ...shared, action, sync: 'OutOfSync', changes: [...changes, ...ownTags], message: tagsOnly ? ADOPT_TAGS_ONLY : ADOPT_THEN_CHANGE });
     } else {
-      this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes });
+      // Adopting what carries no tags (a Cloud Map instance): its one write marks it as the controller's.
+      this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(owner.adopting && action !== 'none' ? { message: 'adopting an existing object' } : {}) });
     }
     if (action === 'none') return undefined;
     if (!adoption || !tagCalls) return { action, changes, tagSet: tags.set, tagRemove: tags.remove, adopting: owner.adopting };
