@@ -97,6 +97,10 @@ export interface PlanOptions {
 
 // ---------------------------------------------------------------- the common comparison
 
+/** How a resource being adopted reads in a diff. */
+export const ADOPT_TAGS_ONLY = 'adopt — tags only: adds the ownership tags below, writes nothing else';
+export const ADOPT_THEN_CHANGE = 'adopt — adds the ownership tags below first, then makes the changes';
+
 type Ownership = { owned: true; adopting: boolean } | { owned: false; message: string };
 
 function ownership(resource: Resource, liveOwner: string | undefined, controllerId: string): Ownership {
@@ -144,6 +148,8 @@ class Planner implements PlanContext {
   private readonly matched = new Set<string>();
   /** Per resource key, the step that creates or replaces it (for dependencies). */
   private readonly producer = new Map<string, string>();
+  /** Per resource key, the step that adopts it: tags it as the controller's, before any other write. */
+  private readonly adoptions = new Map<string, string>();
   private readonly memos = new Map<string, unknown>();
   readonly controllerId: string;
 
@@ -164,7 +170,9 @@ class Planner implements PlanContext {
       }
     }
     if (!this.options.scope) this.prune();
-    return { resources: this.resources, steps: this.steps };
+    // Adoptions first: tagging what the controller takes over is the plan's first write.
+    const adopting = new Set(this.adoptions.values());
+    return { resources: this.resources, steps: [...this.steps.filter((s) => adopting.has(s.id)), ...this.steps.filter((s) => !adopting.has(s.id))] };
   }
 
   // ------------------------------------------------------------ what kinds use
@@ -202,16 +210,18 @@ class Planner implements PlanContext {
 
   addStep(step: Omit<Step, 'id' | 'dependsOn'> & { dependsOn?: string[] }): string {
     const id = `${step.action} ${step.key}`;
-    this.steps.push({ ...step, id, dependsOn: [...new Set(step.dependsOn ?? [])] });
+    // Every other write to an adopted object waits for the write that tags it.
+    const adopted = this.adoptions.get(step.key);
+    this.steps.push({ ...step, id, dependsOn: [...new Set([...(adopted ? [adopted] : []), ...(step.dependsOn ?? [])])] });
     if (step.action === 'create' || step.action === 'replace') this.producer.set(step.key, id);
     return id;
   }
 
   after(...keys: string[]): string[] {
-    return keys.map((k) => this.producer.get(k)).filter((id): id is string => !!id);
+    return keys.flatMap((k) => [this.adoptions.get(k), this.producer.get(k)]).filter((id): id is string => !!id);
   }
 
-  compare(resource: Resource, { live, desired, liveBody, health, tags: tagsWanted, held, createOnlyChange, neverReplace }: Comparison): Decision | undefined {
+  compare(resource: Resource, { live, desired, liveBody, health, tags: tagsWanted, held, createOnlyChange, neverReplace, tagCalls, adoptionTags }: Comparison): Decision | undefined {
     const ignore = ignoredPointers(resource);
     const want = withoutPointers(desired, ignore);
     if (!live || liveBody === undefined) {
@@ -240,13 +250,26 @@ class Planner implements PlanContext {
       return undefined;
     }
     const action = immutable ? 'replace' : changes.length > 0 || Object.keys(tags.set).length > 0 || tags.remove.length > 0 ? 'update' : 'none';
+    // Adopting: the first write to the object is the one that makes it the controller's
+    // (the IAM policy allows changes only to objects carrying the owner tag).
+    const adoption = owner.adopting && action !== 'none' && tagCalls ? { set: { ...tags.set, ...adoptionTags }, remove: tags.remove } : undefined;
+    const tagsOnly = fieldChanges.length === 0 && action === 'update';
     if (held && changes.length < all.length) {
       this.record({ ...shared, action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: all, message: held.message });
+    } else if (adoption) {
+      const shown = new Set(changes.map((c) => c.path));
+      const ownTags = Object.entries(adoption.set).map(([k, v]) => ({ path: `spec.tags.${k}`, to: v })).filter((c) => !shown.has(c.path));
+      this.record({ ...shared, action, sync: 'OutOfSync', changes: [...changes, ...ownTags], message: tagsOnly ? ADOPT_TAGS_ONLY : ADOPT_THEN_CHANGE });
     } else {
+      // Adopting what carries no tags (a Cloud Map instance): its one write marks it as the controller's.
       this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(owner.adopting && action !== 'none' ? { message: 'adopting an existing object' } : {}) });
     }
     if (action === 'none') return undefined;
-    return { action, changes, tagSet: tags.set, tagRemove: tags.remove, adopting: owner.adopting };
+    if (!adoption || !tagCalls) return { action, changes, tagSet: tags.set, tagRemove: tags.remove, adopting: owner.adopting };
+    const key = resourceKey(resource.kind, resource.metadata.name);
+    this.adoptions.set(key, this.addStep({ key, action: 'tag', description: `adopt ${resource.kind} ${awsName(resource)}: add the ownership tags`, calls: tagCalls(adoption.set, adoption.remove) }));
+    // The tags are written; what is left (if anything) is the kind's to change.
+    return tagsOnly ? undefined : { action, changes, tagSet: {}, tagRemove: [], adopting: true };
   }
 
   // ------------------------------------------------------------ pruning

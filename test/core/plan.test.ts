@@ -134,6 +134,150 @@ t.test('an object the controller did not create is a conflict until adopted', as
   t.match(planSync(adopting, live, options()).resources.find((r) => r.key === 'Cluster/store'), { action: 'conflict', message: /owned by controller "another"/ });
 });
 
+/** The documents of `webFiles()`, each annotated for adoption. */
+const adopted = (text: string) => text.replace(/^metadata:\n {2}name: (\S+)\n/m, 'metadata:\n  name: $1\n  annotations:\n    ecs-gitops.io/adopt: "true"\n');
+const adoptedFiles = (td = taskDefinition()) => ({ 'c.yaml': adopted(cluster()), 'td.yaml': adopted(td), 'svc.yaml': adopted(service()) });
+
+/**
+ * What `syncedLive` shows, made by someone else: nothing tagged, and the revisions `numbers`
+ * of web (registered by hand from the document's content; the service runs web:1).
+ */
+function handMadeLive(desired: DesiredState, numbers = [1], overrides: Partial<EcsService> = {}): LiveState {
+  const live = syncedLive(desired, overrides);
+  live.clusters.get('store')!.tags = {};
+  live.services.get('store/web')!.tags = { team: 'web' };
+  const { tags: _tags, ...body } = desired.resources.get('TaskDefinition/web')!.spec;
+  for (const n of numbers) {
+    const arn = `${ARN}:task-definition/web:${n}`;
+    live.taskDefinitions.set(arn, { arn, family: 'web', revision: n, tags: {}, raw: { ...body, cpu: '256', memory: '512', status: 'ACTIVE', registeredBy: 'arn:aws:iam::123456789012:user/terraform' } as never });
+  }
+  return live;
+}
+
+const ownership = (key: string) => ({ 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/resource': key });
+const tagsOf = (call: { input: Record<string, unknown> }) => Object.fromEntries((call.input.tags as { key: string; value: unknown }[]).map((x) => [x.key, x.value]));
+
+t.test('adopting objects whose content equals git: tag steps only, nothing registered or updated', async (t) => {
+  const desired = await desiredFrom(t, adoptedFiles());
+  const plan = planSync(desired, handMadeLive(desired), options());
+  t.same(plan.steps.map((s) => s.id), ['tag Cluster/store', 'tag TaskDefinition/web', 'tag Service/web'], 'one tag step per adopted object');
+  t.same(calls(plan), ['TagResource', 'TagResource', 'TagResource', 'UntagResource'], 'no RegisterTaskDefinition, no UpdateService, no UpdateCluster');
+  const [clusterTags, revisionTags, serviceTags] = plan.steps.map((s) => s.calls[0]);
+  t.equal(revisionTags.input.resourceArn, `${ARN}:task-definition/web:1`, 'the revision the service runs is tagged');
+  const hash = taskDefinitionHash(desired.resources.get('TaskDefinition/web') as Resource<'TaskDefinition'>);
+  t.same(tagsOf(clusterTags), ownership('Cluster/store'));
+  t.same(tagsOf(revisionTags), { ...ownership('TaskDefinition/web'), 'ecs-gitops.io/spec-hash': hash });
+  t.same(tagsOf(serviceTags), { ...ownership('Service/web'), 'ecs-gitops.io/task-definition': 'web:1', 'ecs-gitops.io/task-definition-hash': hash }, 'the service records the revision it runs in the same write');
+  t.same(plan.steps[2].calls[1].input, { resourceArn: `${ARN}:service/store/web`, tagKeys: ['team'] }, 'a user tag git does not have goes after the owner tag is set');
+  for (const r of plan.resources) {
+    t.match(r, { action: 'update', sync: 'OutOfSync', message: /^adopt — tags only/ }, `${r.key} is adopted by tags only`);
+    t.ok(r.changes.every((c) => c.path.startsWith('spec.tags.')), `${r.key}: the diff lists tags only`);
+    t.ok(r.changes.some((c) => c.path === 'spec.tags.ecs-gitops.io/owner'), `${r.key}: the owner tag is shown`);
+  }
+});
+
+t.test('adopting objects that differ from git: the tag step comes first, the update waits for it', async (t) => {
+  const desired = await desiredFrom(t, adoptedFiles());
+  const plan = planSync(desired, handMadeLive(desired, [1], { desiredCount: 5, runningCount: 5 }), options());
+  t.same(plan.steps.map((s) => s.id), ['tag Cluster/store', 'tag TaskDefinition/web', 'tag Service/web', 'update Service/web']);
+  const update = plan.steps[3];
+  t.ok(update.dependsOn.includes('tag Service/web'), 'the update runs after the owner tag is on the service');
+  t.same(update.calls.map((c) => c.operation), ['UpdateService'], 'the tags are not written twice');
+  t.same(update.calls[0].input, { cluster: 'store', service: 'web', desiredCount: 2 });
+  t.match(plan.resources.find((r) => r.key === 'Service/web'), { action: 'update', message: /^adopt — adds the ownership tags below first, then makes the changes/ });
+
+  // A cluster whose settings differ: tagged, then updated, in that order.
+  const live = handMadeLive(desired);
+  live.clusters.get('store')!.raw.settings = [{ name: 'containerInsights', value: 'disabled' }];
+  const clusterPlan = planSync(desired, live, options());
+  const [tag, updateCluster] = clusterPlan.steps.filter((s) => s.key === 'Cluster/store');
+  t.same([tag.calls.map((c) => c.operation), updateCluster.calls.map((c) => c.operation)], [['TagResource'], ['UpdateCluster']]);
+  t.same(updateCluster.dependsOn, [tag.id]);
+  t.ok(clusterPlan.steps.indexOf(tag) < clusterPlan.steps.indexOf(updateCluster));
+
+  // New content: nothing of the old revision is adopted; the new one is registered with
+  // the tags, and the service is tagged before it is pointed at it.
+  const changed = await desiredFrom(t, adoptedFiles(taskDefinition().replace('nginx:1.27.3', 'nginx:1.27.4')));
+  const next = planSync(changed, handMadeLive(desired), options());
+  t.same(next.steps.map((s) => s.id), ['tag Cluster/store', 'tag Service/web', 'create TaskDefinition/web', 'update Service/web']);
+  t.same(next.steps[3].dependsOn.sort(), ['create TaskDefinition/web', 'tag Cluster/store', 'tag Service/web']);
+  t.same(next.steps[3].calls.map((c) => c.operation), ['UpdateService', 'TagResource'], 'the revision deployed is recorded once the service is the controller\'s');
+  t.notOk(tagsOf(next.steps[1].calls[0])['ecs-gitops.io/task-definition'], 'the adopting write does not record a revision about to be replaced');
+});
+
+t.test('adopting a Cloud Map namespace and service: tags only when equal; an instance registered in them waits for their tags', async (t) => {
+  const CM = 'arn:aws:servicediscovery:us-east-1:123456789012';
+  const desired = await desiredFrom(t, {
+    'cm.yaml': adopted(`apiVersion: ecs-gitops.io/v1alpha1
+kind: CloudMapNamespace
+metadata:
+  name: partners
+spec:
+  type: HTTP
+  description: partner APIs
+`) + '---\n' + adopted(`apiVersion: ecs-gitops.io/v1alpha1
+kind: CloudMapService
+metadata:
+  name: payments
+spec:
+  namespace: partners
+`) + `---
+apiVersion: ecs-gitops.io/v1alpha1
+kind: CloudMapInstance
+metadata:
+  name: primary
+spec:
+  service: payments
+  attributes:
+    host: api.payments.example.com
+`,
+  });
+  const live = emptyLiveState();
+  live.namespaces.set('partners', { id: 'ns-p', arn: `${CM}:namespace/ns-p`, name: 'partners', tags: {}, raw: { Type: 'HTTP', Description: 'partner APIs' } });
+  live.cloudMapServices.set('ns-p/payments', { id: 'srv-p', arn: `${CM}:service/srv-p`, name: 'payments', namespaceId: 'ns-p', tags: {}, raw: {} });
+  const plan = planSync(desired, live, options());
+  t.same(plan.steps.map((s) => `${s.id}: ${s.calls.map((c) => c.operation).join(', ')}`), [
+    'tag CloudMapNamespace/partners: TagResource',
+    'tag CloudMapService/payments: TagResource',
+    'create CloudMapInstance/primary: RegisterInstance',
+  ], 'no Update*Namespace, no UpdateService');
+  t.same(plan.steps[0].calls[0].input, { ResourceARN: `${CM}:namespace/ns-p`, Tags: [{ Key: 'ecs-gitops.io/owner', Value: 'ecs-gitops' }, { Key: 'ecs-gitops.io/resource', Value: 'CloudMapNamespace/partners' }] });
+  t.same(plan.steps[2].dependsOn, ['tag CloudMapService/payments'], 'RegisterInstance needs the owner tag on the Cloud Map service');
+});
+
+t.test('adopting a service whose revision has a newer copy: the revision it runs is kept, nothing is deployed', async (t) => {
+  const desired = await desiredFrom(t, adoptedFiles());
+  // web:2 holds the same content, registered again by hand after web:1; the service runs web:1.
+  const plan = planSync(desired, handMadeLive(desired, [1, 2]), options());
+  t.notOk(calls(plan).includes('UpdateService'), 'no deployment');
+  t.equal(plan.steps.find((s) => s.key === 'TaskDefinition/web')!.calls[0].input.resourceArn, `${ARN}:task-definition/web:1`);
+  t.equal(tagsOf(plan.steps.find((s) => s.key === 'Service/web')!.calls[0])['ecs-gitops.io/task-definition'], 'web:1');
+  // Not adopting (the controller owns the service already): the same choice, no deployment.
+  const owned = await desiredFrom(t, webFiles());
+  const live = handMadeLive(owned, [1, 2]);
+  live.services.get('store/web')!.tags = { ...OWNER, 'ecs-gitops.io/resource': 'Service/web' };
+  live.clusters.get('store')!.tags = { ...OWNER, 'ecs-gitops.io/resource': 'Cluster/store' };
+  const healed = planSync(owned, live, options());
+  t.same(calls(healed), ['TagResource'], 'only the revision it runs is recorded on the service');
+  t.equal(tagsOf(healed.steps[0].calls[0])['ecs-gitops.io/task-definition'], 'web:1');
+});
+
+t.test('adopting a service that runs a deregistered revision equal to git: kept, unless another service would need it', async (t) => {
+  const desired = await desiredFrom(t, adoptedFiles());
+  const live = handMadeLive(desired);
+  live.taskDefinitions.get(`${ARN}:task-definition/web:1`)!.raw.status = 'INACTIVE';
+  const plan = planSync(desired, live, options());
+  t.same(plan.steps.map((s) => s.id), ['tag Cluster/store', 'tag TaskDefinition/web', 'tag Service/web'], 'ECS lets the service keep running it: tags only');
+  t.match(plan.resources.find((r) => r.key === 'TaskDefinition/web'), { liveId: `${ARN}:task-definition/web:1`, message: /^adopt — tags only/ });
+
+  // A second service on the same document is to be created: ECS starts nothing new on an
+  // INACTIVE revision, so the content is registered again and both services use it.
+  const more = await desiredFrom(t, { ...adoptedFiles(), 'api.yaml': service('api') });
+  const next = planSync(more, live, options());
+  t.same(next.steps.filter((s) => s.action !== 'tag').map((s) => s.id).sort(), ['create Service/api', 'create TaskDefinition/web', 'update Service/web']);
+  t.same(next.steps.find((s) => s.id === 'update Service/web')!.dependsOn.sort(), ['create TaskDefinition/web', 'tag Cluster/store', 'tag Service/web']);
+});
+
 t.test('a create-only field stalls until replacement is allowed', async (t) => {
   const desired = await desiredFrom(t, webFiles());
   const live = syncedLive(desired, { launchType: 'EC2' });

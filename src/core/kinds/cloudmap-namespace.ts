@@ -56,6 +56,7 @@ function plan(resource: Resource<'CloudMapNamespace'>, ctx: PlanContext): void {
     liveBody,
     health: live ? HEALTHY : MISSING,
     tags,
+    tagCalls: live && ((set, remove) => cloudMapTagCalls(live.arn, set, remove)),
   });
   if (!decision) return;
   const key = resourceKey('CloudMapNamespace', resource.metadata.name);

@@ -83,6 +83,7 @@ function plan(resource: Resource<'CloudMapService'>, ctx: PlanContext): void {
     liveBody: live && canonicalCloudMapService(liveCloudMapServiceSpec(live.raw)),
     health: live ? HEALTHY : MISSING,
     tags,
+    tagCalls: live && ((set, remove) => cloudMapTagCalls(live.arn, set, remove)),
     createOnlyChange: createOnlyChange(specOf(namespaceDoc).type),
     ...(instances > 0 ? { neverReplace: `it has ${instances} registered instance${instances === 1 ? '' : 's'}` } : {}),
   });

@@ -71,6 +71,7 @@ function plan(resource: Resource<'Cluster'>, ctx: PlanContext): void {
     liveBody: live && canonicalCluster(comparableLive(spec, liveClusterSpec(live.raw)), namespaces),
     health: clusterHealth(live),
     tags,
+    tagCalls: live && ((set, remove) => ecsTagCalls(live.arn, set, remove)),
   });
   if (!decision) return;
   if (decision.action !== 'update' || !live) {

@@ -274,6 +274,9 @@ function plan(resource: Resource<'Service'>, ctx: PlanContext): void {
     liveBody,
     health,
     tags: p.tags,
+    tagCalls: active && ((set, remove) => ecsTagCalls(active.arn, set, remove)),
+    // Adopted running the wanted revision: the tags that record it go with the ownership tags.
+    ...(p.revision && active?.raw.taskDefinition === p.revision.arn ? { adoptionTags: revisionTags(p, p.wantedRevision) } : {}),
     ...(held ? { held } : {}),
   });
   if (!decision) recordRevisionTags(p, ctx);
@@ -331,9 +334,10 @@ function update(p: Planning, active: LiveService, decision: Decision, ctx: PlanC
     for (const field of fields) input[field] = updateValue(field, p.spec, taskDefinitionOf(p), registryInput);
     calls.push({ service: 'ecs', operation: 'UpdateService', input });
   }
-  // One tag write records the revision deployed together with any tag changes.
+  // One tag write records the revision deployed together with any tag changes (adopting,
+  // the revision running was recorded by the adopting write).
   const tagInput: { key: string; value: string | Ref }[] = toTagList(decision.tagSet);
-  const deploying = fields.has('taskDefinition') || active.raw.taskDefinition === p.revision?.arn;
+  const deploying = fields.has('taskDefinition') || (active.raw.taskDefinition === p.revision?.arn && !decision.adopting);
   if (deploying && (fields.has('taskDefinition') || active.tags[TASK_DEFINITION_HASH_TAG] !== p.tdTags[TASK_DEFINITION_HASH_TAG] || active.tags[TASK_DEFINITION_TAG] !== revisionOf(active.raw.taskDefinition))) {
     tagInput.push({ key: TASK_DEFINITION_HASH_TAG, value: p.tdTags[TASK_DEFINITION_HASH_TAG] }, { key: TASK_DEFINITION_TAG, value: revisionTagOf(p) });
   }
@@ -350,9 +354,14 @@ function recordRevisionTags(p: Planning, ctx: PlanContext): void {
   const { active, revision } = p;
   if (!active || !revision || active.tags[OWNER_TAG] !== ctx.controllerId) return;
   if (active.raw.taskDefinition !== revision.arn) return;
-  const want = { ...p.tdTags, [TASK_DEFINITION_TAG]: p.wantedRevision };
+  const want = revisionTags(p, p.wantedRevision);
   if (Object.entries(want).every(([k, v]) => active.tags[k] === v)) return;
   ctx.addStep({ key: p.key, action: 'tag', description: `record the deployed revision on service ${active.cluster}/${active.name}`, calls: ecsTagCalls(active.arn, want, []) });
+}
+
+/** The tags on a service that record the revision it was given and that revision's content hash. */
+function revisionTags(p: Planning, revision: string): Tags {
+  return { ...p.tdTags, [TASK_DEFINITION_TAG]: revision };
 }
 
 /** Scale to zero first, so tasks stop through a normal deployment rather than a forced delete. */

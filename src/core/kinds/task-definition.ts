@@ -2,12 +2,14 @@
  * TaskDefinition: a family of ECS task-definition revisions, content-addressed. A
  * revision is immutable, so a change registers a new one; the revision that carries a
  * document's content is found by its hash (tag `ecs-gitops.io/spec-hash`), recorded on
- * the services that run it or on the revision itself. Revisions are never pruned.
+ * the services that run it or on the revision itself; a revision registered by anyone
+ * else that holds the content is reused, and adopted (tagged) when the document says so.
+ * Revisions are never pruned.
  */
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
-import { resourceKey, type Resource } from '../../api/kinds.js';
+import { resourceKey, specOf, type Resource } from '../../api/kinds.js';
 import type { TaskDefinitionSpec } from '../../api/specs.js';
-import { awsName, desiredTags, specBody } from '../desired.js';
+import { annotationIsTrue, awsName, desiredTags, specBody } from '../desired.js';
 import { diffObjects } from '../diff.js';
 import { contentHash } from '../hash.js';
 import { HEALTHY, MISSING } from '../health.js';
@@ -15,7 +17,8 @@ import { revisionOf, type LiveRevision, type LiveTaskDefinition } from '../live.
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import { revisionIndex, revisionKey, type RevisionIndex } from '../revisions.js';
 import type { ApiCall } from '../plan.js';
-import { OWNERSHIP_TAGS, SPEC_HASH_TAG, toTagList } from '../tags.js';
+import { ADOPT_ANNOTATION, OWNER_TAG, OWNERSHIP_TAGS, SPEC_HASH_TAG, toTagList } from '../tags.js';
+import { ecsTagCalls } from './calls.js';
 import type { KindModule, PlanContext } from './types.js';
 
 /** RegisterTaskDefinition's input without family and tags (identity and ownership). */
@@ -143,21 +146,27 @@ function liveContent(td: LiveTaskDefinition): string {
 }
 
 /**
- * The ACTIVE revision of the document's family that already holds its content: the one
- * the controller registered for it (tagged with its content hash), else any revision,
- * registered by anyone, whose normalised content equals the document's. Registering
- * that content again would only add a copy. Used by the reader (to stop looking) and
- * the planner (to reuse it).
+ * The revision of the document's family that already holds its content, registered by
+ * anyone: registering that content again would only add a copy. Of several, the one a
+ * service runs (ARNs in `running`, so adopting or healing deploys nothing; it may be
+ * INACTIVE, which ECS lets a service keep running), else the ACTIVE one the controller
+ * registered for it (tagged with its content hash), else the newest ACTIVE one whose
+ * normalised content equals the document's. Used by the reader (to stop looking), the
+ * planner (to reuse it) and import (to name what a service runs).
  */
-export function revisionWithContent(resource: Resource<'TaskDefinition'>, candidates: Iterable<LiveTaskDefinition>): LiveTaskDefinition | undefined {
+export function revisionWithContent(resource: Resource<'TaskDefinition'>, candidates: Iterable<LiveTaskDefinition>, running: ReadonlySet<string> = new Set()): LiveTaskDefinition | undefined {
   const family = awsName(resource);
   const hash = taskDefinitionHash(resource);
-  const active = [...candidates].filter((td) => td.family === family && td.raw.status === 'ACTIVE');
-  const tagged = active.find((td) => td.tags[SPEC_HASH_TAG] === hash);
-  if (tagged) return tagged;
   const content = json(desiredTaskDefinition(resource));
-  return active.sort((a, b) => b.revision - a.revision).find((td) => liveContent(td) === content);
+  const ofFamily = [...candidates].filter((td) => td.family === family);
+  const runs = ofFamily.find((td) => running.has(td.arn) && RUNNABLE.has(td.raw.status ?? '') && (td.tags[SPEC_HASH_TAG] === hash || liveContent(td) === content));
+  if (runs) return runs;
+  const active = ofFamily.filter((td) => td.raw.status === 'ACTIVE');
+  return active.find((td) => td.tags[SPEC_HASH_TAG] === hash) ?? active.sort((a, b) => b.revision - a.revision).find((td) => liveContent(td) === content);
 }
+
+/** Revisions a service can go on running: ECS lets a service keep a deregistered (INACTIVE) one, never move to one. */
+const RUNNABLE = new Set(['ACTIVE', 'INACTIVE']);
 
 // ---------------------------------------------------------------- planning
 
@@ -170,8 +179,25 @@ const revisions = (ctx: PlanContext): RevisionIndex => ctx.memo('revisions', () 
  */
 function find(resource: Resource<'TaskDefinition'>, ctx: PlanContext): LiveRevision | undefined {
   const hash = taskDefinitionHash(resource);
-  const arn = revisions(ctx).recordedOnServices.get(revisionKey(awsName(resource), hash)) ?? revisionWithContent(resource, ctx.live.taskDefinitions.values())?.arn;
+  const family = awsName(resource);
+  const { recordedOnServices, runningByFamily } = revisions(ctx);
+  let arn = recordedOnServices.get(revisionKey(family, hash));
+  if (!arn) {
+    const candidates = [...ctx.live.taskDefinitions.values()];
+    const found = revisionWithContent(resource, candidates, runningByFamily.get(family));
+    // A deregistered revision serves only if no service of this document is to be created on it or moved to it.
+    const usable = found?.raw.status === 'ACTIVE' || (found && allServicesRun(resource, found.arn, ctx)) ? found : revisionWithContent(resource, candidates);
+    arn = usable?.arn;
+  }
   return arn ? { arn, hash } : undefined;
+}
+
+/** Whether every Service document that uses this task definition is live and runs `arn`. */
+function allServicesRun(resource: Resource<'TaskDefinition'>, arn: string, ctx: PlanContext): boolean {
+  return ctx.docs('Service').filter((s) => specOf(s).taskDefinition === resource.metadata.name).every((s) => {
+    const live = ctx.find(s);
+    return live?.raw.status === 'ACTIVE' && live.raw.taskDefinition === arn;
+  });
 }
 
 /** The revision to compare with: what this family's services run now, else the newest. */
@@ -186,6 +212,19 @@ function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
   const base = { key: resourceKey('TaskDefinition', resource.metadata.name), kind: resource.kind, name: resource.metadata.name, awsName: family };
   const desiredBody = desiredTaskDefinition(resource);
   const found = find(resource, ctx);
+  const revision = found && ctx.live.taskDefinitions.get(found.arn);
+  if (revision && revision.tags[OWNER_TAG] === undefined && annotationIsTrue(resource, ADOPT_ANNOTATION)) {
+    // Adopting a revision that holds the content (whoever registered it): tag it, register nothing.
+    ctx.compare(resource, {
+      live: { id: revision.arn, owner: undefined, tags: revision.tags },
+      desired: desiredBody,
+      liveBody: desiredBody,
+      health: HEALTHY,
+      tags: { ...desiredTags(resource, ctx.controllerId), [SPEC_HASH_TAG]: found.hash },
+      tagCalls: (set, remove) => ecsTagCalls(revision.arn, set, remove),
+    });
+    return;
+  }
   if (found) {
     ctx.match(found.arn);
     ctx.record({ ...base, action: 'none', sync: 'Synced', health: HEALTHY, changes: [], desired: desiredBody, live: desiredBody, liveId: found.arn, message: `revision ${revisionOf(found.arn)}` });

@@ -52,6 +52,14 @@ export interface Comparison {
   createOnlyChange?: (changes: FieldChange[]) => string | undefined;
   /** Why this object is never replaced (e.g. it has registered instances); a create-only change stalls it. */
   neverReplace?: string;
+  /**
+   * The calls that set and remove tags on the live object, in its API's spelling. With
+   * them, adopting an object is a step of its own that tags it before anything else is
+   * written to it; the decision then carries no tag changes.
+   */
+  tagCalls?: (set: Tags, remove: string[]) => ApiCall[];
+  /** Tags only the adopting write adds (a service: the revision it runs, so no later write is needed). */
+  adoptionTags?: Tags;
 }
 
 /** What the planner offers a kind while it plans one document. */
@@ -77,7 +85,7 @@ export interface PlanContext {
   /** Marks a live object (ARN or id) as matched by a document: never pruned. */
   match(id: string): void;
   addStep(step: Omit<Step, 'id' | 'dependsOn'> & { dependsOn?: string[] }): string;
-  /** The steps of this plan that create these resources: dependencies of whoever refers to them. */
+  /** The steps of this plan that create or adopt these resources: dependencies of whoever refers to them. */
   after(...keys: string[]): string[];
   /** A value computed once per plan. */
   memo<T>(key: string, build: () => T): T;
