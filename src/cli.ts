@@ -22,6 +22,9 @@ Commands:
   sync [dir]       apply the config once and print every step and API call
                    --once --dry-run --prune --allow-empty --max-deletes N --wait --wait-timeout 10m
                    --endpoint URL --region R --controller-id ID
+  import           write what runs in AWS as documents to adopt
+                   --cluster NAME [--service NAME]... [--namespace NAME]... [--vpc [NS=]VPC]...
+                   --out DIR --force --output text|json|yaml --endpoint URL --region R --controller-id ID
   run              the daemon: watch a checkout, reconcile continuously, serve status and metrics
                    --repo DIR --path SUBDIR --git-url URL --git-branch B --git-interval 60s
                    --resync 60s --no-self-heal --prune --allow-empty --max-deletes N --debounce 300ms
@@ -51,6 +54,10 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
       case 'sync': {
         const { syncCommand } = await import('./commands/sync.js');
         return await syncCommand(rest, io);
+      }
+      case 'import': {
+        const { importCommand } = await import('./commands/import.js');
+        return await importCommand(rest, io);
       }
       case 'run': {
         const { runCommand } = await import('./commands/run.js');
