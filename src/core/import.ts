@@ -235,7 +235,9 @@ function cloudMapDocuments(source: ImportSource, names: Names, options: ImportOp
   const namespaces = new Map<string, ImportedDocument<'CloudMapNamespace'>>();
   for (const ns of byName(source.namespaces)) namespaces.set(ns.id, namespaceDocument(ns, names, options, problems));
   const services = new Map<string, { doc: ImportedDocument<'CloudMapService'>; namespaceId: string }>();
-  for (const service of byName(source.cloudMapServices)) {
+  // By name, then namespace name: the same input always gives the same document names.
+  const order = (s: LiveCloudMapService) => `${s.name}\u0000${namespaces.get(s.namespaceId)?.metadata.name ?? s.namespaceId}`;
+  for (const service of [...source.cloudMapServices].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
     const namespace = namespaces.get(service.namespaceId);
     if (namespace) services.set(service.arn, { doc: cloudMapServiceDocument(service, namespace, names), namespaceId: service.namespaceId });
     else problems.push({ object: `Cloud Map service ${service.name}`, severity: 'error', message: `its namespace ${service.namespaceId} was not read` });
