@@ -1,0 +1,84 @@
+// `ecs-gitops import` against the simulator: what a sync of examples/ created, imported
+// again, is in sync with AWS (the round trip); the flags a user relies on (--service,
+// --force, -o json|yaml) and errors in the chosen format (test/e2e/import-moto.test.ts:
+// services made by hand, against moto).
+import t, { type Test } from 'tap';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { startSimulator } from '../../src/sim/index.js';
+import { cli } from '../helpers/cli.js';
+import { copyExamples } from '../helpers/repo.js';
+
+const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
+
+interface JsonPlan {
+  resources: { key: string; action: string; sync: string }[];
+}
+
+async function syncedExamples(t: Test) {
+  const sim = await startSimulator({ rolloutTimings: FAST });
+  t.teardown(() => sim.close());
+  const synced = await cli('sync', copyExamples(t.testdir()), '--endpoint', sim.endpoint);
+  if (synced.code !== 0) throw new Error(`sync of the examples failed: ${synced.out}\n${synced.err}`);
+  return sim;
+}
+
+t.test('simulator: what a sync created, imported, is in sync with AWS', async (t) => {
+  const sim = await syncedExamples(t);
+  const dir = join(t.testdir(), 'imported');
+  const imported = await cli('import', '--cluster', 'store', '--namespace', 'store-external', '--out', dir, '--endpoint', sim.endpoint);
+  t.equal(imported.code, 0, imported.err);
+  t.match(imported.out, /wrote .*service-billing\.yaml: Service billing, TaskDefinition billing, CloudMapService billing/);
+  t.match(imported.out, /wrote .*namespace-store-external\.yaml: CloudMapNamespace store-external, CloudMapService payments-provider/, 'a namespace asked for comes with its services no ECS service uses');
+  t.same(readdirSync(dir).sort(), [
+    'cluster-store.yaml', 'namespace-store-external.yaml', 'namespace-store.local.yaml',
+    'service-api-gateway.yaml', 'service-billing.yaml', 'service-inventory.yaml', 'service-shipping.yaml', 'service-storefront.yaml',
+  ]);
+  t.equal((await cli('validate', dir)).code, 0);
+
+  const diff = await cli('diff', dir, '--endpoint', sim.endpoint, '-o', 'json');
+  const plan = JSON.parse(diff.out) as JsonPlan;
+  t.same(plan.resources.filter((r) => r.sync !== 'Synced').map((r) => `${r.key} ${r.action}`), ['CloudMapInstance/payments-provider-primary prune-skipped'],
+    'every imported document is in sync; only the Cloud Map instance, which import does not write, is left out');
+  t.equal(plan.resources.filter((r) => r.action === 'none').length, 18);
+
+  await t.test('a file that exists is kept unless --force', async (t) => {
+    const billing = join(dir, 'service-billing.yaml');
+    writeFileSync(billing, '# edited by hand\n');
+    const again = await cli('import', '--cluster', 'store', '--service', 'billing', '--out', dir, '--endpoint', sim.endpoint);
+    t.equal(again.code, 2);
+    t.match(again.err, /service-billing\.yaml.* already exist.*--force/);
+    t.equal(readFileSync(billing, 'utf8'), '# edited by hand\n', 'nothing was written');
+    const forced = await cli('import', '--cluster', 'store', '--service', 'billing', '--out', dir, '--force', '--endpoint', sim.endpoint);
+    t.equal(forced.code, 0, forced.err);
+    t.match(readFileSync(billing, 'utf8'), /kind: Service\n/);
+  });
+
+  await t.test('--service picks services; -o json and -o yaml list the files and their documents', async (t) => {
+    const picked = join(t.testdir(), 'picked');
+    const json = await cli('import', '--cluster', 'store', '--service', 'billing', '--service', 'inventory', '--out', picked, '-o', 'json', '--endpoint', sim.endpoint);
+    t.equal(json.code, 0, json.out);
+    const report = JSON.parse(json.out) as { ok: boolean; files: { path: string; documents: { kind: string; metadata: { name: string } }[] }[] };
+    t.equal(report.ok, true);
+    t.same(report.files.map((f) => f.path.slice(picked.length + 1)), ['cluster-store.yaml', 'service-billing.yaml', 'service-inventory.yaml', 'namespace-store.local.yaml']);
+    t.same(report.files[1].documents.map((d) => `${d.kind}/${d.metadata.name}`), ['Service/billing', 'TaskDefinition/billing', 'CloudMapService/billing']);
+    const yaml = await cli('import', '--cluster', 'store', '--service', 'billing', '--out', join(t.testdir(), 'y'), '-o', 'yaml', '--endpoint', sim.endpoint);
+    t.match(parse(yaml.out), { ok: true, files: [{ documents: [{ kind: 'Cluster' }] }, { documents: [{ kind: 'Service', spec: { cluster: 'store', taskDefinition: 'billing' } }] }, {}] });
+  });
+
+  await t.test('errors: in the chosen format, on stdout; a usage error exits 2', async (t) => {
+    const missing = await cli('import', '--cluster', 'nope', '--out', join(t.testdir(), 'n'), '-o', 'json', '--endpoint', sim.endpoint);
+    t.equal(missing.code, 2);
+    t.match(JSON.parse(missing.out), { ok: false, error: 'cluster "nope" not found', files: [] });
+    const service = await cli('import', '--cluster', 'store', '--service', 'nope', '--out', join(t.testdir(), 'n'), '--endpoint', sim.endpoint);
+    t.equal(service.code, 2);
+    t.match(service.err, /no ACTIVE service "nope" in cluster "store"/);
+    const nothing = await cli('import', '--out', join(t.testdir(), 'n'), '-o', 'yaml');
+    t.equal(nothing.code, 2);
+    t.match(parse(nothing.out), { ok: false, error: /needs --cluster NAME, --namespace NAME or both/ });
+    const badVpc = await cli('import', '--cluster', 'store', '--vpc', 'store.local=nope');
+    t.equal(badVpc.code, 2);
+    t.match(badVpc.err, /--vpc takes a VPC id/);
+  });
+});
