@@ -196,6 +196,8 @@ function serviceDocument(service: LiveService, refs: ServiceRefs, names: Names):
   const live = liveServiceSpec(service.raw, registryNames);
   // The normaliser compares the revision by `refs`, so the ARN in the spec is dropped: the document names its TaskDefinition.
   const { taskDefinition: _arn, ...spec } = withoutImplied(live.spec, (s) => canonicalService(s, live.refs));
+  // The reference first, as a user writes it.
+  if (spec.serviceRegistries) spec.serviceRegistries = spec.serviceRegistries.map(({ cloudMapService, ...rest }) => ({ cloudMapService, ...rest }));
   const body = { cluster: refs.cluster, taskDefinition: refs.taskDefinition.metadata.name, ...spec };
   return document('Service', names.name('Service', service.name, service.tags), service.name, body, service.tags);
 }
