@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { destroyAwsClients } from '../aws/clients.js';
 import { ImportNotFound, readForImport } from '../aws/import.js';
-import { AWS_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine } from '../config.js';
+import { AWS_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, type OptionSpec } from '../config.js';
 import { importDocuments, type ImportedFile, type ImportProblem } from '../core/import.js';
 import { escapeForTerminal, formatFinding, loadConfig, type Finding } from '../load/index.js';
 import { clientsFor, describeAwsFailure, type CommandIO } from './common.js';
@@ -63,8 +63,14 @@ export function renderFile(file: ImportedFile, origin: string): string {
   return header + file.documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
 }
 
+/** The table without its defaults: parseArgs would fill them in before the environment is read. */
+const PARSED_OPTIONS: OptionSpec = Object.fromEntries(Object.entries(IMPORT_OPTIONS).map(([flag, spec]) => {
+  const { default: _default, ...rest } = spec as typeof spec & { default?: unknown };
+  return [flag, rest];
+}));
+
 export async function importCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseCommandLine(argv, IMPORT_OPTIONS);
+  const { values } = parseCommandLine(argv, PARSED_OPTIONS);
   const output = oneOf(values.output as string | undefined, '--output', ['text', 'json', 'yaml'], 'text');
   const out = (values.out as string | undefined) ?? '.';
   const report: ImportReport = { ok: false, out, files: [], problems: [] };

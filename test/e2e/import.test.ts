@@ -3,7 +3,7 @@
 // --force, -o json|yaml) and errors in the chosen format (test/e2e/import-moto.test.ts:
 // services made by hand, against moto).
 import t, { type Test } from 'tap';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { startSimulator } from '../../src/sim/index.js';
@@ -19,14 +19,15 @@ interface JsonPlan {
 async function syncedExamples(t: Test) {
   const sim = await startSimulator({ rolloutTimings: FAST });
   t.teardown(() => sim.close());
-  const synced = await cli('sync', copyExamples(t.testdir()), '--endpoint', sim.endpoint);
+  const root = t.testdir();
+  const synced = await cli('sync', copyExamples(join(root, 'examples')), '--endpoint', sim.endpoint);
   if (synced.code !== 0) throw new Error(`sync of the examples failed: ${synced.out}\n${synced.err}`);
-  return sim;
+  return { sim, root };
 }
 
 t.test('simulator: what a sync created, imported, is in sync with AWS', async (t) => {
-  const sim = await syncedExamples(t);
-  const dir = join(t.testdir(), 'imported');
+  const { sim, root } = await syncedExamples(t);
+  const dir = join(root, 'imported');
   const imported = await cli('import', '--cluster', 'store', '--namespace', 'store-external', '--out', dir, '--endpoint', sim.endpoint);
   t.equal(imported.code, 0, imported.err);
   t.match(imported.out, /wrote .*service-billing\.yaml: Service billing, TaskDefinition billing, CloudMapService billing/);
@@ -56,25 +57,32 @@ t.test('simulator: what a sync created, imported, is in sync with AWS', async (t
   });
 
   await t.test('--service picks services; -o json and -o yaml list the files and their documents', async (t) => {
-    const picked = join(t.testdir(), 'picked');
+    const base = t.testdir();
+    const picked = join(base, 'picked');
     const json = await cli('import', '--cluster', 'store', '--service', 'billing', '--service', 'inventory', '--out', picked, '-o', 'json', '--endpoint', sim.endpoint);
     t.equal(json.code, 0, json.out);
     const report = JSON.parse(json.out) as { ok: boolean; files: { path: string; documents: { kind: string; metadata: { name: string } }[] }[] };
     t.equal(report.ok, true);
     t.same(report.files.map((f) => f.path.slice(picked.length + 1)), ['cluster-store.yaml', 'service-billing.yaml', 'service-inventory.yaml', 'namespace-store.local.yaml']);
     t.same(report.files[1].documents.map((d) => `${d.kind}/${d.metadata.name}`), ['Service/billing', 'TaskDefinition/billing', 'CloudMapService/billing']);
-    const yaml = await cli('import', '--cluster', 'store', '--service', 'billing', '--out', join(t.testdir(), 'y'), '-o', 'yaml', '--endpoint', sim.endpoint);
+    // From the environment: a repeatable flag takes a comma-separated list.
+    Object.assign(process.env, { ECS_GITOPS_SERVICE: 'billing', ECS_GITOPS_OUT: join(base, 'y'), ECS_GITOPS_OUTPUT: 'yaml' });
+    t.teardown(() => ['ECS_GITOPS_SERVICE', 'ECS_GITOPS_OUT', 'ECS_GITOPS_OUTPUT'].forEach((name) => delete process.env[name]));
+    const yaml = await cli('import', '--cluster', 'store', '--endpoint', sim.endpoint);
+    t.same(readdirSync(join(base, 'y')).sort(), ['cluster-store.yaml', 'namespace-store.local.yaml', 'service-billing.yaml']);
     t.match(parse(yaml.out), { ok: true, files: [{ documents: [{ kind: 'Cluster' }] }, { documents: [{ kind: 'Service', spec: { cluster: 'store', taskDefinition: 'billing' } }] }, {}] });
   });
 
   await t.test('errors: in the chosen format, on stdout; a usage error exits 2', async (t) => {
-    const missing = await cli('import', '--cluster', 'nope', '--out', join(t.testdir(), 'n'), '-o', 'json', '--endpoint', sim.endpoint);
+    const nowhere = join(t.testdir(), 'n');
+    const missing = await cli('import', '--cluster', 'nope', '--out', nowhere, '-o', 'json', '--endpoint', sim.endpoint);
     t.equal(missing.code, 2);
     t.match(JSON.parse(missing.out), { ok: false, error: 'cluster "nope" not found', files: [] });
-    const service = await cli('import', '--cluster', 'store', '--service', 'nope', '--out', join(t.testdir(), 'n'), '--endpoint', sim.endpoint);
+    t.notOk(existsSync(nowhere), 'nothing is written');
+    const service = await cli('import', '--cluster', 'store', '--service', 'nope', '--out', nowhere, '--endpoint', sim.endpoint);
     t.equal(service.code, 2);
     t.match(service.err, /no ACTIVE service "nope" in cluster "store"/);
-    const nothing = await cli('import', '--out', join(t.testdir(), 'n'), '-o', 'yaml');
+    const nothing = await cli('import', '--out', nowhere, '-o', 'yaml');
     t.equal(nothing.code, 2);
     t.match(parse(nothing.out), { ok: false, error: /needs --cluster NAME, --namespace NAME or both/ });
     const badVpc = await cli('import', '--cluster', 'store', '--vpc', 'store.local=nope');
