@@ -103,7 +103,7 @@ export async function importCommand(argv: string[], io: CommandIO): Promise<numb
   } finally {
     destroyAwsClients(clients);
   }
-  const result = importDocuments(source, { vpcs });
+  const result = importDocuments(source, { vpcs, controllerId: aws.controllerId });
   report.problems = result.problems;
   report.files = result.files.map((f) => ({ path: join(out, f.name), documents: f.documents }));
   if (output === 'text') for (const p of result.problems) io.err(`${p.severity}: ${escapeForTerminal(p.object)}: ${escapeForTerminal(p.message)}`);

@@ -16,7 +16,7 @@ import { canonicalService, liveServiceSpec } from './kinds/service.js';
 import { canonicalTaskDefinition, liveTaskDefinitionSpec } from './kinds/task-definition.js';
 import { revisionOf, type LiveCloudMapService, type LiveCluster, type LiveNamespace, type LiveService, type LiveTaskDefinition } from './live.js';
 import { json, type Canonical } from './normalize.js';
-import { ADOPT_ANNOTATION, RESOURCE_TAG, VPC_TAG, userTags, type Tags } from './tags.js';
+import { ADOPT_ANNOTATION, OWNER_TAG, RESOURCE_TAG, VPC_TAG, userTags, type Tags } from './tags.js';
 
 /** What the AWS side read: a cluster's services and what they use, and Cloud Map namespaces. */
 export interface ImportSource {
@@ -34,6 +34,8 @@ export interface ImportSource {
 export interface ImportOptions {
   /** The VPC of private DNS namespaces by namespace name (Cloud Map does not say; `*` for any). */
   vpcs?: ReadonlyMap<string, string>;
+  /** The controller that will adopt the documents: objects another one owns are warned about. */
+  controllerId?: string;
 }
 
 export interface ImportedDocument<K extends Kind = Kind> {
@@ -281,5 +283,19 @@ export function importDocuments(source: ImportSource, options: ImportOptions = {
     const unused = [...cloudMap.services.values()].filter((s) => s.namespaceId === id).flatMap((s) => place(s.doc));
     files.push({ name: `namespace-${namespace.metadata.name}.yaml`, documents: [namespace, ...unused] });
   }
-  return { files, problems };
+  return { files, problems: [...problems, ...ownedByOthers(source, options.controllerId)] };
+}
+
+/** Objects another controller owns: adopting is refused for them (diff reports a conflict). */
+function ownedByOthers(source: ImportSource, controllerId: string | undefined): ImportProblem[] {
+  if (controllerId === undefined) return [];
+  const objects = [
+    ...(source.cluster ? [{ object: `Cluster ${source.cluster.name}`, tags: source.cluster.tags }] : []),
+    ...source.services.map((s) => ({ object: `Service ${s.cluster}/${s.name}`, tags: s.tags })),
+    ...source.namespaces.map((n) => ({ object: `CloudMapNamespace ${n.name}`, tags: n.tags })),
+    ...source.cloudMapServices.map((s) => ({ object: `Cloud Map service ${s.name}`, tags: s.tags })),
+  ];
+  return objects
+    .filter(({ tags }) => tags[OWNER_TAG] !== undefined && tags[OWNER_TAG] !== controllerId)
+    .map(({ object, tags }) => ({ object, severity: 'warning', message: `is owned by controller "${tags[OWNER_TAG]}", not "${controllerId}": this controller will not adopt it (diff reports a conflict)` }));
 }

@@ -143,6 +143,13 @@ t.test('document names: the one a sync recorded, else the AWS name made valid, t
   t.same(find(all, 'Service', 'storefront')?.spec.serviceRegistries, [{ cloudMapService: 'web-shop.local' }]);
 });
 
+t.test('an object another controller owns is warned about: this one will not adopt it', async (t) => {
+  t.same(importDocuments(shop(), { controllerId: 'other' }).problems, []);
+  t.same(importDocuments(shop(), { controllerId: 'ecs-gitops' }).problems, [
+    { object: 'Cluster shop', severity: 'warning', message: 'is owned by controller "other", not "ecs-gitops": this controller will not adopt it (diff reports a conflict)' },
+  ]);
+});
+
 t.test('a private namespace whose VPC nobody recorded needs --vpc; it is an error otherwise', async (t) => {
   const base = shop();
   const untagged = { ...base, namespaces: [{ ...base.namespaces[0], tags: {} }] };
