@@ -97,8 +97,8 @@ export function withoutImplied<T extends object>(spec: T, normalise: (spec: T) =
 
 // ---------------------------------------------------------------- document names
 
-/** metadata.name patterns of the CRDs: ECS kinds allow `_`, Cloud Map kinds `.` (domain names). */
-const NAME_PATTERN: Record<Kind, RegExp> = {
+/** metadata.name patterns of the CRDs (a test keeps them equal): ECS kinds allow `_`, Cloud Map kinds `.` (domain names). */
+export const NAME_PATTERN: Record<Kind, RegExp> = {
   Cluster: /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/,
   TaskDefinition: /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/,
   Service: /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/,

@@ -3,12 +3,14 @@
 // back as the request that made them, without the defaults AWS filled in.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Cluster, Service as EcsService, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { NamespaceSummary, ServiceSummary } from '@aws-sdk/client-servicediscovery';
-import { importDocuments, withoutImplied, type ImportSource, type ImportedDocument } from '../../src/core/import.js';
+import { NAME_PATTERN, importDocuments, withoutImplied, type ImportSource, type ImportedDocument } from '../../src/core/import.js';
 import { canonicalTaskDefinition } from '../../src/core/kinds/task-definition.js';
 import type { LiveTaskDefinition } from '../../src/core/live.js';
-import type { Kind } from '../../src/api/kinds.js';
+import { KINDS, type Kind } from '../../src/api/kinds.js';
+import { SCHEMA_DIR } from '../../src/load/schema.js';
 
 interface Example {
   operation: string;
@@ -174,4 +176,11 @@ t.test('withoutImplied keeps what the normaliser notices, at any depth, and list
   const spec = { containerDefinitions: [{ name: 'a', image: 'i', essential: true, portMappings: [{ containerPort: 8080, hostPort: 0, protocol: 'tcp' as const }], healthCheck: { command: ['CMD', 'true'], interval: 30, retries: 5 } }] };
   t.same(withoutImplied(spec, canonicalTaskDefinition), { containerDefinitions: [{ name: 'a', image: 'i', portMappings: [{ containerPort: 8080 }], healthCheck: { command: ['CMD', 'true'], retries: 5 } }] }, 'bridge: an absent host port is dynamic (0)');
   t.equal(spec.containerDefinitions[0].essential, true, 'the input is not changed');
+});
+
+t.test('the document-name patterns are the CRDs\'', async (t) => {
+  for (const kind of KINDS) {
+    const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, `${kind.toLowerCase()}.json`), 'utf8')) as { properties: { metadata: { properties: { name: { pattern: string } } } } };
+    t.equal(NAME_PATTERN[kind].source, schema.properties.metadata.properties.name.pattern, kind);
+  }
 });

@@ -65,6 +65,9 @@ t.test('simulator: what a sync created, imported, is in sync with AWS', async (t
     t.equal(report.ok, true);
     t.same(report.files.map((f) => f.path.slice(picked.length + 1)), ['cluster-store.yaml', 'service-billing.yaml', 'service-inventory.yaml', 'namespace-store.local.yaml']);
     t.same(report.files[1].documents.map((d) => `${d.kind}/${d.metadata.name}`), ['Service/billing', 'TaskDefinition/billing', 'CloudMapService/billing']);
+    const namespaceOnly = await cli('import', '--namespace', 'store-external', '--out', join(base, 'ns'), '--endpoint', sim.endpoint);
+    t.equal(namespaceOnly.code, 0, namespaceOnly.err);
+    t.same(readdirSync(join(base, 'ns')), ['namespace-store-external.yaml'], 'a namespace alone: its file, with its services');
     // From the environment: a repeatable flag takes a comma-separated list.
     Object.assign(process.env, { ECS_GITOPS_SERVICE: 'billing', ECS_GITOPS_OUT: join(base, 'y'), ECS_GITOPS_OUTPUT: 'yaml' });
     t.teardown(() => ['ECS_GITOPS_SERVICE', 'ECS_GITOPS_OUT', 'ECS_GITOPS_OUTPUT'].forEach((name) => delete process.env[name]));
