@@ -184,3 +184,38 @@ t.test('the document-name patterns are the CRDs\'', async (t) => {
     t.equal(NAME_PATTERN[kind].source, schema.properties.metadata.properties.name.pattern, kind);
   }
 });
+
+t.test('every answer AWS documents for a cluster, service or task definition imports to documents that validate', async (t) => {
+  const { renderFile } = await import('../../src/commands/import.js');
+  const { loadConfig, formatFinding } = await import('../../src/load/index.js');
+  const cases = ECS_EXAMPLES.flatMap((e) => {
+    const output = e.output as { service?: EcsService; services?: EcsService[]; taskDefinition?: TaskDefinition; cluster?: Cluster; clusters?: Cluster[] };
+    const service = e.operation === 'CreateService' ? output.service : e.operation === 'DescribeServices' ? output.services?.[0] : undefined;
+    const td = /^(Describe|Register)TaskDefinition$/.test(e.operation) ? output.taskDefinition : undefined;
+    const cluster = /^(Create|Describe)Clusters?$/.test(e.operation) ? (output.cluster ?? output.clusters?.[0]) : undefined;
+    return service?.taskDefinition || td || cluster ? [{ title: `${e.operation}: ${e.example}`, service, td, cluster }] : [];
+  });
+  t.ok(cases.length >= 10, `${cases.length} documented answers`);
+  for (const c of cases) {
+    // What the example does not show is made up to fit it: a revision with the containers its service names.
+    const ports = new Map<string, number[]>([['app', []]]);
+    for (const lb of c.service?.loadBalancers ?? []) ports.set(lb.containerName ?? 'app', [...(ports.get(lb.containerName ?? 'app') ?? []), ...(lb.containerPort ? [lb.containerPort] : [])]);
+    const td: TaskDefinition = c.td ?? {
+      taskDefinitionArn: c.service?.taskDefinition ?? `${ACCOUNT}:task-definition/app:1`, family: 'app', revision: 1, status: 'ACTIVE',
+      networkMode: c.service?.networkConfiguration ? 'awsvpc' : undefined, requiresCompatibilities: c.service?.launchType === 'FARGATE' ? ['FARGATE'] : undefined,
+      cpu: '256', memory: '512', containerDefinitions: [...ports].map(([name, mapped]) => ({ name, image: 'app:1', memory: 128, portMappings: mapped.map((containerPort) => ({ containerPort })) })),
+    };
+    const service = c.service ?? { serviceName: 'app', serviceArn: `${ACCOUNT}:service/c/app`, status: 'ACTIVE', taskDefinition: td.taskDefinitionArn, ...(td.networkMode === 'awsvpc' ? { networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } } } : {}) };
+    const cluster = c.cluster ?? { clusterName: 'c', clusterArn: `${ACCOUNT}:cluster/c`, status: 'ACTIVE' };
+    const result = importDocuments({
+      cluster: { name: cluster.clusterName ?? '', arn: cluster.clusterArn ?? '', tags: {}, raw: cluster },
+      services: [{ cluster: cluster.clusterName ?? '', name: service.serviceName ?? '', arn: service.serviceArn ?? '', tags: {}, raw: { ...service, serviceRegistries: [] } }],
+      taskDefinitions: new Map([[service.taskDefinition ?? '', revision({ ...td, taskDefinitionArn: service.taskDefinition })]]),
+      namespaces: [], cloudMapServices: [],
+    });
+    const dir = t.testdir(Object.fromEntries(result.files.map((f) => [f.name, renderFile(f, 'AWS documentation')])));
+    const loaded = await loadConfig(dir);
+    t.same(loaded.ok ? [] : loaded.errors.map(formatFinding), [], c.title);
+    t.same(result.problems, [], `${c.title}: nothing left out`);
+  }
+});
