@@ -2,7 +2,7 @@
  * Reads what `ecs-gitops import` describes: a cluster and its services (all, or those
  * named), the task-definition revisions they run, the Cloud Map services they register
  * in and those services' namespaces, and further namespaces by name with all their
- * services. Batched to the API limits (DescribeServices 10 a call), every list followed
+ * services and the instances of those no imported service registers in. Batched to the API limits (DescribeServices 10 a call), every list followed
  * to its last page, tags included. Reads only; the conversion is src/core/import.ts.
  */
 import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
@@ -10,6 +10,7 @@ import { GetServiceCommand, ListNamespacesCommand, ListServicesCommand as ListCl
 import type { ImportSource } from '../core/import.js';
 import { lastSegment, type LiveCloudMapService, type LiveNamespace, type LiveService, type LiveTaskDefinition } from '../core/live.js';
 import { fromCloudMapTags, fromTagList } from '../core/tags.js';
+import { listInstances } from './kinds/cloudmap-instance.js';
 import { DESCRIBE_SERVICES_BATCH } from './kinds/service.js';
 import type { ReaderClients } from './kinds/types.js';
 import { batches, listAll } from './paging.js';
@@ -105,4 +106,8 @@ async function readCloudMap(clients: ReaderClients, source: ImportSource, namesp
   source.cloudMapServices = await inGroups([...services.values()], async (s): Promise<LiveCloudMapService> => ({
     id: s.Id ?? '', arn: s.Arn ?? '', name: s.Name ?? '', namespaceId: s.NamespaceId ?? '', tags: await cloudMapTags(clients, s.Arn ?? ''), raw: s,
   }));
+  // Instances of the services no imported service registers in (ECS registers its tasks itself).
+  const registered = new Set(registries.map((s) => s?.Arn));
+  const unused = source.cloudMapServices.filter((s) => !registered.has(s.arn));
+  source.instances = (await inGroups(unused, async (s) => (await listInstances(clients.cloudMap, s.id)).map((i) => ({ serviceId: s.id, ...i })))).flat();
 }

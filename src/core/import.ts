@@ -9,12 +9,13 @@
  */
 import { API_VERSION, type Kind } from '../api/kinds.js';
 import type { Specs } from '../api/specs.js';
+import { canonicalInstance } from './kinds/cloudmap-instance.js';
 import { canonicalCloudMapService, liveCloudMapServiceSpec } from './kinds/cloudmap-service.js';
 import { canonicalNamespace, liveNamespaceSpec } from './kinds/cloudmap-namespace.js';
 import { canonicalCluster, liveClusterSpec } from './kinds/cluster.js';
 import { canonicalService, liveServiceSpec } from './kinds/service.js';
 import { canonicalTaskDefinition, liveTaskDefinitionSpec } from './kinds/task-definition.js';
-import { revisionOf, type LiveCloudMapService, type LiveCluster, type LiveNamespace, type LiveService, type LiveTaskDefinition } from './live.js';
+import { revisionOf, type LiveCloudMapService, type LiveCluster, type LiveInstance, type LiveNamespace, type LiveService, type LiveTaskDefinition } from './live.js';
 import { json, type Canonical } from './normalize.js';
 import { ADOPT_ANNOTATION, OWNER_TAG, RESOURCE_TAG, VPC_TAG, userTags, type Tags } from './tags.js';
 
@@ -29,6 +30,8 @@ export interface ImportSource {
   namespaces: LiveNamespace[];
   /** The services' registries, and every service of the namespaces asked for. */
   cloudMapServices: LiveCloudMapService[];
+  /** Instances of the Cloud Map services of the namespaces asked for that no service of the cluster registers in. */
+  instances?: LiveInstance[];
 }
 
 export interface ImportOptions {
@@ -185,6 +188,19 @@ function taskDefinitionDocument(td: LiveTaskDefinition, names: Names): ImportedD
   return document('TaskDefinition', names.name('TaskDefinition', td.family, td.tags), td.family, spec, td.tags);
 }
 
+/** The attribute ECS sets on the instances it registers for a service's tasks: those are ECS's, not documents. */
+const ECS_SERVICE_ATTRIBUTE = 'ECS_SERVICE_NAME';
+
+function instanceDocuments(instances: readonly LiveInstance[], service: ImportedDocument<'CloudMapService'>, names: Names): ImportedDocument<'CloudMapInstance'>[] {
+  return [...instances]
+    .filter((i) => i.attributes[ECS_SERVICE_ATTRIBUTE] === undefined)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((i) => {
+      const { attributes } = withoutImplied({ attributes: i.attributes }, canonicalInstance);
+      return document('CloudMapInstance', names.name('CloudMapInstance', i.id, {}), i.id, { service: service.metadata.name, attributes }, {});
+    });
+}
+
 /** What a service document refers to, by document. */
 interface ServiceRefs {
   cluster: string;
@@ -252,7 +268,8 @@ function cloudMapDocuments(source: ImportSource, names: Names, options: ImportOp
 /**
  * The documents describing `source`, a file per Service (with its TaskDefinition and
  * Cloud Map services, in the file of the first service that uses them), one for the
- * Cluster and one per CloudMapNamespace (with its Cloud Map services no Service uses).
+ * Cluster and one per CloudMapNamespace (with its Cloud Map services no Service uses,
+ * and their instances).
  */
 export function importDocuments(source: ImportSource, options: ImportOptions = {}): ImportResult {
   const names = new Names();
@@ -263,6 +280,7 @@ export function importDocuments(source: ImportSource, options: ImportOptions = {
   if (cluster) files.push({ name: `cluster-${cluster.metadata.name}.yaml`, documents: [cluster] });
   const taskDefinitions = taskDefinitionDocuments(source, names, problems);
   const registries = new Map([...cloudMap.services].map(([arn, s]) => [arn, s.doc]));
+  const cloudMapIds = new Map(source.cloudMapServices.map((s) => [s.arn, s.id]));
   const placed = new Set<ImportedDocument>();
   const place = (doc: ImportedDocument | undefined) => (doc && !placed.has(doc) ? (placed.add(doc), [doc]) : []);
   for (const service of byName(source.services)) {
@@ -280,8 +298,9 @@ export function importDocuments(source: ImportSource, options: ImportOptions = {
     files.push({ name: `service-${doc.metadata.name}.yaml`, documents: [doc, ...place(taskDefinition), ...used.flatMap(place)] });
   }
   for (const [id, namespace] of cloudMap.namespaces) {
-    const unused = [...cloudMap.services.values()].filter((s) => s.namespaceId === id).flatMap((s) => place(s.doc));
-    files.push({ name: `namespace-${namespace.metadata.name}.yaml`, documents: [namespace, ...unused] });
+    const unused = [...cloudMap.services].filter(([, s]) => s.namespaceId === id && !placed.has(s.doc));
+    const documents = unused.flatMap(([arn, s]) => [...place(s.doc), ...instanceDocuments((source.instances ?? []).filter((i) => i.serviceId === cloudMapIds.get(arn)), s.doc, names)]);
+    files.push({ name: `namespace-${namespace.metadata.name}.yaml`, documents: [namespace, ...documents] });
   }
   return { files, problems: [...problems, ...ownedByOthers(source, options.controllerId)] };
 }

@@ -145,6 +145,24 @@ t.test('document names: the one a sync recorded, else the AWS name made valid, t
   t.same(find(all, 'Service', 'storefront')?.spec.serviceRegistries, [{ cloudMapService: 'web-shop.local' }]);
 });
 
+t.test('instances of a Cloud Map service no imported service uses are written; those ECS registered are not', async (t) => {
+  const base = shop();
+  const external: ServiceSummary = { Id: 'srv-9', Arn: `${SRV_ARN}9`, Name: 'payments', Type: 'DNS_HTTP' };
+  const result = importDocuments({
+    ...base,
+    cloudMapServices: [...base.cloudMapServices, { id: 'srv-9', arn: external.Arn ?? '', name: 'payments', namespaceId: 'ns-1', tags: {}, raw: external }],
+    instances: [
+      { serviceId: 'srv-9', id: 'provider_1', attributes: { AWS_INSTANCE_IPV4: '10.0.0.9', 'ecs-gitops.io/owner': 'ecs-gitops' } },
+      { serviceId: 'srv-9', id: 'task-1', attributes: { AWS_INSTANCE_IPV4: '10.0.0.10', ECS_SERVICE_NAME: 'elsewhere' } },
+      { serviceId: 'srv-1', id: 'task-2', attributes: { AWS_INSTANCE_IPV4: '10.0.0.11' } },
+    ],
+  });
+  const namespaceFile = result.files.find((f) => f.name === 'namespace-shop.local.yaml');
+  t.same(namespaceFile?.documents.map((d) => `${d.kind}/${d.metadata.name}`), ['CloudMapNamespace/shop.local', 'CloudMapService/payments', 'CloudMapInstance/provider_1']);
+  t.same(namespaceFile?.documents[2].spec, { service: 'payments', attributes: { AWS_INSTANCE_IPV4: '10.0.0.9' } }, 'the controller\'s owner attribute is not the user\'s');
+  t.notOk(result.files.some((f) => f.documents.some((d) => d.kind === 'CloudMapInstance' && d.metadata.name.startsWith('task'))), 'a service\'s registry gets no instance documents');
+});
+
 t.test('an object another controller owns is warned about: this one will not adopt it', async (t) => {
   t.same(importDocuments(shop(), { controllerId: 'other' }).problems, []);
   t.same(importDocuments(shop(), { controllerId: 'ecs-gitops' }).problems, [

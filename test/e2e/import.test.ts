@@ -31,7 +31,8 @@ t.test('simulator: what a sync created, imported, is in sync with AWS', async (t
   const imported = await cli('import', '--cluster', 'store', '--namespace', 'store-external', '--out', dir, '--endpoint', sim.endpoint);
   t.equal(imported.code, 0, imported.err);
   t.match(imported.out, /wrote .*service-billing\.yaml: Service billing, TaskDefinition billing, CloudMapService billing/);
-  t.match(imported.out, /wrote .*namespace-store-external\.yaml: CloudMapNamespace store-external, CloudMapService payments-provider/, 'a namespace asked for comes with its services no ECS service uses');
+  t.match(imported.out, /wrote .*namespace-store-external\.yaml: CloudMapNamespace store-external, CloudMapService payments-provider, CloudMapInstance payments-provider-primary\n/,
+    'a namespace asked for comes with its services no ECS service uses, and their instances');
   t.same(readdirSync(dir).sort(), [
     'cluster-store.yaml', 'namespace-store-external.yaml', 'namespace-store.local.yaml',
     'service-api-gateway.yaml', 'service-billing.yaml', 'service-inventory.yaml', 'service-shipping.yaml', 'service-storefront.yaml',
@@ -39,10 +40,11 @@ t.test('simulator: what a sync created, imported, is in sync with AWS', async (t
   t.equal((await cli('validate', dir)).code, 0);
 
   const diff = await cli('diff', dir, '--endpoint', sim.endpoint, '-o', 'json');
+  t.equal(diff.code, 0, 'every imported document is in sync');
   const plan = JSON.parse(diff.out) as JsonPlan;
-  t.same(plan.resources.filter((r) => r.sync !== 'Synced').map((r) => `${r.key} ${r.action}`), ['CloudMapInstance/payments-provider-primary prune-skipped'],
-    'every imported document is in sync; only the Cloud Map instance, which import does not write, is left out');
-  t.equal(plan.resources.filter((r) => r.action === 'none').length, 18);
+  t.same(plan.resources.filter((r) => r.sync !== 'Synced').map((r) => `${r.key} ${r.action}`), []);
+  t.equal(plan.resources.filter((r) => r.action === 'none').length, 19, 'all 19 objects the examples make');
+  t.notMatch(readFileSync(join(dir, 'namespace-store-external.yaml'), 'utf8'), /ecs-gitops\.io\/owner/, 'the controller\'s owner attribute is not written');
 
   await t.test('a file that exists is kept unless --force', async (t) => {
     const billing = join(dir, 'service-billing.yaml');
