@@ -6,10 +6,11 @@
  * to its last page, tags included. Reads only; the conversion is src/core/import.ts.
  */
 import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
+import { GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetServiceCommand, ListNamespacesCommand, ListServicesCommand as ListCloudMapServicesCommand, ListTagsForResourceCommand, type NamespaceSummary, type ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import type { ImportSource } from '../core/import.js';
 import { lastSegment, type LiveCloudMapService, type LiveNamespace, type LiveService, type LiveTaskDefinition } from '../core/live.js';
-import { fromCloudMapTags, fromTagList } from '../core/tags.js';
+import { VPC_TAG, fromCloudMapTags, fromTagList } from '../core/tags.js';
 import { listInstances } from './kinds/cloudmap-instance.js';
 import { DESCRIBE_SERVICES_BATCH } from './kinds/service.js';
 import type { ReaderClients } from './kinds/types.js';
@@ -37,7 +38,28 @@ async function inGroups<T, R>(items: readonly T[], read: (item: T) => Promise<R>
   return out;
 }
 
-export async function readForImport(clients: ReaderClients, request: ImportRequest): Promise<ImportSource> {
+/** A Route 53 client beside the others (one attempt: its answer only spares the user a --vpc). */
+export function createRoute53Client(config: { region: string; endpoint?: string }): Route53Client {
+  // Any endpoint other than AWS accepts any credentials; signing still needs some.
+  const local = config.endpoint ? { endpoint: config.endpoint, credentials: { accessKeyId: 'ecs-gitops', secretAccessKey: 'ecs-gitops' } } : {};
+  return new Route53Client({ region: config.region, maxAttempts: 1, ...local });
+}
+
+/**
+ * The VPCs a Route 53 hosted zone is associated with: where a private namespace was
+ * created, which Cloud Map does not say. Undefined when Route 53 cannot be asked (no
+ * permission, an emulator without Route 53): the user names the VPC instead.
+ */
+export async function hostedZoneVpcs(route53: Route53Client, zoneId: string): Promise<string[] | undefined> {
+  try {
+    const { VPCs } = await route53.send(new GetHostedZoneCommand({ Id: zoneId }));
+    return (VPCs ?? []).flatMap((v) => (v.VPCId ? [v.VPCId] : []));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readForImport(clients: ReaderClients & { route53?: Route53Client }, request: ImportRequest): Promise<ImportSource> {
   const source: ImportSource = { services: [], taskDefinitions: new Map(), namespaces: [], cloudMapServices: [] };
   if (request.cluster !== undefined) {
     const { clusters } = await clients.ecs.send(new DescribeClustersCommand({ clusters: [request.cluster], include: ['TAGS', 'SETTINGS', 'CONFIGURATIONS'] }));
@@ -51,6 +73,12 @@ export async function readForImport(clients: ReaderClients, request: ImportReque
     source.taskDefinitions = new Map(revisions.map((td) => [td.arn, td]));
   }
   await readCloudMap(clients, source, request.namespaces ?? []);
+  const { route53 } = clients;
+  if (route53) {
+    const unknown = source.namespaces.filter((ns) => ns.raw.Type === 'DNS_PRIVATE' && !ns.tags[VPC_TAG] && ns.raw.Properties?.DnsProperties?.HostedZoneId);
+    const vpcs = await inGroups(unknown, async (ns) => [ns.id, await hostedZoneVpcs(route53, ns.raw.Properties?.DnsProperties?.HostedZoneId ?? '')] as const);
+    source.zoneVpcs = new Map(vpcs.flatMap(([id, found]) => (found ? [[id, found] as const] : [])));
+  }
   return source;
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { destroyAwsClients } from '../aws/clients.js';
-import { ImportNotFound, readForImport } from '../aws/import.js';
+import { ImportNotFound, createRoute53Client, readForImport } from '../aws/import.js';
 import { AWS_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, type OptionSpec } from '../config.js';
 import { importDocuments, type ImportedFile, type ImportProblem } from '../core/import.js';
 import { escapeForTerminal, formatFinding, loadConfig, type Finding } from '../load/index.js';
@@ -95,13 +95,15 @@ export async function importCommand(argv: string[], io: CommandIO): Promise<numb
   }
   const aws = awsSettings(values);
   const clients = clientsFor(aws);
+  const route53 = createRoute53Client(aws);
   let source;
   try {
-    source = await readForImport(clients, { ...(cluster !== undefined ? { cluster } : {}), ...(services.length ? { services } : {}), namespaces });
+    source = await readForImport({ ...clients, route53 }, { ...(cluster !== undefined ? { cluster } : {}), ...(services.length ? { services } : {}), namespaces });
   } catch (err) {
     return finish(2, err instanceof ImportNotFound ? err.message : describeAwsFailure(err));
   } finally {
     destroyAwsClients(clients);
+    route53.destroy();
   }
   const result = importDocuments(source, { vpcs, controllerId: aws.controllerId });
   report.problems = result.problems;

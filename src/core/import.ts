@@ -32,6 +32,8 @@ export interface ImportSource {
   cloudMapServices: LiveCloudMapService[];
   /** Instances of the Cloud Map services of the namespaces asked for that no service of the cluster registers in. */
   instances?: LiveInstance[];
+  /** By namespace id: the VPCs a private namespace's Route 53 hosted zone is associated with, where that could be read. */
+  zoneVpcs?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ImportOptions {
@@ -155,17 +157,29 @@ function document<K extends Kind>(kind: K, name: string, awsName: string, spec: 
 
 const byName = <T extends { name: string }>(list: readonly T[]): T[] => [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-function namespaceDocument(ns: LiveNamespace, names: Names, options: ImportOptions, problems: ImportProblem[]): ImportedDocument<'CloudMapNamespace'> {
-  const live = liveNamespaceSpec(ns.raw);
-  const { type, ...rest } = withoutImplied(live, canonicalNamespace);
-  const vpc = live.type === 'DNS_PRIVATE' ? (ns.tags[VPC_TAG] ?? options.vpcs?.get(ns.name) ?? options.vpcs?.get('*')) : undefined;
-  if (live.type === 'DNS_PRIVATE' && !vpc) {
+/**
+ * The VPC a private namespace was created in, which Cloud Map does not say: named for it
+ * on the command line, else recorded by the controller in a tag, else the one VPC its
+ * hosted zone is associated with, else named for every namespace on the command line.
+ */
+function privateVpc(ns: LiveNamespace, zoneVpcs: readonly string[] | undefined, options: ImportOptions, problems: ImportProblem[]): string | undefined {
+  const zone = zoneVpcs?.length === 1 ? zoneVpcs[0] : undefined;
+  const vpc = options.vpcs?.get(ns.name) ?? ns.tags[VPC_TAG] ?? zone ?? options.vpcs?.get('*');
+  if (!vpc) {
+    const associated = zoneVpcs?.length ? `its hosted zone is associated with ${zoneVpcs.join(', ')}` : 'neither its tags nor its Route 53 hosted zone say';
     problems.push({
       object: `CloudMapNamespace ${ns.name}`,
       severity: 'error',
-      message: `Cloud Map does not say which VPC a private DNS namespace is in; name it with --vpc ${ns.name}=vpc-… (or --vpc vpc-… for every private namespace)`,
+      message: `which VPC this private DNS namespace was created in is unknown (${associated}); name it with --vpc ${ns.name}=vpc-… (or --vpc vpc-… for every private namespace)`,
     });
   }
+  return vpc;
+}
+
+function namespaceDocument(ns: LiveNamespace, source: ImportSource, names: Names, options: ImportOptions, problems: ImportProblem[]): ImportedDocument<'CloudMapNamespace'> {
+  const live = liveNamespaceSpec(ns.raw);
+  const { type, ...rest } = withoutImplied(live, canonicalNamespace);
+  const vpc = live.type === 'DNS_PRIVATE' ? privateVpc(ns, source.zoneVpcs?.get(ns.id), options, problems) : undefined;
   return document('CloudMapNamespace', names.name('CloudMapNamespace', ns.name, ns.tags), ns.name, { type: type ?? live.type, ...(vpc ? { vpc } : {}), ...rest }, ns.tags);
 }
 
@@ -253,7 +267,7 @@ function taskDefinitionDocuments(source: ImportSource, names: Names, problems: I
 /** Cloud Map services by ARN, each in its namespace's document; a service whose namespace was not read is a problem. */
 function cloudMapDocuments(source: ImportSource, names: Names, options: ImportOptions, problems: ImportProblem[]) {
   const namespaces = new Map<string, ImportedDocument<'CloudMapNamespace'>>();
-  for (const ns of byName(source.namespaces)) namespaces.set(ns.id, namespaceDocument(ns, names, options, problems));
+  for (const ns of byName(source.namespaces)) namespaces.set(ns.id, namespaceDocument(ns, source, names, options, problems));
   const services = new Map<string, { doc: ImportedDocument<'CloudMapService'>; namespaceId: string }>();
   // By name, then namespace name: the same input always gives the same document names.
   const order = (s: LiveCloudMapService) => `${s.name}\u0000${namespaces.get(s.namespaceId)?.metadata.name ?? s.namespaceId}`;

@@ -174,9 +174,15 @@ t.test('a private namespace whose VPC nobody recorded needs --vpc; it is an erro
   const base = shop();
   const untagged = { ...base, namespaces: [{ ...base.namespaces[0], tags: {} }] };
   t.match(importDocuments(untagged).problems, [{ object: 'CloudMapNamespace shop.local', severity: 'error', message: /--vpc shop\.local=vpc-/ }]);
-  const given = importDocuments(untagged, { vpcs: new Map([['*', 'vpc-0def']]) });
-  t.same(given.problems, []);
-  t.equal(given.files.flatMap((f) => f.documents).find((d): d is ImportedDocument<'CloudMapNamespace'> => d.kind === 'CloudMapNamespace')?.spec.vpc, 'vpc-0def');
+  const vpcOf = (source: ImportSource, vpcs: [string, string][] = []) => {
+    const result = importDocuments(source, { vpcs: new Map(vpcs) });
+    return result.problems.length ? result.problems : result.files.flatMap((f) => f.documents).find((d): d is ImportedDocument<'CloudMapNamespace'> => d.kind === 'CloudMapNamespace')?.spec.vpc;
+  };
+  t.equal(vpcOf(untagged, [['*', 'vpc-0def']]), 'vpc-0def', '--vpc for every namespace');
+  t.equal(vpcOf({ ...untagged, zoneVpcs: new Map([['ns-1', ['vpc-0aaa']]]) }, [['*', 'vpc-0def']]), 'vpc-0aaa', 'the one VPC its hosted zone is associated with, before --vpc for all');
+  t.match(vpcOf({ ...untagged, zoneVpcs: new Map([['ns-1', ['vpc-0aaa', 'vpc-0bbb']]]) }), [{ severity: 'error', message: /its hosted zone is associated with vpc-0aaa, vpc-0bbb\); name it with --vpc/ }], 'several: the user says which');
+  t.equal(vpcOf(base, [['shop.local', 'vpc-0ccc']]), 'vpc-0ccc', '--vpc for this namespace, before its tag');
+  t.equal(vpcOf(base, [['*', 'vpc-0ccc']]), 'vpc-0abc', 'the tag before --vpc for all');
 });
 
 t.test('services running different revisions of one family: the newest is written, the others warned about', async (t) => {

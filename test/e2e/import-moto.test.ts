@@ -46,13 +46,16 @@ t.test('moto: services made with the AWS CLI are imported and adopted without a 
   const { vpc } = await handMade(moto.endpoint);
   const dir = join(t.testdir(), 'shop');
 
-  // Cloud Map does not say which VPC a private namespace is in: the import asks for it.
+  // Cloud Map does not say which VPC a private namespace is in; AWS associates its hosted
+  // zone with it, moto does not: without that, the import asks for it.
   const withoutVpc = await cli('import', '--cluster', 'shop', '--out', dir, '--endpoint', moto.endpoint);
   t.equal(withoutVpc.code, 1);
-  t.match(withoutVpc.err, /CloudMapNamespace shop\.local: .*--vpc shop\.local=vpc-/);
+  t.match(withoutVpc.err, /CloudMapNamespace shop\.local: .*neither its tags nor its Route 53 hosted zone say.*--vpc shop\.local=vpc-/);
   t.notOk(existsSync(dir), 'nothing is written');
+  const { Namespaces } = (await awsCli(moto.endpoint, ['servicediscovery', 'list-namespaces'])) as { Namespaces: { Properties: { DnsProperties: { HostedZoneId: string } } }[] };
+  await awsCli(moto.endpoint, ['route53', 'associate-vpc-with-hosted-zone', '--hosted-zone-id', Namespaces[0].Properties.DnsProperties.HostedZoneId, '--vpc', `VPCRegion=us-east-1,VPCId=${vpc}`]);
 
-  const imported = await cli('import', '--cluster', 'shop', '--vpc', vpc, '--out', dir, '--endpoint', moto.endpoint);
+  const imported = await cli('import', '--cluster', 'shop', '--out', dir, '--endpoint', moto.endpoint);
   t.equal(imported.code, 0, `${imported.out}\n${imported.err}`);
   t.same(readdirSync(dir).sort(), ['cluster-shop.yaml', 'namespace-shop.local.yaml', 'service-orders.yaml', 'service-web.yaml']);
   const web = readFileSync(join(dir, 'service-web.yaml'), 'utf8');
@@ -60,6 +63,7 @@ t.test('moto: services made with the AWS CLI are imported and adopted without a 
   t.notMatch(web, /essential|protocol: tcp|hostPort|taskDefinitionArn|revision|registeredAt|requiresAttributes|compatibilities/, 'defaults and read-only fields are dropped');
   t.match(readFileSync(join(dir, 'service-orders.yaml'), 'utf8'), /kind: CloudMapService[\s\S]*namespace: shop\.local/, 'the Cloud Map service is in its service\'s file, naming its namespace');
 
+  t.match(readFileSync(join(dir, 'namespace-shop.local.yaml'), 'utf8'), `vpc: ${vpc}`, 'the VPC its hosted zone is associated with');
   const validated = await cli('validate', dir);
   t.equal(validated.code, 0, validated.out);
 
