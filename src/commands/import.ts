@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { destroyAwsClients } from '../aws/clients.js';
 import { ImportNotFound, createRoute53Client, readForImport } from '../aws/import.js';
-import { AWS_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, type OptionSpec } from '../config.js';
+import { AWS_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, type AwsSettings, type OptionSpec } from '../config.js';
 import { importDocuments, type ImportedFile, type ImportProblem } from '../core/import.js';
 import { escapeForTerminal, formatFinding, loadConfig, type Finding } from '../load/index.js';
 import { clientsFor, describeAwsFailure, type CommandIO } from './common.js';
@@ -76,6 +76,8 @@ export async function importCommand(argv: string[], io: CommandIO): Promise<numb
   const report: ImportReport = { ok: false, out, files: [], problems: [] };
   const finish = (code: number, error?: string): number => {
     if (error) report.error = error;
+    // Files are listed only once written.
+    if (code !== 0) report.files = [];
     if (output === 'json') io.out(JSON.stringify(report, null, 2));
     else if (output === 'yaml') io.out(stringify(report, { lineWidth: 0 }));
     else if (error) io.err(`error: ${escapeForTerminal(error)}`);
@@ -85,15 +87,16 @@ export async function importCommand(argv: string[], io: CommandIO): Promise<numb
   const services = list(values.service);
   const namespaces = list(values.namespace);
   let vpcs: Map<string, string>;
+  let aws: AwsSettings;
   try {
     if (cluster === undefined && namespaces.length === 0) throw new UsageError('import needs --cluster NAME, --namespace NAME or both');
     if (services.length > 0 && cluster === undefined) throw new UsageError('--service needs --cluster');
     vpcs = vpcsOf(list(values.vpc));
+    aws = awsSettings(values);
   } catch (err) {
     if (output === 'text' || !(err instanceof UsageError)) throw err;
     return finish(2, err.message);
   }
-  const aws = awsSettings(values);
   const clients = clientsFor(aws);
   const route53 = createRoute53Client(aws);
   let source;
