@@ -299,6 +299,12 @@ export function importDocuments(source: ImportSource, options: ImportOptions = {
   const place = (doc: ImportedDocument | undefined) => (doc && !placed.has(doc) ? (placed.add(doc), [doc]) : []);
   for (const service of byName(source.services)) {
     const object = `Service ${service.cluster}/${service.name}`;
+    if (!service.raw.taskDefinition) {
+      // An EXTERNAL deployment controller's service runs task sets, which no document describes.
+      const controller = service.raw.deploymentController?.type ?? 'ECS';
+      problems.push({ object, severity: 'warning', message: `not written: it names no task definition (deployment controller ${controller}: its task sets are not something a document describes)` });
+      continue;
+    }
     const td = source.taskDefinitions.get(service.raw.taskDefinition ?? '');
     const taskDefinition = td && taskDefinitions.get(td.family);
     const unknownRegistry = (service.raw.serviceRegistries ?? []).find((r) => !registries.has(r.registryArn ?? ''));

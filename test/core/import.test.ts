@@ -163,6 +163,14 @@ t.test('instances of a Cloud Map service no imported service uses are written; t
   t.notOk(result.files.some((f) => f.documents.some((d) => d.kind === 'CloudMapInstance' && d.metadata.name.startsWith('task'))), 'a service\'s registry gets no instance documents');
 });
 
+t.test('a service with no task definition (EXTERNAL deployment controller) is left out with a warning; the rest is written', async (t) => {
+  const base = shop();
+  const external = { ...base.services[0], name: 'edge', arn: 'edge', raw: webService({ serviceName: 'edge', taskDefinition: undefined, deploymentController: { type: 'EXTERNAL' }, serviceRegistries: [] }) };
+  const result = importDocuments({ ...base, services: [...base.services, external] });
+  t.match(result.problems, [{ object: 'Service shop/edge', severity: 'warning', message: /not written: .*EXTERNAL/ }]);
+  t.same(result.files.map((f) => f.name), ['cluster-shop.yaml', 'service-web.yaml', 'namespace-shop.local.yaml']);
+});
+
 t.test('an object another controller owns is warned about: this one will not adopt it', async (t) => {
   t.same(importDocuments(shop(), { controllerId: 'other' }).problems, []);
   t.same(importDocuments(shop(), { controllerId: 'ecs-gitops' }).problems, [
