@@ -49,6 +49,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./sync.js').then((m) => ({ options: m.SYNC_OPTIONS, run: m.syncCommand })),
   },
   {
+    name: 'import',
+    summary: 'write what runs in AWS as documents to adopt (a cluster\'s services, Cloud Map namespaces)',
+    notes: ['Exit codes: 0 written; 1 nothing written (import errors or documents that would not validate); 2 usage, missing object, AWS or file error.'],
+    load: () => import('./import.js').then((m) => ({ options: m.IMPORT_OPTIONS, run: m.importCommand })),
+  },
+  {
     name: 'run',
     summary: 'the daemon: watch a checkout, reconcile continuously, serve status and metrics',
     notes: [
