@@ -37,17 +37,35 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
     const verb = VERB[r.action];
     const style = r.action === 'create' ? 'green' : r.action === 'delete' ? 'red' : r.action === 'none' ? 'dim' : r.action === 'update' || r.action === 'replace' ? 'yellow' : 'magenta';
     lines.push(`${paint(options.color, 'bold', label)}: ${paint(options.color, style, verb)}${r.message ? ` — ${r.message}` : ''}`);
-    if (r.action === 'update' || r.action === 'replace' || r.action === 'conflict' || r.action === 'stalled') {
-      const body = yamlDiff(r.key, r.desired, r.live);
-      const tagLines = r.changes.filter((c) => c.path.startsWith('spec.tags.')).map((c) =>
-        c.to === undefined ? `  tag ${c.path.slice(10)}: remove` : `  tag ${c.path.slice(10)}: ${c.from === undefined ? '' : `${JSON.stringify(c.from)} → `}${JSON.stringify(c.to)}`,
-      );
-      for (const line of body.split('\n').slice(2)) lines.push(`    ${colourDiffLine(line, options.color)}`);
-      lines.push(...tagLines);
+    for (const line of bodyLines(r)) lines.push(`    ${colourDiffLine(line, options.color)}`);
+    for (const c of r.changes) {
+      if (!c.path.startsWith('spec.tags.')) continue;
+      lines.push(c.to === undefined ? `  tag ${c.path.slice(10)}: remove` : `  tag ${c.path.slice(10)}: ${c.from === undefined ? '' : `${JSON.stringify(c.from)} → `}${JSON.stringify(c.to)}`);
     }
   }
   lines.push(summary(plan));
   return lines.join('\n');
+}
+
+/**
+ * The unified diff under a resource's line, without the ---/+++ header: fields that change,
+ * with context; a resource to create or delete whole, as + or - lines (no hunk header, as
+ * every line is in it).
+ */
+function bodyLines(r: ResourcePlan): string[] {
+  switch (r.action) {
+    case 'update':
+    case 'replace':
+    case 'conflict':
+    case 'stalled':
+      return yamlDiff(r.key, r.desired, r.live).split('\n').slice(2);
+    case 'create':
+      return r.desired ? yamlDiff(r.key, r.desired, undefined).split('\n').slice(3) : [];
+    case 'delete':
+      return r.live ? yamlDiff(r.key, undefined, r.live).split('\n').slice(3) : [];
+    default:
+      return [];
+  }
 }
 
 function colourDiffLine(line: string, color: boolean): string {

@@ -28,6 +28,16 @@ async function simulator(t: Test) {
 t.test('simulator: sync converges the examples from empty; diff then finds nothing', async (t) => {
   const sim = await simulator(t);
   const dir = copyExamples(t.testdir());
+  const before = await cli('diff', dir, '--endpoint', sim.endpoint);
+  t.equal(before.code, 1);
+  // A reviewer sees what will be created, whole: the normalised spec as + lines.
+  t.match(before.out, /Service\/billing: to create\n(\s+\+.*\n)*\s+\+desiredCount: 2\n(\s+\+.*\n)*\s+\+taskDefinition: billing:<next>\n/);
+  t.match(before.out, /CloudMapNamespace\/store\.local: to create\n(\s+\+.*\n)*\s+\+type: DNS_PRIVATE\n\s+\+vpc: vpc-0a1b2c3d4e5f67890\n/);
+  t.notMatch(before.out, /@@/, 'no hunk header when the whole object is new');
+  const dryRun = await cli('sync', dir, '--dry-run', '--endpoint', sim.endpoint);
+  t.equal(dryRun.code, 0, dryRun.err);
+  t.match(dryRun.out, /Cluster\/store: to create\n\s+\+capacityProviders:\n\s+\+ {2}- FARGATE\n/);
+  t.match(dryRun.out, /\(dry run: nothing was changed\)$/);
   const first = await cli('sync', dir, '--once', '--endpoint', sim.endpoint);
   t.equal(first.code, 0, first.err);
   t.match(first.out, /Plan: 19 to create, 0 to update, 0 to replace, 0 to delete, 0 in sync\./);
@@ -96,6 +106,10 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
     const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
     t.equal(diff.code, 1);
     t.match(diff.out, /Service\/shipping \(store\/shipping\): not in git \(kept\) — no longer in git; pruning is off/);
+    // What pruning would delete is shown whole, from its live spec, as - lines.
+    const toPrune = await cli('diff', dir, '--endpoint', sim.endpoint, '--prune');
+    t.match(toPrune.out, /Service\/shipping \(store\/shipping\): to delete — no longer in git; pruning\n(\s+-.*\n)*\s+-desiredCount: 2\n(\s+-.*\n)*\s+-taskDefinition: shipping:1\n/);
+    t.match(toPrune.out, /CloudMapService\/shipping: to delete — no longer in git; pruning\n\s+-description: Delivery quotes and tracking\n/);
     const pruned = await cli('sync', dir, '--endpoint', sim.endpoint, '--prune');
     t.equal(pruned.code, 0, `${pruned.out}\n${pruned.err}`);
     t.match(pruned.out, /✓ delete Service store\/shipping \[UpdateService, DeleteService\]/);
