@@ -184,3 +184,35 @@ t.test('the logger writes one JSON object per line; a reconcile child carries ki
   t.match(first.time, /^\d{4}-\d\d-\d\dT/, 'ISO time');
   t.match(second, { level: 'warn', msg: 'rollout is slow', kind: 'Service', name: 'web', revision: 'abc123', reconcileId: 'r-1' });
 });
+
+t.test('as text, one line per event: time, level, the resource, the message, then the other fields', async (t) => {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'info', format: 'text', destination });
+  logger.info({ trigger: 'api' }, 'sync requested');
+  reconcileLogger(logger, { kind: 'Service', name: 'web', revision: 'abc123', reconcileId: 'r-1' }).warn({ err: { message: 'slow' } }, 'rollout is slow');
+  logger.info({ key: 'Cluster/store', step: 'create cluster store' }, 'applied');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.match(lines, [
+    /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: sync requested \{"trigger":"api"\}$/,
+    /^\[[\d:.]+\] WARN: Service\/web rollout is slow \{"revision":"abc123","reconcileId":"r-1","err":\{.*"message":"slow".*\}\}$/,
+    /^\[[\d:.]+\] INFO: Cluster\/store applied \{"step":"create cluster store"\}$/,
+  ]);
+  t.equal(lines.length, 3, 'an error stays on its line');
+});
+
+t.test('run logs text on a terminal and JSON elsewhere, unless --log-format or ECS_GITOPS_LOG_FORMAT says otherwise', async (t) => {
+  const { daemonConfig } = await import('../src/commands/run.js');
+  const args = ['--repo', 'examples'];
+  t.match(daemonConfig(args, {}, true), { logFormat: 'text', logColor: true });
+  t.match(daemonConfig(args, { NO_COLOR: '1' }, true), { logFormat: 'text', logColor: false });
+  t.match(daemonConfig(args, {}, false), { logFormat: 'json' });
+  t.match(daemonConfig([...args, '--log-format', 'json'], {}, true), { logFormat: 'json' });
+  t.match(daemonConfig(args, { ECS_GITOPS_LOG_FORMAT: 'text' }, false), { logFormat: 'text', logColor: false });
+  t.throws(() => daemonConfig([...args, '--log-format', 'pretty'], {}, true), /--log-format/);
+});

@@ -15,7 +15,7 @@ import {
 } from '../config.js';
 import { startDaemon, type DaemonConfig } from '../daemon.js';
 import { redact } from '../source/git.js';
-import { LOG_LEVELS } from '../telemetry.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../telemetry.js';
 import type { CommandIO } from './common.js';
 
 export const RUN_OPTIONS = {
@@ -31,13 +31,15 @@ export const RUN_OPTIONS = {
   'no-self-heal': { type: 'boolean' },
   listen: { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string', description: 'text or json log lines (default: text on a terminal, else json)' },
   'embedded-aws': { type: 'boolean' },
   'sim-state-file': { type: 'string' },
   'no-rate-limit': { type: 'boolean' },
   'stop-timeout': { type: 'string' },
 } as const;
 
-export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+/** `logsToTerminal`: whether standard output, where the logs go, is a terminal. */
+export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env, logsToTerminal = process.stdout.isTTY === true): DaemonConfig {
   const { values, positionals } = parseCommandLine(argv, RUN_OPTIONS, env);
   if (positionals.length > 0) throw new UsageError(`run takes no arguments (got ${positionals.join(' ')}); use --repo DIR`);
   const embeddedAws = values['embedded-aws'] === true;
@@ -67,6 +69,8 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
     rateLimit: values['no-rate-limit'] !== true && !embeddedAws && !aws.endpoint,
     listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(match[2]) },
     logLevel: oneOf(values['log-level'] as string | undefined, '--log-level', LOG_LEVELS, 'info'),
+    logFormat: oneOf(values['log-format'] as string | undefined, '--log-format', LOG_FORMATS, logsToTerminal ? 'text' : 'json'),
+    logColor: logsToTerminal && !env.NO_COLOR,
     stopGraceMs,
     ...(env.ECS_GITOPS_API_TOKEN ? { apiToken: env.ECS_GITOPS_API_TOKEN } : {}),
     ...(env.ECS_GITOPS_WEBHOOK_SECRET ? { webhookSecret: env.ECS_GITOPS_WEBHOOK_SECRET } : {}),
