@@ -7,6 +7,8 @@ import t, { type Test } from 'tap';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLOUDMAP_TARGET_PREFIX, ECS_TARGET_PREFIX, startSimulator } from '../../src/sim/index.js';
+import { ManualClock } from '../../src/runtime/clock.js';
+import { syncCommand } from '../../src/commands/sync.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { cli, plannedCalls } from '../helpers/cli.js';
 import { copyExamples } from '../helpers/repo.js';
@@ -135,16 +137,78 @@ t.test('simulator: an unowned service of the same name is a conflict and is left
   t.match(sync.out, /conflict/);
 });
 
-t.test('simulator: a failing image ends Degraded after the circuit breaker rolls back, and sync --wait says so', async (t) => {
-  const sim = await simulator(t);
-  const dir = copyExamples(t.testdir());
-  t.equal((await cli('sync', dir, '--endpoint', sim.endpoint, '--wait', '--wait-timeout', '60s')).code, 0, 'first rollout completes');
-  const file = join(dir, 'store', 'billing.yaml');
+/**
+ * `sync` in-process on the simulator's own clock, in auto-advance mode: time moves only
+ * while the command sleeps (polling a rollout, a Cloud Map operation), so rollouts of
+ * AWS's default timings finish in milliseconds and every run sees the same states.
+ */
+async function onSimulatorClock(t: Test) {
+  const clock = new ManualClock({ autoAdvance: true });
+  const sim = await startSimulator({ clock });
+  t.teardown(() => sim.close());
+  const sync = async (...argv: string[]) => {
+    const out: string[] = [];
+    const code = await syncCommand([...argv, '--endpoint', sim.endpoint], { out: (l) => out.push(...l.split('\n')), err: (l) => out.push(l), color: false }, clock);
+    return { code, lines: out, out: out.join('\n') };
+  };
+  return { sim, sync };
+}
+
+const setImage = (dir: string, service: string, image: (old: string) => string) => {
+  const file = join(dir, 'store', `${service}.yaml`);
   const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.replace(/image: (\S+)/, (_, old: string) => `image: ${image(old)}`));
+};
+
+/** The progress lines of one Service, and how many times the wait read the services. */
+const progressOf = (lines: string[], key: string) => lines.filter((l) => l.startsWith(`  … ${key}: `));
+const polls = (out: string) => Number(/ecs:DescribeServices (\d+)/.exec(out)?.[1]);
+
+t.test('sync --wait reports each Service of the config when its rollout changes, then a table', async (t) => {
+  const { sync } = await onSimulatorClock(t);
+  const dir = copyExamples(t.testdir());
+  const first = await sync(dir, '--wait');
+  t.equal(first.code, 0, first.out);
+  t.match(first.out, /^SERVICE +HEALTH +RUNNING +ROLLOUT +MESSAGE$/m);
+
+  setImage(dir, 'inventory', (old) => old.replace(/:[^:@]+$/, ':3.0.0'));
+  const rollout = await sync(dir, '--wait');
+  t.equal(rollout.code, 0, rollout.out);
+  const inventory = progressOf(rollout.lines, 'Service/inventory');
+  t.match(inventory[0], /^ {2}… Service\/inventory: Progressing — inventory:2 IN_PROGRESS \(deployment ecs-svc\/\d+\), \d\/2 running(, \d pending)?; last event: \(service inventory\) /);
+  t.match(inventory.at(-1), /^ {2}… Service\/inventory: Healthy — inventory:2 COMPLETED \(deployment ecs-svc\/\d+\), 2\/2 running; last event: \(service inventory\) has reached a steady state\.$/);
+  t.ok(inventory.every((line, i) => i === 0 || line !== inventory[i - 1]), 'a line only when something changed');
+  t.ok(inventory.length < polls(rollout.out), `fewer lines (${inventory.length}) than polls (${polls(rollout.out)})`);
+  t.same(rollout.lines.filter((l) => l.startsWith('  … Service/') && !l.startsWith('  … Service/inventory')), [], 'the services that did not change say nothing until the table');
+  const table = rollout.lines.slice(rollout.lines.findIndex((l) => l.startsWith('SERVICE ')));
+  t.match(table.slice(0, 6), [
+    /^SERVICE {14}HEALTH {3}RUNNING {2}ROLLOUT {4}MESSAGE$/,
+    /^Service\/api-gateway {2}Healthy {2}3\/3 {6}COMPLETED {2}api-gateway:1: 3\/3 tasks running$/,
+    /^Service\/billing {6}Healthy {2}2\/2 {6}COMPLETED {2}billing:1: 2\/2 tasks running$/,
+    /^Service\/inventory {4}Healthy {2}2\/2 {6}COMPLETED {2}inventory:2: 2\/2 tasks running$/,
+    /^Service\/shipping {5}Healthy/,
+    /^Service\/storefront {3}Healthy/,
+  ]);
+});
+
+t.test('sync --wait: a rollout the circuit breaker rolls back is Degraded and exits 1; services outside the config are not waited for', async (t) => {
+  const { sim, sync } = await onSimulatorClock(t);
+  const dir = copyExamples(t.testdir());
+  t.equal((await sync(dir)).code, 0);
   const bad = '123456789012.dkr.ecr.us-east-1.amazonaws.com/store/billing:broken-1';
-  writeFileSync(file, text.replace(/image: \S+/, `image: ${bad}`));
   sim.faults.failImage(bad);
-  const result = await cli('sync', dir, '--endpoint', sim.endpoint, '--wait', '--wait-timeout', '60s');
-  t.equal(result.code, 1);
-  t.match(result.out, /Service\/billing: Degraded — .*(rolled back|failed)/);
+  setImage(dir, 'billing', () => bad);
+  const failed = await sync(dir, '--wait');
+  t.equal(failed.code, 1, failed.out);
+  const billing = progressOf(failed.lines, 'Service/billing');
+  t.match(billing[0], /^ {2}… Service\/billing: Progressing — billing:2 IN_PROGRESS /);
+  t.match(billing.at(-1), /^ {2}… Service\/billing: Degraded — the deployment circuit breaker rolled back from billing:2 to billing:1; billing:1 \w+ \(deployment ecs-svc\/\d+\)/, 'ECS deploys billing:1 again');
+  t.match(failed.out, /^Service\/billing +Degraded +2\/2 +\w+ +the deployment circuit breaker rolled back from billing:2 to billing:1/m);
+
+  // billing's document is gone: it is no longer this config's to wait for, nor its failure.
+  rmSync(join(dir, 'store', 'billing.yaml'));
+  const rest = await sync(dir, '--wait');
+  t.equal(rest.code, 0, rest.out);
+  t.notMatch(rest.out, /^Service\/billing/m);
+  t.match(rest.out, /^Service\/inventory +Healthy/m);
 });
