@@ -165,7 +165,8 @@ t.test('promtool check metrics accepts the exposition, before and after activity
   await assertPromtoolAccepts(t, await metrics.registry.metrics());
 });
 
-t.test('the logger writes one JSON object per line; a reconcile child carries kind, name, revision and reconcileId', async (t) => {
+/** A log destination that keeps every line written to it. */
+function lineCollector() {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -173,6 +174,11 @@ t.test('the logger writes one JSON object per line; a reconcile child carries ki
       done();
     },
   });
+  return { lines, destination };
+}
+
+t.test('the logger writes one JSON object per line; a reconcile child carries kind, name, revision and reconcileId', async (t) => {
+  const { lines, destination } = lineCollector();
   const logger = createLogger({ level: 'info', destination });
   logger.debug('not written at info');
   logger.info({ trigger: 'api' }, 'sync requested');
@@ -186,13 +192,7 @@ t.test('the logger writes one JSON object per line; a reconcile child carries ki
 });
 
 t.test('as text, one line per event: time, level, the resource, the message, then the other fields', async (t) => {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
+  const { lines, destination } = lineCollector();
   const logger = createLogger({ level: 'info', format: 'text', destination });
   logger.info({ trigger: 'api' }, 'sync requested');
   reconcileLogger(logger, { kind: 'Service', name: 'web', revision: 'abc123', reconcileId: 'r-1' }).warn({ err: { message: 'slow' } }, 'rollout is slow');
