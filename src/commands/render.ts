@@ -124,14 +124,15 @@ const runningOf = (summary: ServiceSummary | undefined) => (summary ? `${summary
 
 /**
  * What changed for one Service while waiting: its health (and why, when Degraded), the
- * PRIMARY deployment (revision, rollout state, id), its task counts and the newest ECS event. The same text twice means
+ * PRIMARY deployment (revision, rollout state, id, tasks that failed to start), its task
+ * counts and the newest ECS event. The same text twice means
  * nothing changed, so the caller prints it only when it differs from the last one.
  */
 export function progressLine(s: ServiceProgress): string {
   const primary = primaryOf(s.summary);
   if (!s.summary || !primary) return `  … ${s.key}: ${s.health.status}${s.health.message ? ` — ${s.health.message}` : ''}`;
   const deployment = `${revisionOf(primary.taskDefinition) ?? primary.taskDefinition ?? '?'} ${primary.rolloutState ?? 'no rollout state'} (deployment ${primary.id ?? '?'})`;
-  const counts = `${runningOf(s.summary)} running${s.summary.pendingCount ? `, ${s.summary.pendingCount} pending` : ''}`;
+  const counts = `${runningOf(s.summary)} running${s.summary.pendingCount ? `, ${s.summary.pendingCount} pending` : ''}${primary.failedTasks ? `, ${primary.failedTasks} failed` : ''}`;
   const event = s.summary.events[0]?.message;
   const why = s.health.status === 'Degraded' && s.health.message ? `${s.health.message}; ` : '';
   return `  … ${s.key}: ${s.health.status} — ${why}${deployment}, ${counts}${event ? `; last event: ${event}` : ''}`;

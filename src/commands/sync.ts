@@ -1,9 +1,10 @@
 /**
  * `ecs-gitops sync [dir] --once`: one pass — load, read, plan, apply — printing every
  * step and the API calls it made. With `--wait`, waits until every Service of the config
- * is Healthy or one is Degraded, reporting their progress, and fails on Degraded. Exit 0 converged; 1 a step failed, or a resource
- * is left stalled, in conflict or Degraded (so CI does not go green on a sync that
- * could not do its job); 2 invalid config or usage error.
+ * is Healthy or one is Degraded, reporting their progress, and fails on Degraded. Exit 0
+ * converged; 1 a step failed, or a resource is left stalled, in conflict or Degraded (so
+ * CI does not go green on a sync that could not do its job); 2 invalid config or usage
+ * error.
  */
 import { destroyAwsClients } from '../aws/clients.js';
 import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, oneOf, parseCommandLine, parseDuration, pruneSettings } from '../config.js';

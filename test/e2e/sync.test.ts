@@ -160,6 +160,19 @@ const setImage = (dir: string, service: string, image: (old: string) => string) 
   writeFileSync(file, text.replace(/image: (\S+)/, (_, old: string) => `image: ${image(old)}`));
 };
 
+/** The examples synced on the simulator's clock, and a way to give a service an image whose tasks fail to start. */
+async function syncedExamples(t: Test) {
+  const { sim, sync } = await onSimulatorClock(t);
+  const dir = copyExamples(t.testdir());
+  t.equal((await sync(dir)).code, 0, 'the examples converge');
+  const breakImage = (service: string) => {
+    const bad = `123456789012.dkr.ecr.us-east-1.amazonaws.com/store/${service}:broken-1`;
+    sim.faults.failImage(bad);
+    setImage(dir, service, () => bad);
+  };
+  return { sync, dir, breakImage };
+}
+
 /** The progress lines of one Service, and how many times the wait read the services. */
 const progressOf = (lines: string[], key: string) => lines.filter((l) => l.startsWith(`  … ${key}: `));
 const polls = (out: string) => Number(/ecs:DescribeServices (\d+)/.exec(out)?.[1]);
@@ -192,12 +205,8 @@ t.test('sync --wait reports each Service of the config when its rollout changes,
 });
 
 t.test('sync --wait: a rollout the circuit breaker rolls back is Degraded and exits 1; services outside the config are not waited for', async (t) => {
-  const { sim, sync } = await onSimulatorClock(t);
-  const dir = copyExamples(t.testdir());
-  t.equal((await sync(dir)).code, 0);
-  const bad = '123456789012.dkr.ecr.us-east-1.amazonaws.com/store/billing:broken-1';
-  sim.faults.failImage(bad);
-  setImage(dir, 'billing', () => bad);
+  const { sync, dir, breakImage } = await syncedExamples(t);
+  breakImage('billing');
   const failed = await sync(dir, '--wait');
   t.equal(failed.code, 1, failed.out);
   const billing = progressOf(failed.lines, 'Service/billing');
@@ -211,4 +220,17 @@ t.test('sync --wait: a rollout the circuit breaker rolls back is Degraded and ex
   t.equal(rest.code, 0, rest.out);
   t.notMatch(rest.out, /^Service\/billing/m);
   t.match(rest.out, /^Service\/inventory +Healthy/m);
+});
+
+t.test('sync --wait gives up after --wait-timeout on a rollout that never ends, and exits 1', async (t) => {
+  const { sync, dir, breakImage } = await syncedExamples(t);
+  // Without a circuit breaker (inventory has none) ECS replaces failing tasks for ever.
+  breakImage('inventory');
+  const stuck = await sync(dir, '--wait', '--wait-timeout', '1m');
+  t.equal(stuck.code, 1, stuck.out);
+  t.match(stuck.out, /^Service\/inventory +Progressing +2\/2 +IN_PROGRESS +rolling out inventory:2/m);
+  t.match(stuck.lines.at(-2), /^gave up waiting after 60 s$/);
+  // ECS replaces the failing tasks again and again: each round is a new event, and the count of failed tasks grows.
+  const failedCounts = progressOf(stuck.lines, 'Service/inventory').map((l) => Number(/, (\d+) failed;/.exec(l)?.[1] ?? 0));
+  t.ok(failedCounts.at(-1)! > failedCounts[0], `failed tasks counted: ${failedCounts.join(', ')}`);
 });
