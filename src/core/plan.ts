@@ -267,7 +267,8 @@ class Planner implements PlanContext {
     /** The delete step of each candidate this plan deletes. */
     const deletes = new Map<string, string>();
     for (const c of candidates) {
-      const planned = { key: c.key, kind: c.kind, name: c.key.slice(c.key.indexOf('/') + 1), awsName: c.awsName, sync: 'OutOfSync' as const, health: c.health ?? HEALTHY, changes: [], liveId: c.id, ...(c.live ? { live: c.live } : {}) };
+      const view = c.view?.();
+      const planned = { key: c.key, kind: c.kind, name: c.key.slice(c.key.indexOf('/') + 1), awsName: c.awsName, sync: 'OutOfSync' as const, health: view?.health ?? HEALTHY, changes: [], liveId: c.id, ...(view ? { live: view.live } : {}) };
       const users = usedBy.get(c.id) ?? [];
       const skip = this.pruneSkipReason(c, users.find((u) => !deletes.has(u.id)), everything, budget);
       if (skip) {

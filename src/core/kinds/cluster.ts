@@ -121,7 +121,7 @@ export const ClusterKind: KindModule<'Cluster'> = {
       .map((c) => ({
         key: ownerKey(c.tags, 'Cluster', c.name), kind: 'Cluster', awsName: c.name, id: c.arn, protectedByTag: pruneDisabled(c.tags),
         calls: [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: c.name } }],
-        live: canonicalCluster(liveClusterSpec(c.raw), liveNamespaceNames(live)),
+        view: () => ({ live: canonicalCluster(liveClusterSpec(c.raw), liveNamespaceNames(live)) }),
       })),
   uses: () => [],
 };

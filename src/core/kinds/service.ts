@@ -387,9 +387,11 @@ export const ServiceKind: KindModule<'Service'> = {
       .map((s) => ({
         key: ownerKey(s.tags, 'Service', s.name), kind: 'Service', awsName: `${s.cluster}/${s.name}`, id: s.arn, protectedByTag: pruneDisabled(s.tags),
         calls: deleteCalls(s.cluster, s.name, s.raw.desiredCount),
-        live: ownedBody(s, live),
-        // With no document, the revision it last deployed is the one it should run.
-        health: serviceHealth(s.raw, s.tags[TASK_DEFINITION_TAG], rolledBackRevisions(live, s.arn)),
+        view: () => ({
+          live: ownedBody(s, live),
+          // With no document, the revision it last deployed is the one it should run.
+          health: serviceHealth(s.raw, s.tags[TASK_DEFINITION_TAG], rolledBackRevisions(live, s.arn)),
+        }),
       })),
   // A service uses its cluster and the Cloud Map services it registers its tasks in.
   uses: (live) =>
