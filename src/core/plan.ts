@@ -215,7 +215,8 @@ class Planner implements PlanContext {
     const ignore = ignoredPointers(resource);
     const want = withoutPointers(desired, ignore);
     if (!live || liveBody === undefined) {
-      this.record({ ...base(resource), action: 'create', sync: 'OutOfSync', health: MISSING, changes: diffObjects(want, undefined), desired: want });
+      const tagsToSet = tagsWanted ? tagChanges(userTags(tagsWanted), {}) : [];
+      this.record({ ...base(resource), action: 'create', sync: 'OutOfSync', health: MISSING, changes: [...diffObjects(want, undefined), ...tagsToSet], desired: want });
       return { action: 'create', changes: [], tagSet: {}, tagRemove: [], adopting: false };
     }
     this.match(live.id);

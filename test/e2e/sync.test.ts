@@ -33,7 +33,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
   const before = await cli('diff', dir, '--endpoint', sim.endpoint);
   t.equal(before.code, 1);
   // A reviewer sees what will be created, whole: the normalised spec as + lines.
-  t.match(before.out, /Service\/billing: to create\n(\s+\+.*\n)*\s+\+desiredCount: 2\n(\s+\+.*\n)*\s+\+taskDefinition: billing:<next>\n/);
+  t.match(before.out, /Service\/billing: to create\n(\s+\+.*\n)*\s+\+desiredCount: 2\n(\s+\+.*\n)*\s+\+taskDefinition: billing:<next>\n {2}tag team: "payments"\n {2}tag service: "billing"\n {2}tag data-classification: "pci"\n/, 'with its tags');
   t.match(before.out, /CloudMapNamespace\/store\.local: to create\n(\s+\+.*\n)*\s+\+type: DNS_PRIVATE\n\s+\+vpc: vpc-0a1b2c3d4e5f67890\n/);
   t.notMatch(before.out, /@@/, 'no hunk header when the whole object is new');
   const dryRun = await cli('sync', dir, '--dry-run', '--endpoint', sim.endpoint);
