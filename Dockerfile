@@ -37,7 +37,9 @@ RUN apt-get update \
  && git config --system --add safe.directory '*' \
  && install -d -o node -g node /var/lib/ecs-gitops /git
 WORKDIR /app
+# JSON logs even under `docker run -t`: production logs go to CloudWatch, never a terminal.
 ENV NODE_ENV=production \
+    ECS_GITOPS_LOG_FORMAT=json \
     ECS_GITOPS_LISTEN=0.0.0.0:8080 \
     ECS_GITOPS_REPO=/var/lib/ecs-gitops/checkout
 COPY package.json package-lock.json ./

@@ -15,7 +15,7 @@ import { StatusStore } from './runtime/status.js';
 import { gitRevision } from './source/git.js';
 import { createSource, SourceError, type Snapshot, type Source } from './source/index.js';
 import { LoadCache, loadConfig } from './load/index.js';
-import { createLogger, createMetrics, type LogLevel, type Logger, type Metrics } from './telemetry.js';
+import { createLogger, createMetrics, type LogFormat, type LogLevel, type Logger, type Metrics } from './telemetry.js';
 
 export const VERSION = '0.1.0';
 
@@ -38,6 +38,10 @@ export interface DaemonConfig {
   rateLimit: boolean;
   listen: { host: string; port: number };
   logLevel: LogLevel;
+  /** JSON lines unless told otherwise (`run` picks text on a terminal). */
+  logFormat?: LogFormat;
+  /** Colour text log lines. */
+  logColor?: boolean;
   /** Bound for in-flight work at shutdown; below ECS's 30 s stopTimeout. */
   stopGraceMs: number;
   apiToken?: string;
@@ -59,7 +63,12 @@ export interface Daemon {
 }
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
-  const logger = createLogger({ level: config.logLevel, ...(config.logDestination ? { destination: config.logDestination } : {}) });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat ?? 'json',
+    color: config.logColor === true,
+    ...(config.logDestination ? { destination: config.logDestination } : {}),
+  });
   const closers = new Closers(logger);
   try {
     const { aws, clients } = await awsFor(config, closers, logger);

@@ -1,5 +1,6 @@
 /**
- * Logs and metrics. The logger is pino writing JSON lines; a reconcile's child logger
+ * Logs and metrics. The logger is pino writing JSON lines (or, for a person at a
+ * terminal, the same events as text lines through pino-pretty); a reconcile's child logger
  * carries `kind`, `name`, `revision` and `reconcileId` so one resource's story can be
  * filtered out of the stream. The metrics live in their own prom-client `Registry`, named
  * the Prometheus way (prefix `ecs_gitops_`, base units, `_total`, `_info`,
@@ -9,6 +10,7 @@
  */
 import { pino } from 'pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { KINDS } from './api/kinds.js';
 import type { Kind } from './api/kinds.js';
@@ -25,8 +27,15 @@ export type Logger = PinoLogger;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface LoggerOptions {
   level: LogLevel;
+  /** JSON lines (the default: for CloudWatch and log shippers) or text lines for a terminal. */
+  format?: LogFormat;
+  /** With `format: 'text'`: colour the level and the fields. */
+  color?: boolean;
   /** Where the lines go; standard output when absent. */
   destination?: DestinationStream;
 }
@@ -40,16 +49,35 @@ export interface ReconcileLogContext {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
-    {
-      level: options.level,
-      // Level names instead of numbers and ISO times: CloudWatch Logs Insights and humans read these directly.
-      formatters: { level: (label) => ({ level: label }) },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      base: { pid: process.pid },
-    },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
-  );
+  const settings = {
+    level: options.level,
+    // Level names instead of numbers and ISO times: CloudWatch Logs Insights and humans read these directly.
+    formatters: { level: (label: string) => ({ level: label }) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    base: { pid: process.pid },
+  };
+  if (options.format !== 'text') return pino(settings, options.destination ?? pino.destination({ dest: 1, sync: false }));
+  // In-process and synchronous: a terminal reads a line as it happens, and no worker thread is started.
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
+  const toText = textLine(options.color === true);
+  return pino(settings, { write: (line: string) => destination.write(toText(line)) });
+}
+
+/**
+ * One text line per JSON line: local time, level, the resource it is about (`Kind/name`,
+ * from a reconcile's `kind` and `name` or a step's `key`), the message, then the other
+ * fields as compact JSON.
+ */
+function textLine(colorize: boolean): (line: string) => string {
+  return prettyFactory({
+    colorize,
+    translateTime: 'SYS:HH:MM:ss.l',
+    messageFormat: '{if kind}{kind}/{name} {end}{if key}{key} {end}{msg}',
+    ignore: 'pid,hostname,kind,name,key',
+    singleLine: true,
+    // Errors stay on their line as JSON, like any other field.
+    errorLikeObjectKeys: [],
+  });
 }
 
 /** The child logger of one reconcile of one resource. */

@@ -165,7 +165,8 @@ t.test('promtool check metrics accepts the exposition, before and after activity
   await assertPromtoolAccepts(t, await metrics.registry.metrics());
 });
 
-t.test('the logger writes one JSON object per line; a reconcile child carries kind, name, revision and reconcileId', async (t) => {
+/** A log destination that keeps every line written to it. */
+function lineCollector() {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -173,6 +174,11 @@ t.test('the logger writes one JSON object per line; a reconcile child carries ki
       done();
     },
   });
+  return { lines, destination };
+}
+
+t.test('the logger writes one JSON object per line; a reconcile child carries kind, name, revision and reconcileId', async (t) => {
+  const { lines, destination } = lineCollector();
   const logger = createLogger({ level: 'info', destination });
   logger.debug('not written at info');
   logger.info({ trigger: 'api' }, 'sync requested');
@@ -183,4 +189,30 @@ t.test('the logger writes one JSON object per line; a reconcile child carries ki
   t.match(first, { level: 'info', msg: 'sync requested', trigger: 'api' });
   t.match(first.time, /^\d{4}-\d\d-\d\dT/, 'ISO time');
   t.match(second, { level: 'warn', msg: 'rollout is slow', kind: 'Service', name: 'web', revision: 'abc123', reconcileId: 'r-1' });
+});
+
+t.test('as text, one line per event: time, level, the resource, the message, then the other fields', async (t) => {
+  const { lines, destination } = lineCollector();
+  const logger = createLogger({ level: 'info', format: 'text', destination });
+  logger.info({ trigger: 'api' }, 'sync requested');
+  reconcileLogger(logger, { kind: 'Service', name: 'web', revision: 'abc123', reconcileId: 'r-1' }).warn({ err: { message: 'slow' } }, 'rollout is slow');
+  logger.info({ key: 'Cluster/store', step: 'create cluster store' }, 'applied');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.match(lines, [
+    /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: sync requested \{"trigger":"api"\}$/,
+    /^\[[\d:.]+\] WARN: Service\/web rollout is slow \{"revision":"abc123","reconcileId":"r-1","err":\{.*"message":"slow".*\}\}$/,
+    /^\[[\d:.]+\] INFO: Cluster\/store applied \{"step":"create cluster store"\}$/,
+  ]);
+  t.equal(lines.length, 3, 'an error stays on its line');
+});
+
+t.test('run logs text on a terminal and JSON elsewhere, unless --log-format or ECS_GITOPS_LOG_FORMAT says otherwise', async (t) => {
+  const { daemonConfig } = await import('../src/commands/run.js');
+  const args = ['--repo', 'examples'];
+  t.match(daemonConfig(args, {}, true), { logFormat: 'text', logColor: true });
+  t.match(daemonConfig(args, { NO_COLOR: '1' }, true), { logFormat: 'text', logColor: false });
+  t.match(daemonConfig(args, {}, false), { logFormat: 'json' });
+  t.match(daemonConfig([...args, '--log-format', 'json'], {}, true), { logFormat: 'json' });
+  t.match(daemonConfig(args, { ECS_GITOPS_LOG_FORMAT: 'text' }, false), { logFormat: 'text', logColor: false });
+  t.throws(() => daemonConfig([...args, '--log-format', 'pretty'], {}, true), /--log-format/);
 });

@@ -4,7 +4,10 @@
  */
 import { styleText } from 'node:util';
 import { yamlDiff } from '../core/diff.js';
+import type { Health, HealthStatus } from '../core/health.js';
+import { revisionOf } from '../core/live.js';
 import type { Plan, ResourcePlan } from '../core/plan.js';
+import type { ServiceSummary } from '../runtime/status.js';
 
 export interface RenderOptions {
   color: boolean;
@@ -37,17 +40,35 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
     const verb = VERB[r.action];
     const style = r.action === 'create' ? 'green' : r.action === 'delete' ? 'red' : r.action === 'none' ? 'dim' : r.action === 'update' || r.action === 'replace' ? 'yellow' : 'magenta';
     lines.push(`${paint(options.color, 'bold', label)}: ${paint(options.color, style, verb)}${r.message ? ` — ${r.message}` : ''}`);
-    if (r.action === 'update' || r.action === 'replace' || r.action === 'conflict' || r.action === 'stalled') {
-      const body = yamlDiff(r.key, r.desired, r.live);
-      const tagLines = r.changes.filter((c) => c.path.startsWith('spec.tags.')).map((c) =>
-        c.to === undefined ? `  tag ${c.path.slice(10)}: remove` : `  tag ${c.path.slice(10)}: ${c.from === undefined ? '' : `${JSON.stringify(c.from)} → `}${JSON.stringify(c.to)}`,
-      );
-      for (const line of body.split('\n').slice(2)) lines.push(`    ${colourDiffLine(line, options.color)}`);
-      lines.push(...tagLines);
+    for (const line of bodyLines(r)) lines.push(`    ${colourDiffLine(line, options.color)}`);
+    for (const c of r.changes) {
+      if (!c.path.startsWith('spec.tags.')) continue;
+      lines.push(c.to === undefined ? `  tag ${c.path.slice(10)}: remove` : `  tag ${c.path.slice(10)}: ${c.from === undefined ? '' : `${JSON.stringify(c.from)} → `}${JSON.stringify(c.to)}`);
     }
   }
   lines.push(summary(plan));
   return lines.join('\n');
+}
+
+/**
+ * The unified diff under a resource's line, without the ---/+++ header: fields that change,
+ * with context; a resource to create or delete whole, as + or - lines (no hunk header, as
+ * every line is in it).
+ */
+function bodyLines(r: ResourcePlan): string[] {
+  switch (r.action) {
+    case 'update':
+    case 'replace':
+    case 'conflict':
+    case 'stalled':
+      return yamlDiff(r.key, r.desired, r.live).split('\n').slice(2);
+    case 'create':
+      return r.desired ? yamlDiff(r.key, r.desired, undefined).split('\n').slice(3) : [];
+    case 'delete':
+      return r.live ? yamlDiff(r.key, undefined, r.live).split('\n').slice(3) : [];
+    default:
+      return [];
+  }
 }
 
 function colourDiffLine(line: string, color: boolean): string {
@@ -78,4 +99,54 @@ export function planJson(plan: Plan): unknown {
     steps: plan.steps,
     summary: summary(plan),
   };
+}
+
+// ---------------------------------------------------------------- sync --wait
+
+/** One Service of the config as a poll of `sync --wait` found it. */
+export interface ServiceProgress {
+  key: string;
+  health: Health;
+  /** What ECS shows of it (as the status API does); absent while it does not exist. */
+  summary?: ServiceSummary;
+}
+
+const HEALTH_STYLE: Record<HealthStatus, Parameters<typeof styleText>[0]> = {
+  Healthy: 'green',
+  Progressing: 'yellow',
+  Degraded: 'red',
+  Missing: 'magenta',
+  Unknown: 'dim',
+};
+
+const primaryOf = (summary: ServiceSummary | undefined) => summary?.deployments.find((d) => d.status === 'PRIMARY');
+const runningOf = (summary: ServiceSummary | undefined) => (summary ? `${summary.runningCount ?? 0}/${summary.desiredCount ?? 0}` : '-');
+
+/**
+ * What changed for one Service while waiting: its health (and why, when Degraded), the
+ * PRIMARY deployment (revision, rollout state, id, tasks that failed to start), its task
+ * counts and the newest ECS event. The same text twice means
+ * nothing changed, so the caller prints it only when it differs from the last one.
+ */
+export function progressLine(s: ServiceProgress): string {
+  const primary = primaryOf(s.summary);
+  if (!s.summary || !primary) return `  … ${s.key}: ${s.health.status}${s.health.message ? ` — ${s.health.message}` : ''}`;
+  const deployment = `${revisionOf(primary.taskDefinition) ?? primary.taskDefinition ?? '?'} ${primary.rolloutState ?? 'no rollout state'} (deployment ${primary.id ?? '?'})`;
+  const counts = `${runningOf(s.summary)} running${s.summary.pendingCount ? `, ${s.summary.pendingCount} pending` : ''}${primary.failedTasks ? `, ${primary.failedTasks} failed` : ''}`;
+  const event = s.summary.events[0]?.message;
+  const why = s.health.status === 'Degraded' && s.health.message ? `${s.health.message}; ` : '';
+  return `  … ${s.key}: ${s.health.status} — ${why}${deployment}, ${counts}${event ? `; last event: ${event}` : ''}`;
+}
+
+/** The table `sync --wait` ends with: one row per Service of the config. */
+export function serviceTable(services: readonly ServiceProgress[], color: boolean): string {
+  const rows = services.map((s) => [s.key, s.health.status, runningOf(s.summary), primaryOf(s.summary)?.rolloutState ?? '-', s.health.message ?? '']);
+  const header = ['SERVICE', 'HEALTH', 'RUNNING', 'ROLLOUT', 'MESSAGE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[], health?: HealthStatus) =>
+    cells.map((c, i) => {
+      const cell = i === cells.length - 1 ? c : c.padEnd(widths[i]);
+      return i === 1 && health ? paint(color, HEALTH_STYLE[health], cell) : cell;
+    }).join('  ').trimEnd();
+  return [paint(color, 'bold', line(header)), ...rows.map((r, i) => line(r, services[i].health.status))].join('\n');
 }

@@ -16,7 +16,7 @@ import {
 } from '../config.js';
 import { startDaemon, type DaemonConfig } from '../daemon.js';
 import { redact } from '../source/git.js';
-import { LOG_LEVELS } from '../telemetry.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../telemetry.js';
 import type { CommandIO } from './common.js';
 
 export const RUN_OPTIONS = {
@@ -41,13 +41,15 @@ export const RUN_OPTIONS = {
   'no-self-heal': { type: 'boolean', description: 'report drift, do not revert it' },
   listen: { type: 'string', placeholder: 'HOST:PORT', default: '0.0.0.0:8080', description: 'status API and metrics' },
   'log-level': { type: 'string', placeholder: 'L', default: 'info', description: `log level: ${LOG_LEVELS.join(', ')}` },
+  'log-format': { type: 'string', placeholder: 'text|json', default: 'text on a terminal, else json', description: 'how log lines are written: human-readable text or JSON lines' },
   'embedded-aws': { type: 'boolean', description: 'start the simulator in-process and use it (the demo)' },
   'sim-state-file': { type: 'string', placeholder: 'F', description: "with --embedded-aws, keep the simulator's state across restarts" },
   'no-rate-limit': { type: 'boolean', description: "do not pace calls to AWS by client-side token buckets at ECS's published limits" },
   'stop-timeout': { type: 'string', placeholder: 'D', default: '20s', description: "on SIGTERM, how long in-flight AWS calls may finish (below ECS's 30 s)" },
 } as const satisfies OptionTable;
 
-export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+/** `logsToTerminal`: whether standard output, where the logs go, is a terminal. */
+export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env, logsToTerminal = process.stdout.isTTY === true): DaemonConfig {
   const { values, positionals } = parseCommandLine(argv, RUN_OPTIONS, env);
   if (positionals.length > 0) throw new UsageError(`run takes no arguments (got ${positionals.join(' ')}); use --repo DIR`);
   const embeddedAws = values['embedded-aws'] === true;
@@ -77,6 +79,8 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
     rateLimit: values['no-rate-limit'] !== true && !embeddedAws && !aws.endpoint,
     listen: { host: match[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(match[2]) },
     logLevel: oneOf(values['log-level'] as string | undefined, '--log-level', LOG_LEVELS, 'info'),
+    logFormat: oneOf(values['log-format'] as string | undefined, '--log-format', LOG_FORMATS, logsToTerminal ? 'text' : 'json'),
+    logColor: logsToTerminal && !env.NO_COLOR,
     stopGraceMs,
     ...(env.ECS_GITOPS_API_TOKEN ? { apiToken: env.ECS_GITOPS_API_TOKEN } : {}),
     ...(env.ECS_GITOPS_WEBHOOK_SECRET ? { webhookSecret: env.ECS_GITOPS_WEBHOOK_SECRET } : {}),

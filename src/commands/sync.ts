@@ -1,18 +1,21 @@
 /**
  * `ecs-gitops sync [dir] --once`: one pass — load, read, plan, apply — printing every
- * step and the API calls it made. With `--wait`, waits until every Service is Healthy
- * or Degraded and fails on Degraded. Exit 0 converged; 1 a step failed, or a resource
- * is left stalled, in conflict or Degraded (so CI does not go green on a sync that
- * could not do its job); 2 invalid config or usage error.
+ * step and the API calls it made. With `--wait`, waits until every Service of the config
+ * is Healthy or one is Degraded, reporting their progress, and fails on Degraded. Exit 0
+ * converged; 1 a step failed, or a resource is left stalled, in conflict or Degraded (so
+ * CI does not go green on a sync that could not do its job); 2 invalid config or usage
+ * error.
  */
 import { destroyAwsClients } from '../aws/clients.js';
 import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, parseCommandLine, parseDuration, pruneSettings, type OptionTable } from '../config.js';
 import { systemClock } from '../runtime/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Plan, ResourcePlan } from '../core/plan.js';
 import { executePlan, type StepEvent } from '../runtime/executor.js';
+import { serviceSummary } from '../runtime/status.js';
 import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, type CommandIO } from './common.js';
 import { OUTPUT_OPTIONS, emit, fail, outputFormat, serialize } from './output.js';
-import { planJson, renderPlan, summary } from './render.js';
+import { planJson, progressLine, renderPlan, serviceTable, summary, type ServiceProgress } from './render.js';
 
 export const SYNC_OPTIONS = {
   ...AWS_OPTIONS,
@@ -26,7 +29,8 @@ export const SYNC_OPTIONS = {
 
 const WAIT_POLL_MS = 2000;
 
-export async function syncCommand(argv: string[], io: CommandIO): Promise<number> {
+/** `clock`: what applying and waiting sleep on (tests pass the simulator's). */
+export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = systemClock): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, SYNC_OPTIONS);
   if (positionals.length > 1) throw new UsageError('sync takes one directory');
   const output = outputFormat(values);
@@ -46,21 +50,21 @@ export async function syncCommand(argv: string[], io: CommandIO): Promise<number
     if (text) io.out(summary(plan));
     const { results } = await executePlan(plan, {
       clients,
-      clock: systemClock,
+      clock,
       onStep: (event) => {
         const line = text ? describeStepEvent(event) : undefined;
         if (line) io.out(line);
       },
     });
     const failed = results.filter((r) => r.status !== 'succeeded');
-    let healthFailure = false;
-    if (values.wait === true && failed.length === 0) healthFailure = !(await waitForServices(desired, clients, aws, prune, waitTimeoutMs, io, text));
+    const waited = values.wait === true && failed.length === 0 ? await waitForServices(desired, clients, aws, prune, { timeoutMs: waitTimeoutMs, io, text, clock }) : undefined;
+    const healthFailure = waited !== undefined && !waited.ok;
     const calls = clients.calls.snapshot();
     if (text) {
       const byOperation = Object.entries(calls).map(([op, s]) => `${op.replace(/^servicediscovery:/, 'cloudmap:')} ${s.calls}`).join(', ');
       io.out(`${results.length - failed.length} of ${results.length} steps applied; API calls: ${byOperation || 'none'} (${clients.calls.writes()} writes)`);
     } else {
-      io.out(serialize(output, { plan: planJson(plan), results, calls, writes: clients.calls.writes() }));
+      io.out(serialize(output, { plan: planJson(plan), results, calls, writes: clients.calls.writes(), ...(waited ? { wait: waited } : {}) }));
     }
     const unresolved = unresolvedResources(plan);
     if (text) for (const r of unresolved) io.out(`  ! ${r.key}: ${r.action === 'stalled' || r.action === 'conflict' ? r.action : r.health.status} — ${r.message ?? r.health.message ?? ''}`);
@@ -72,10 +76,14 @@ export async function syncCommand(argv: string[], io: CommandIO): Promise<number
   }
 }
 
-/** Resources this sync cannot fix: stalled, in conflict, or Degraded with nothing planned for them. */
+/**
+ * Resources this sync cannot fix: stalled, in conflict, or Degraded with nothing planned for
+ * them. A Degraded object whose document is gone is not this config's failure.
+ */
 export function unresolvedResources(plan: Plan): ResourcePlan[] {
   const stepped = new Set(plan.steps.map((s) => s.key));
-  return plan.resources.filter((r) => r.action === 'stalled' || r.action === 'conflict' || (r.health.status === 'Degraded' && (!stepped.has(r.key) || r.health.reason === 'RolledBack')));
+  const inGit = (r: ResourcePlan) => r.action !== 'prune-skipped' && r.action !== 'delete';
+  return plan.resources.filter((r) => r.action === 'stalled' || r.action === 'conflict' || (r.health.status === 'Degraded' && inGit(r) && (!stepped.has(r.key) || r.health.reason === 'RolledBack')));
 }
 
 function describeStepEvent(event: StepEvent): string | undefined {
@@ -97,27 +105,43 @@ function describeStepEvent(event: StepEvent): string | undefined {
   }
 }
 
-/** Polls until every Service is Healthy or Degraded; false on Degraded or timeout. */
+/**
+ * Polls until every Service of the config is Healthy, or one is Degraded, or time is up;
+ * `ok` false on Degraded or timeout; `services` as last seen (the data of the table). Prints a line for a Service whenever what ECS shows of it
+ * changes (not on every poll), and a table at the end. Services only in AWS (owned ones
+ * whose document is gone) are not waited for.
+ */
 async function waitForServices(
   desired: Parameters<typeof readAndPlan>[0],
   clients: Parameters<typeof readAndPlan>[1],
   aws: Parameters<typeof readAndPlan>[2],
   prune: Parameters<typeof readAndPlan>[3],
-  timeoutMs: number,
-  io: CommandIO,
-  text: boolean,
-): Promise<boolean> {
-  const deadline = systemClock.now() + timeoutMs;
+  { timeoutMs, io, text, clock }: { timeoutMs: number; io: CommandIO; text: boolean; clock: Clock },
+): Promise<{ ok: boolean; timedOut: boolean; services: ServiceProgress[] }> {
+  const deadline = clock.now() + timeoutMs;
+  const printed = new Map<string, string>();
   for (;;) {
-    const { plan } = await readAndPlan(desired, clients, aws, prune);
-    const services = plan.resources.filter((r) => r.kind === 'Service');
-    const degraded = services.filter((r) => r.health.status === 'Degraded');
-    const pending = services.filter((r) => r.health.status !== 'Healthy' && r.health.status !== 'Degraded');
-    if (degraded.length > 0 || pending.length === 0 || systemClock.now() >= deadline) {
-      if (text) for (const r of services) io.out(`  ${r.key}: ${r.health.status}${r.health.message ? ` — ${r.health.message}` : ''}`);
-      if (pending.length > 0 && degraded.length === 0 && text) io.out(`gave up waiting after ${Math.round(timeoutMs / 1000)} s`);
-      return degraded.length === 0 && pending.length === 0;
+    const { plan, live } = await readAndPlan(desired, clients, aws, prune);
+    const byArn = new Map([...live.services.values()].map((s) => [s.arn, s.raw]));
+    const services: ServiceProgress[] = plan.resources
+      .filter((r) => r.kind === 'Service' && desired.resources.has(r.key))
+      .map((r) => {
+        const raw = r.liveId ? byArn.get(r.liveId) : undefined;
+        return { key: r.key, health: r.health, ...(raw ? { summary: serviceSummary(raw) } : {}) };
+      });
+    for (const s of text ? services : []) {
+      const line = progressLine(s);
+      // A Service Healthy at first sight has nothing to report until the table.
+      if (printed.get(s.key) !== line && (printed.has(s.key) || s.health.status !== 'Healthy')) io.out(line);
+      printed.set(s.key, line);
     }
-    await systemClock.sleep(WAIT_POLL_MS);
+    const degraded = services.some((s) => s.health.status === 'Degraded');
+    const pending = services.some((s) => s.health.status !== 'Healthy' && s.health.status !== 'Degraded');
+    if (degraded || !pending || clock.now() >= deadline) {
+      if (text) io.out(serviceTable(services, io.color));
+      if (pending && !degraded && text) io.out(`gave up waiting after ${Math.round(timeoutMs / 1000)} s`);
+      return { ok: !degraded && !pending, timedOut: pending && !degraded, services };
+    }
+    await clock.sleep(WAIT_POLL_MS);
   }
 }

@@ -225,7 +225,8 @@ class Planner implements PlanContext {
     const ignore = ignoredPointers(resource);
     const want = withoutPointers(desired, ignore);
     if (!live || liveBody === undefined) {
-      this.record({ ...base(resource), action: 'create', sync: 'OutOfSync', health: MISSING, changes: diffObjects(want, undefined), desired: want });
+      const tagsToSet = tagsWanted ? tagChanges(userTags(tagsWanted), {}) : [];
+      this.record({ ...base(resource), action: 'create', sync: 'OutOfSync', health: MISSING, changes: [...diffObjects(want, undefined), ...tagsToSet], desired: want });
       return { action: 'create', changes: [], tagSet: {}, tagRemove: [], adopting: false };
     }
     this.match(live.id);
@@ -290,7 +291,8 @@ class Planner implements PlanContext {
     /** The delete step of each candidate this plan deletes. */
     const deletes = new Map<string, string>();
     for (const c of candidates) {
-      const planned = { key: c.key, kind: c.kind, name: c.key.slice(c.key.indexOf('/') + 1), awsName: c.awsName, sync: 'OutOfSync' as const, health: HEALTHY, changes: [], liveId: c.id };
+      const view = c.view?.();
+      const planned = { key: c.key, kind: c.kind, name: c.key.slice(c.key.indexOf('/') + 1), awsName: c.awsName, sync: 'OutOfSync' as const, health: view?.health ?? HEALTHY, changes: [], liveId: c.id, ...(view ? { live: view.live } : {}) };
       const users = usedBy.get(c.id) ?? [];
       const skip = this.pruneSkipReason(c, users.find((u) => !deletes.has(u.id)), everything, budget);
       if (skip) {

@@ -20,7 +20,7 @@ import { changedKeys, reconcileScope, withReferrers } from '../core/scope.js';
 import type { LoadResult } from '../load/index.js';
 import { executePlan, type StepResult } from './executor.js';
 import { WorkQueue, type BackoffOptions } from './queue.js';
-import type { ReconcileResult, ResourceOutcome, StatusStore, UnreadResource } from './status.js';
+import { serviceSummary, type ReconcileResult, type ResourceOutcome, type ServiceSummary, type StatusStore, type UnreadResource } from './status.js';
 
 /** The whole desired state, with pruning: the resync, a manual sync, a deleted document. */
 export const FULL_SYNC = '*';
@@ -316,7 +316,7 @@ export class Controller {
         held: planned.held.has(resource.key),
         inGit: pass.desired.resources.has(resource.key),
         desiredSpec: pass.desired.resources.get(resource.key)?.spec,
-        liveSummary: serviceSummary(resource, servicesByArn),
+        liveSummary: serviceSummaryOf(resource, servicesByArn),
         progressPollMs: this.options.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS,
       }),
     );
@@ -550,30 +550,7 @@ function withoutDependents(steps: Step[], drop: (s: Step) => boolean): Step[] {
   return steps.filter((s) => !dropped.has(s.id));
 }
 
-/** What the status API shows of a live Service beyond its spec. */
-function serviceSummary(resource: ResourcePlan, services: ReadonlyMap<string, LiveService>): Record<string, unknown> | undefined {
-  if (resource.kind !== 'Service' || !resource.liveId) return undefined;
-  const service = services.get(resource.liveId);
-  if (!service) return undefined;
-  const raw = service.raw;
-  return {
-    status: raw.status,
-    taskDefinition: raw.taskDefinition,
-    desiredCount: raw.desiredCount,
-    runningCount: raw.runningCount,
-    pendingCount: raw.pendingCount,
-    deployments: (raw.deployments ?? []).map((d) => ({
-      id: d.id,
-      status: d.status,
-      taskDefinition: d.taskDefinition,
-      rolloutState: d.rolloutState,
-      rolloutStateReason: d.rolloutStateReason,
-      desiredCount: d.desiredCount,
-      runningCount: d.runningCount,
-      pendingCount: d.pendingCount,
-      failedTasks: d.failedTasks,
-    })),
-    serviceRegistries: raw.serviceRegistries,
-    events: (raw.events ?? []).slice(0, 5).map((e) => ({ at: e.createdAt, message: e.message })),
-  };
+function serviceSummaryOf(resource: ResourcePlan, services: ReadonlyMap<string, LiveService>): ServiceSummary | undefined {
+  const service = resource.kind === 'Service' && resource.liveId ? services.get(resource.liveId) : undefined;
+  return service && serviceSummary(service.raw);
 }

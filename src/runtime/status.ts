@@ -4,6 +4,7 @@
  * the pass's outcomes (`recordPass`), and once per snapshot (`recordSnapshot`). Plain
  * data in, plain data out; listeners hear every change.
  */
+import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import type { Kind, ResourceKey } from '../api/kinds.js';
 import type { Finding } from '../load/findings.js';
 import type { FieldChange } from '../core/diff.js';
@@ -11,6 +12,33 @@ import type { Health, HealthStatus } from '../core/health.js';
 import type { Plan, ResourceAction, ResourcePlan, SyncStatus } from '../core/plan.js';
 
 export const EVENTS_KEPT = 20;
+
+/** What the status API shows of a live Service beyond its spec (and `sync --wait` reports). */
+export type ServiceSummary = ReturnType<typeof serviceSummary>;
+
+export function serviceSummary(raw: EcsService) {
+  return {
+    status: raw.status,
+    taskDefinition: raw.taskDefinition,
+    desiredCount: raw.desiredCount,
+    runningCount: raw.runningCount,
+    pendingCount: raw.pendingCount,
+    deployments: (raw.deployments ?? []).map((d) => ({
+      id: d.id,
+      status: d.status,
+      taskDefinition: d.taskDefinition,
+      rolloutState: d.rolloutState,
+      rolloutStateReason: d.rolloutStateReason,
+      desiredCount: d.desiredCount,
+      runningCount: d.runningCount,
+      pendingCount: d.pendingCount,
+      failedTasks: d.failedTasks,
+    })),
+    serviceRegistries: raw.serviceRegistries,
+    /** Newest first, as ECS lists them. */
+    events: (raw.events ?? []).slice(0, 5).map((e) => ({ at: e.createdAt, message: e.message })),
+  };
+}
 
 export interface ResourceEvent {
   at: number;

@@ -459,3 +459,19 @@ t.test('a rolled-back revision holds only the task definition, from the deployme
   t.equal(actions(settled)['Service/web'], 'stalled', 'with nothing else to do: stalled');
   t.same(calls(settled), []);
 });
+
+t.test('a service no longer in git is judged from what it runs: rolled back is Degraded, and a delete shows its live spec', async (t) => {
+  const withWeb = await desiredFrom(t, webFiles());
+  const live = syncedLive(withWeb, {}, { 'ecs-gitops.io/task-definition': 'web:2' });
+  live.rolledBack.set(`${ARN}:service/store/web`, new Set([`${ARN}:task-definition/web:2`]));
+  const withoutWeb = await desiredFrom(t, { 'c.yaml': cluster(), 'td.yaml': taskDefinition() });
+  const kept = planSync(withoutWeb, live, options()).resources.find((r) => r.key === 'Service/web');
+  t.equal(kept?.action, 'prune-skipped');
+  t.match(kept?.health, { status: 'Degraded', reason: 'RolledBack' });
+
+  live.services.get('store/web')!.tags['ecs-gitops.io/task-definition'] = 'web:1';
+  const pruned = planSync(withoutWeb, live, options({ enabled: true })).resources.find((r) => r.key === 'Service/web');
+  t.equal(pruned?.action, 'delete');
+  t.equal(pruned?.health.status, 'Healthy', 'running what it last deployed, to completion');
+  t.match(pruned?.live, { desiredCount: 2, launchType: 'FARGATE', taskDefinition: 'web:1' });
+});

@@ -72,6 +72,7 @@ export const CloudMapInstanceKind: KindModule<'CloudMapInstance'> = {
       .map((i) => ({
         key: resourceKey('CloudMapInstance', i.id), kind: 'CloudMapInstance', awsName: i.id, id: `${i.serviceId}/${i.id}`, protectedByTag: false,
         calls: [{ service: 'servicediscovery', operation: 'DeregisterInstance', input: { ServiceId: i.serviceId, InstanceId: i.id } }],
+        view: () => ({ live: canonicalInstance(i) }),
       })),
   // An instance ECS registered for a task is its ECS service's use of the Cloud Map service, not one of its own.
   uses: (live) => {

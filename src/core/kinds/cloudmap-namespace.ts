@@ -105,6 +105,7 @@ export const CloudMapNamespaceKind: KindModule<'CloudMapNamespace'> = {
       .map((n) => ({
         key: ownerKey(n.tags, 'CloudMapNamespace', n.name), kind: 'CloudMapNamespace', awsName: n.name, id: n.id, protectedByTag: pruneDisabled(n.tags),
         calls: [{ service: 'servicediscovery', operation: 'DeleteNamespace', input: { Id: n.id } }],
+        view: () => ({ live: canonicalNamespace({ ...liveNamespaceSpec(n.raw), vpc: n.tags[VPC_TAG] }) }),
       })),
   uses: () => [],
 };

@@ -132,6 +132,7 @@ export const CloudMapServiceKind: KindModule<'CloudMapService'> = {
       .map((s) => ({
         key: ownerKey(s.tags, 'CloudMapService', s.name), kind: 'CloudMapService', awsName: s.name, id: s.arn, protectedByTag: pruneDisabled(s.tags),
         calls: [{ service: 'servicediscovery', operation: 'DeleteService', input: { Id: s.id } }],
+        view: () => ({ live: canonicalCloudMapService(liveCloudMapServiceSpec(s.raw)) }),
       })),
   uses: (live) => [...live.cloudMapServices.values()].map((s) => ({ id: s.arn, name: `Cloud Map service ${s.name}`, uses: [s.namespaceId] })),
 };

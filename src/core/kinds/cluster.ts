@@ -8,7 +8,7 @@ import { resourceKey, type Resource } from '../../api/kinds.js';
 import type { ClusterSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { HEALTHY, MISSING, type Health } from '../health.js';
-import { lastSegment, type LiveCluster } from '../live.js';
+import { lastSegment, type LiveCluster, type LiveState } from '../live.js';
 import { canonical, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall } from '../plan.js';
 import { OWNER_TAG, OWNERSHIP_TAGS, toTagList } from '../tags.js';
@@ -85,7 +85,11 @@ function plan(resource: Resource<'Cluster'>, ctx: PlanContext): void {
 
 /** Namespace ARN → name, from the namespaces read (those documents name) and what the cluster reader resolved. */
 function namespaceNames(ctx: PlanContext): Map<string, string> {
-  return ctx.memo('namespaceNames', () => new Map([...ctx.live.namespaceNames, ...[...ctx.live.namespaces.values()].map((n) => [n.arn, n.name] as const)]));
+  return ctx.memo('namespaceNames', () => liveNamespaceNames(ctx.live));
+}
+
+function liveNamespaceNames(live: LiveState): Map<string, string> {
+  return new Map([...live.namespaceNames, ...[...live.namespaces.values()].map((n) => [n.arn, n.name] as const)]);
 }
 
 function updateCalls(name: string, spec: ClusterBody, decision: Decision): ApiCall[] {
@@ -118,6 +122,7 @@ export const ClusterKind: KindModule<'Cluster'> = {
       .map((c) => ({
         key: ownerKey(c.tags, 'Cluster', c.name), kind: 'Cluster', awsName: c.name, id: c.arn, protectedByTag: pruneDisabled(c.tags),
         calls: [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: c.name } }],
+        view: () => ({ live: canonicalCluster(liveClusterSpec(c.raw), liveNamespaceNames(live)) }),
       })),
   uses: () => [],
 };

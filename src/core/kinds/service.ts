@@ -12,7 +12,7 @@ import type { Resource, ResourceKey } from '../../api/kinds.js';
 import { resourceKey, specOf } from '../../api/kinds.js';
 import type { ServiceSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
-import { lastSegment, revisionOf, type LiveService } from '../live.js';
+import { lastSegment, revisionOf, type LiveService, type LiveState } from '../live.js';
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref, Step } from '../plan.js';
 import { OWNER_TAG, OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, toTagList, type Tags } from '../tags.js';
@@ -233,6 +233,11 @@ function prepare(resource: Resource<'Service'>, ctx: PlanContext): Planning {
   };
 }
 
+/** The `family:revision`s ECS rolled back on this service, from its deployment history. */
+function rolledBackRevisions(live: LiveState, serviceArn: string | undefined): Set<string> {
+  return new Set([...(live.rolledBack.get(serviceArn ?? '') ?? [])].map((arn) => revisionOf(arn) ?? arn));
+}
+
 function find(doc: Resource<'Service'>, ctx: PlanContext): LiveService | undefined {
   const cluster = ctx.doc('Cluster', specOf(doc).cluster);
   return cluster && ctx.live.services.get(`${awsName(cluster)}/${awsName(doc)}`);
@@ -247,7 +252,7 @@ function plan(resource: Resource<'Service'>, ctx: PlanContext): void {
     const mapped = liveServiceSpec(p.active.raw, registryNames(ctx));
     liveBody = comparableLive(p.spec, canonicalService(mapped.spec, mapped.refs));
   }
-  const rolledBack = new Set([...(ctx.live.rolledBack.get(p.active?.arn ?? '') ?? [])].map((arn) => revisionOf(arn) ?? arn));
+  const rolledBack = rolledBackRevisions(ctx.live, p.active?.arn);
   const health = serviceHealth(p.active?.raw, p.revision ? revisionOf(p.revision.arn) : undefined, rolledBack);
   if (p.live?.raw.status === 'DRAINING') {
     ctx.record({ ...base, action: 'create', sync: 'OutOfSync', health, changes: [], desired: desiredBody, message: 'a deleted service of this name is still draining; it will be created once ECS has finished' });
@@ -364,6 +369,12 @@ function revisionTags(p: Planning, revision: string): Tags {
   return { ...p.tdTags, [TASK_DEFINITION_TAG]: revision };
 }
 
+/** A service no document names, as a delete shows it: its registries by their Cloud Map names. */
+function ownedBody(s: LiveService, live: LiveState): Canonical {
+  const mapped = liveServiceSpec(s.raw, new Map([...live.cloudMapServices.values()].map((c) => [c.arn, c.name])));
+  return canonicalService(mapped.spec, mapped.refs);
+}
+
 /** Scale to zero first, so tasks stop through a normal deployment rather than a forced delete. */
 function deleteCalls(cluster: string, service: string, desiredCount: number | undefined): ApiCall[] {
   const calls: ApiCall[] = [];
@@ -385,6 +396,11 @@ export const ServiceKind: KindModule<'Service'> = {
       .map((s) => ({
         key: ownerKey(s.tags, 'Service', s.name), kind: 'Service', awsName: `${s.cluster}/${s.name}`, id: s.arn, protectedByTag: pruneDisabled(s.tags),
         calls: deleteCalls(s.cluster, s.name, s.raw.desiredCount),
+        view: () => ({
+          live: ownedBody(s, live),
+          // With no document, the revision it last deployed is the one it should run.
+          health: serviceHealth(s.raw, s.tags[TASK_DEFINITION_TAG], rolledBackRevisions(live, s.arn)),
+        }),
       })),
   // A service uses its cluster and the Cloud Map services it registers its tasks in.
   uses: (live) =>

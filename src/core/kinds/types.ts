@@ -102,6 +102,11 @@ export interface OwnedObject {
   protectedByTag: boolean;
   /** The calls that delete it. */
   calls: ApiCall[];
+  /**
+   * Its normalised live body, as a delete shows it, and its health judged from the live
+   * object alone (Healthy when absent); asked only of objects no document names.
+   */
+  view?: () => { live: Canonical; health?: Health };
 }
 
 /**
