@@ -6,7 +6,7 @@ import { styleText } from 'node:util';
 import { yamlDiff } from '../core/diff.js';
 import type { Health, HealthStatus } from '../core/health.js';
 import { revisionOf } from '../core/live.js';
-import type { Plan, ResourcePlan } from '../core/plan.js';
+import { ADOPT_TAGS_ONLY, ADOPT_THEN_CHANGE, type Plan, type ResourcePlan } from '../core/plan.js';
 import type { ServiceSummary } from '../runtime/status.js';
 
 export interface RenderOptions {
@@ -37,9 +37,12 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   for (const r of plan.resources) {
     if (!differs(r) && !options.all) continue;
     const label = r.awsName && r.awsName !== r.name ? `${r.key} (${r.awsName})` : r.key;
-    const verb = VERB[r.action];
+    // An adoption reads as one: `to adopt — tags only: …`.
+    const adopting = r.message === ADOPT_TAGS_ONLY || r.message === ADOPT_THEN_CHANGE;
+    const verb = adopting ? 'to adopt' : VERB[r.action];
+    const message = adopting ? r.message?.replace(/^adopt — /, '') : r.message;
     const style = r.action === 'create' ? 'green' : r.action === 'delete' ? 'red' : r.action === 'none' ? 'dim' : r.action === 'update' || r.action === 'replace' ? 'yellow' : 'magenta';
-    lines.push(`${paint(options.color, 'bold', label)}: ${paint(options.color, style, verb)}${r.message ? ` — ${r.message}` : ''}`);
+    lines.push(`${paint(options.color, 'bold', label)}: ${paint(options.color, style, verb)}${message ? ` — ${message}` : ''}`);
     for (const line of bodyLines(r)) lines.push(`    ${colourDiffLine(line, options.color)}`);
     for (const c of r.changes) {
       if (!c.path.startsWith('spec.tags.')) continue;

@@ -92,7 +92,7 @@ export async function adoptEqualContent(t: Test, endpoint: string, network: Lega
   t.equal(before.code, 1, 'diff exits 1: the ownership tags are missing');
   const blocks = before.out.split('\n').filter((l) => /^\S+\/\S+.*: /.test(l));
   t.equal(blocks.length, 7, `every document is listed:\n${before.out}`);
-  for (const line of blocks) t.match(line, /: to update — adopt — tags only/, line);
+  for (const line of blocks) t.match(line, /: to adopt — tags only/, line);
   t.notMatch(before.out, /^\s+[-+@]/m, 'no field differs: no diff lines');
   t.match(before.out, /^ {2}tag ecs-gitops\.io\/owner: "ecs-gitops"$/m, 'the owner tag to add is shown');
   t.notMatch(before.out, /registers a new revision/);
@@ -128,10 +128,10 @@ export async function adoptChangedContent(t: Test, endpoint: string, network: Le
   const { dir, legacy } = await legacySetUp(t, endpoint, network, ordersImage);
   const before = await cli('diff', dir, '--endpoint', endpoint);
   t.equal(before.code, 1);
-  t.match(before.out, /Service\/orders: to update — adopt — adds the ownership tags below first, then makes the changes/);
+  t.match(before.out, /Service\/orders: to adopt — adds the ownership tags below first, then makes the changes/);
   t.match(before.out, /TaskDefinition\/orders: to update — registers a new revision after orders:1/);
   t.match(before.out, /\+\s+image: \S+/, 'the image change is shown');
-  t.match(before.out, /Service\/inventory: to update — adopt — tags only/, 'what is equal is still adopted by tags only');
+  t.match(before.out, /Service\/inventory: to adopt — tags only/, 'what is equal is still adopted by tags only');
 
   const sync = await countedSync(dir, endpoint);
   t.same(sync.results.filter((r) => r.status !== 'succeeded'), [], 'every step succeeded');
