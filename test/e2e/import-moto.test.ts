@@ -70,12 +70,13 @@ t.test('moto: services made with the AWS CLI are imported and adopted without a 
   const diff = await cli('diff', dir, '--endpoint', moto.endpoint, '-o', 'json');
   t.equal(diff.code, 1, 'adopting is a difference: the ownership tags');
   const plan = JSON.parse(diff.out) as JsonPlan;
-  t.same(plan.resources.flatMap((r) => r.changes.filter((c) => !c.path.startsWith('metadata.annotations.')).map((c) => `${r.key} ${c.path}`)), [], 'no field differs');
+  t.same(plan.resources.flatMap((r) => r.changes.filter((c) => !c.path.startsWith('metadata.annotations.') && !c.path.startsWith('spec.tags.ecs-gitops.io/')).map((c) => `${r.key} ${c.path}`)), [], 'no field differs but the ownership tags to add');
+  t.ok(plan.resources.length === 7 && plan.resources.every((r) => /^adopt — tags only/.test(r.message ?? '')), 'every object is adopted by tags only');
   const calls = plan.steps.flatMap((s) => s.calls.map((c) => ({ key: s.key, ...c })));
   t.same(calls.filter((c) => c.operation !== 'TagResource').map((c) => `${c.key} ${c.operation}`), [], 'nothing but tags is written');
   const tagKeys = new Set(calls.flatMap((c) => [...(c.input.tags ?? []).map((x) => x.key), ...(c.input.Tags ?? []).map((x) => x.Key)]));
   t.ok([...tagKeys].every((k) => k.startsWith('ecs-gitops.io/')), `only the controller's tags: ${[...tagKeys].join(', ')}`);
-  t.same(new Set(calls.map((c) => c.key)), new Set(['Cluster/shop', 'CloudMapNamespace/shop.local', 'CloudMapService/orders', 'Service/web', 'Service/orders']), 'every imported object is adopted');
+  t.same(new Set(calls.map((c) => c.key)), new Set(['Cluster/shop', 'CloudMapNamespace/shop.local', 'CloudMapService/orders', 'TaskDefinition/web', 'TaskDefinition/orders', 'Service/web', 'Service/orders']), 'every imported object is adopted, the revisions the services run included');
 
   await t.test('sync adopts: no RegisterTaskDefinition, no UpdateService; diff is then empty', async (t) => {
     const synced = await plannedCalls(dir, moto.endpoint, true);
