@@ -36,7 +36,7 @@ async function handMade(endpoint: string) {
 }
 
 interface JsonPlan {
-  resources: { key: string; action: string; changes: { path: string }[] }[];
+  resources: { key: string; action: string; message?: string; changes: { path: string }[] }[];
   steps: { key: string; calls: { operation: string; input: { tags?: { key: string }[]; Tags?: { Key: string }[] } }[] }[];
 }
 
