@@ -3,9 +3,12 @@
  * out — never a partial state, so a bad commit can never be half-applied.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { KINDS, isKind, resourceKey, type DesiredState, type Kind, type Resource, type ResourceKey } from '../api/kinds.js';
-import { ConfigRootError, eventLoopTurns, listConfigFiles, type ConfigFile } from './files.js';
+import { ConfigRootError, eventLoopTurns, listConfigFiles, repositoryRoot, type ConfigFile, type KustomizationDir } from './files.js';
+import { renderKustomization, type RenderContext } from './kustomize.js';
+import { renderedLocator } from './origin.js';
 import { append, byPosition, capPerFile, type Finding } from './findings.js';
 import { parseYamlFile, type Locator } from './parse.js';
 import { resolve, type LocatedResource } from './resolve.js';
@@ -27,6 +30,11 @@ export interface LoadOptions {
    * keeps one): a commit touching one file of thousands parses and validates one file.
    */
   cache?: LoadCache;
+  /**
+   * The repository root: overlays may read bases anywhere below it, nothing above.
+   * Default: the nearest directory at or above the config root holding `.git`.
+   */
+  repositoryRoot?: string;
 }
 
 export interface LoadSummary {
@@ -34,6 +42,8 @@ export interface LoadSummary {
   documents: number;
   byKind: Partial<Record<Kind, number>>;
   warnings: Finding[];
+  /** Real paths of the files overlays read (kustomizations, their bases and patches): what the source must hash and watch besides the config root. */
+  inputs?: string[];
 }
 
 export type LoadResult =
@@ -130,7 +140,7 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
 async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const validator = options.validator ?? (sharedValidator ??= new SchemaValidator());
-  const { files, findings } = await listConfigFiles(root);
+  const { files, kustomizations, findings } = await listConfigFiles(root);
 
   const located: LocatedResource[] = [];
   const invalid = new Set<ResourceKey>();
@@ -164,6 +174,8 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
     append(findings, capPerFile(inFile, file.display));
   }
   options.cache?.sweep();
+  const overlays = kustomizations.length > 0 ? await renderOverlays(root, kustomizations, { maxFileBytes, validator, repositoryRoot: options.repositoryRoot }, { located, invalid, findings }) : undefined;
+  documents += overlays?.documents ?? 0;
 
   const resolved = resolve(located, invalid);
   append(findings, resolved.findings);
@@ -183,12 +195,58 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
   findings.sort(byPosition);
   const errors = findings.filter((f) => f.severity === 'error');
   const summary: LoadSummary = {
-    files: files.length,
+    files: files.length + (overlays?.inputs.length ?? 0),
     documents,
     byKind,
     warnings: findings.filter((f) => f.severity === 'warning'),
+    ...(overlays ? { inputs: overlays.inputs } : {}),
   };
   return errors.length > 0 ? { ok: false, errors, ...summary } : { ok: true, state: { resources: resolved.resources }, ...summary };
+}
+
+/**
+ * Renders the kustomization directories found below the root and validates what they
+ * yield like any document; a field's errors name the file and line that wrote it.
+ */
+async function renderOverlays(
+  root: string,
+  kustomizations: KustomizationDir[],
+  settings: { maxFileBytes: number; validator: SchemaValidator; repositoryRoot: string | undefined },
+  into: { located: LocatedResource[]; invalid: Set<ResourceKey>; findings: Finding[] },
+): Promise<{ inputs: string[]; documents: number }> {
+  const realRoot = realpathSync(root);
+  let boundary = realpathSync(settings.repositoryRoot ?? repositoryRoot(root));
+  if (realRoot !== boundary && !realRoot.startsWith(boundary + sep)) boundary = realRoot;
+  const ctx: RenderContext = { boundary, display: (real) => join(root, relative(realRoot, real)), maxFileBytes: settings.maxFileBytes, inputs: new Set(), parsed: new Map() };
+  let documents = 0;
+  const turn = eventLoopTurns();
+  for (const k of kustomizations) {
+    const file = ctx.display(join(k.real, k.file));
+    let rendered;
+    try {
+      rendered = await renderKustomization(k.real, k.file, ctx);
+    } catch (err) {
+      into.findings.push(loaderFailed(file, err));
+      continue;
+    }
+    append(into.findings, rendered.findings);
+    for (const doc of rendered.documents) {
+      await turn();
+      documents++;
+      const position = renderedLocator(doc.value, doc.origin);
+      const problems = settings.validator.check({ file: doc.origin.file, index: 0, value: doc.value, position });
+      if (problems.length > 0) {
+        append(into.findings, problems);
+        const { kind, metadata } = doc.value as { kind?: unknown; metadata?: { name?: unknown } };
+        if (isKind(kind) && typeof metadata?.name === 'string') into.invalid.add(resourceKey(kind, metadata.name));
+        continue;
+      }
+      const start = doc.origin.locate([]);
+      const resource = doc.value as unknown as Omit<Resource, 'source'>;
+      into.located.push({ resource: { ...resource, source: { file: doc.origin.file, line: start.line, column: start.column } }, position });
+    }
+  }
+  return { inputs: [...ctx.inputs], documents };
 }
 
 /** Synchronous, like the walk: small files read one after another, without thread-pool round trips. */

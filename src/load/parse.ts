@@ -22,7 +22,8 @@ export interface ParsedDocument {
 
 /** Finds line and column of a field inside one document. */
 export interface Locator {
-  (path: readonly (string | number)[], key?: string): { line: number; column: number };
+  /** `file` when the field was written in another file than the document's own (an overlay's patch). */
+  (path: readonly (string | number)[], key?: string): { line: number; column: number; file?: string };
 }
 
 export function parseYamlFile(file: string, bytes: Uint8Array): { documents: ParsedDocument[]; findings: Finding[] } {
