@@ -17,6 +17,7 @@ const USAGE = `Usage: ecs-gitops <command> [options]
 Commands:
   validate [dir]   check a config directory offline (default: .)
                    --output text|json
+  build [dir]      print the documents a directory renders to (overlays applied), as YAML
   diff [dir]       show what a sync would change; exit 0 none, 1 differences, 2 error
                    --endpoint URL --region R --controller-id ID --prune --output text|json --all
   sync [dir]       apply the config once and print every step and API call
@@ -47,6 +48,10 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
       case 'diff': {
         const { diffCommand } = await import('./commands/diff.js');
         return await diffCommand(rest, io);
+      }
+      case 'build': {
+        const { buildCommand } = await import('./commands/build.js');
+        return await buildCommand(rest, io);
       }
       case 'sync': {
         const { syncCommand } = await import('./commands/sync.js');
