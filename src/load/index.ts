@@ -193,12 +193,15 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
     findings.push({ code: 'NO_DOCUMENTS', severity: 'warning', file: root, line: 1, column: 1, message: 'no ecs-gitops documents found below this directory' });
   }
   findings.sort(byPosition);
-  const errors = findings.filter((f) => f.severity === 'error');
+  // A base rendered into two overlays has its mistakes found twice: list each once.
+  const same = (a: Finding, b: Finding) => a.message === b.message && a.field === b.field && byPosition(a, b) === 0;
+  const distinct = kustomizations.length > 0 ? findings.filter((f, i) => i === 0 || !same(f, findings[i - 1])) : findings;
+  const errors = distinct.filter((f) => f.severity === 'error');
   const summary: LoadSummary = {
     files: files.length + (overlays?.inputs.length ?? 0),
     documents,
     byKind,
-    warnings: findings.filter((f) => f.severity === 'warning'),
+    warnings: distinct.filter((f) => f.severity === 'warning'),
     ...(overlays ? { inputs: overlays.inputs } : {}),
   };
   return errors.length > 0 ? { ok: false, errors, ...summary } : { ok: true, state: { resources: resolved.resources }, ...summary };
