@@ -14,7 +14,7 @@ export function writeTree(dir: string, files: Record<string, string>): void {
   }
 }
 
-const base = (subnet: string, env: string) => `apiVersion: ecs-gitops.io/v1alpha1
+const base = ({ subnet, securityGroup }: Network, env: string) => `apiVersion: ecs-gitops.io/v1alpha1
 kind: Cluster
 metadata:
   name: shop
@@ -51,6 +51,7 @@ spec:
   networkConfiguration:
     awsvpcConfiguration:
       subnets: [${subnet}]
+      securityGroups: [${securityGroup}]
       assignPublicIp: DISABLED
 `;
 
@@ -68,15 +69,20 @@ replicas:
 `;
 
 /** base/ and envs/{staging,production}/: point the daemon at `envs`. */
-export function overlayRepo(dir: string, subnet = 'subnet-0aa1b2c3d4e5f6071'): { setGreeting(text: string): void; setCount(env: 'staging' | 'production', tag: string, count: number): void } {
+export interface Network {
+  subnet: string;
+  securityGroup: string;
+}
+
+export function overlayRepo(dir: string, network: Network = { subnet: 'subnet-0aa1b2c3d4e5f6071', securityGroup: 'sg-0a1b2c3d4e5f60001' }): { setGreeting(text: string): void; setCount(env: 'staging' | 'production', tag: string, count: number): void } {
   writeTree(dir, {
     'base/kustomization.yaml': 'resources: [web.yaml]\n',
-    'base/web.yaml': base(subnet, 'hello'),
+    'base/web.yaml': base(network, 'hello'),
     'envs/staging/kustomization.yaml': overlay('staging', '1.28', 1),
     'envs/production/kustomization.yaml': overlay('production', '1.27.3', 2),
   });
   return {
-    setGreeting: (text) => writeTree(dir, { 'base/web.yaml': base(subnet, text) }),
+    setGreeting: (text) => writeTree(dir, { 'base/web.yaml': base(network, text) }),
     setCount: (env, tag, count) => writeTree(dir, { [`envs/${env}/kustomization.yaml`]: overlay(env, tag, count) }),
   };
 }
