@@ -250,3 +250,16 @@ t.test('without .git above it, the config directory is the repository root', asy
   t.match(r.errors, [{ code: 'OUTSIDE_REPOSITORY' }]);
   t.ok((await loadConfig(join(dir, 'prod'), { repositoryRoot: dir })).ok, 'with the root given, the base is read');
 });
+
+t.test('a strategic-merge patch of $patch: delete removes the document from the overlay', async (t) => {
+  const dir = t.testdir(repo({
+    prod: { 'kustomization.yaml': 'resources: [../base]\npatches:\n  - patch: |\n      apiVersion: ecs-gitops.io/v1alpha1\n      kind: Service\n      metadata: {name: web}\n      $patch: delete\n' },
+  }));
+  t.same([...(await rendered(t, join(dir, 'prod'))).keys()], ['Cluster/store', 'TaskDefinition/web']);
+});
+
+t.test('label options with no meaning here are refused, not ignored', async (t) => {
+  const dir = t.testdir(repo({ prod: { 'kustomization.yaml': 'resources: [../base]\nlabels:\n  - pairs: {env: prod}\n    includeSelectors: true\n' } }));
+  const r = await failing(t, join(dir, 'prod'));
+  t.match(r.errors, [{ code: 'KUSTOMIZE_UNSUPPORTED', line: 4, field: 'labels[0].includeSelectors', message: /no selectors or templates/ }]);
+});

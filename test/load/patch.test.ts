@@ -105,3 +105,30 @@ t.test('JSON patch: one failing operation applies none, and names the operation'
   t.match(jsonPatch(target, [{ op: 'replace', path: '/spec/launchType', value: 'EC2' }]).problems, [{ message: /use add/ }]);
   t.match(jsonPatch(target, [{ op: 'frobnicate', path: '/spec' }]).problems, [{ message: /op must be one of add, remove, replace, move, copy, test/ }]);
 });
+
+t.test('every list of mappings in the schemas has a merge key, or is one that has no natural key', async (t) => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const noNaturalKey = new Set(['Service spec.placementConstraints', 'TaskDefinition spec.placementConstraints']);
+  const lists: string[] = [];
+  for (const file of readdirSync('crds/schemas').filter((f) => f.endsWith('.json') && f !== 'all.json')) {
+    const schema = JSON.parse(readFileSync(`crds/schemas/${file}`, 'utf8')) as Json;
+    const kind = ((schema.properties as Json).kind as { const?: string; enum?: string[] }).const ?? ((schema.properties as Json).kind as { enum: string[] }).enum[0];
+    const walk = (node: Json | undefined, path: string[]) => {
+      if (!node || typeof node !== 'object') return;
+      if (node.type === 'array') {
+        const items = node.items as Json | undefined;
+        if (items?.type === 'object') lists.push(`${kind} ${path.join('.')}`);
+        walk(items, [...path, '*']);
+        return;
+      }
+      for (const [k, v] of Object.entries((node.properties as Record<string, Json> | undefined) ?? {})) walk(v, [...path, k]);
+      for (const alt of [...((node.anyOf as Json[]) ?? []), ...((node.oneOf as Json[]) ?? []), ...((node.allOf as Json[]) ?? [])]) walk(alt, path);
+    };
+    walk(schema, []);
+  }
+  t.ok(lists.length > 20, `${lists.length} lists of mappings`);
+  for (const list of new Set(lists)) {
+    const [kind, path] = list.split(' ');
+    t.ok(MERGE_KEYS[kind as Kind]?.[path] !== undefined || noNaturalKey.has(list), list);
+  }
+});
