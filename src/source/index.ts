@@ -355,7 +355,8 @@ class CheckoutSource implements Source {
       const rel = relative(checkout, dir);
       if (this.followed.has(rel)) continue;
       this.followed.add(rel);
-      if (this.watched === checkout) this.treeWatcher?.add(dir);
+      // A new watcher with it, once ready, then a catch-up read: nothing written meanwhile goes unseen.
+      this.retargetNeeded = true;
     }
   }
 
