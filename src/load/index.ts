@@ -7,7 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { KINDS, isKind, resourceKey, type DesiredState, type Kind, type Resource, type ResourceKey } from '../api/kinds.js';
 import { ConfigRootError, eventLoopTurns, listConfigFiles, repositoryRoot, type ConfigFile, type KustomizationDir } from './files.js';
-import { renderKustomization, type RenderContext } from './kustomize.js';
+import { renderKustomization, type ParsedInput, type RenderContext } from './kustomize.js';
 import { renderedLocator } from './origin.js';
 import { append, byPosition, capPerFile, type Finding } from './findings.js';
 import { parseYamlFile, type Locator } from './parse.js';
@@ -77,7 +77,47 @@ export class LoadCache {
     for (const key of this.entries.keys()) if (!this.seen.has(key)) this.entries.delete(key);
     this.seen = new Set();
   }
+
+  // Overlays: their input files parsed, and the rendered documents found valid.
+  private inputs = new Map<string, { hash: string; parsed: ParsedInput }>();
+  private inputsSeen = new Set<string>();
+  private valid = new Set<string>();
+  private validSeen = new Set<string>();
+
+  /** For the renderer: parsed input files by real path and content. */
+  readonly overlayInputs = {
+    get: (real: string, bytes: Buffer): ParsedInput | undefined => {
+      this.inputsSeen.add(real);
+      const hit = this.inputs.get(real);
+      return hit?.hash === contentHash(bytes) ? hit.parsed : undefined;
+    },
+    set: (real: string, bytes: Buffer, parsed: ParsedInput): void => {
+      this.inputsSeen.add(real);
+      this.inputs.set(real, { hash: contentHash(bytes), parsed });
+    },
+  };
+
+  /** A rendered document, as JSON text, that an earlier load found valid: the schema check is skipped. */
+  wasValid(text: string): boolean {
+    this.validSeen.add(text);
+    return this.valid.has(text);
+  }
+
+  markValid(text: string): void {
+    this.validSeen.add(text);
+    this.valid.add(text);
+  }
+
+  /** After a load with overlays: forget inputs and documents it did not see. */
+  sweepOverlays(): void {
+    for (const key of this.inputs.keys()) if (!this.inputsSeen.has(key)) this.inputs.delete(key);
+    this.valid = new Set([...this.valid].filter((text) => this.validSeen.has(text)));
+    this.inputsSeen = new Set();
+    this.validSeen = new Set();
+  }
 }
+
+const contentHash = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
 
 let sharedValidator: SchemaValidator | undefined;
 
@@ -174,7 +214,8 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
     append(findings, capPerFile(inFile, file.display));
   }
   options.cache?.sweep();
-  const overlays = kustomizations.length > 0 ? await renderOverlays(root, kustomizations, { maxFileBytes, validator, repositoryRoot: options.repositoryRoot }, { located, invalid, findings }) : undefined;
+  const overlays = kustomizations.length > 0 ? await renderOverlays(root, kustomizations, { maxFileBytes, validator, repositoryRoot: options.repositoryRoot, cache: options.cache }, { located, invalid, findings }) : undefined;
+  if (overlays) options.cache?.sweepOverlays();
   documents += overlays?.documents ?? 0;
 
   const resolved = resolve(located, invalid);
@@ -214,13 +255,20 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
 async function renderOverlays(
   root: string,
   kustomizations: KustomizationDir[],
-  settings: { maxFileBytes: number; validator: SchemaValidator; repositoryRoot: string | undefined },
+  settings: { maxFileBytes: number; validator: SchemaValidator; repositoryRoot: string | undefined; cache: LoadCache | undefined },
   into: { located: LocatedResource[]; invalid: Set<ResourceKey>; findings: Finding[] },
 ): Promise<{ inputs: string[]; documents: number }> {
   const realRoot = realpathSync(root);
   let boundary = realpathSync(settings.repositoryRoot ?? repositoryRoot(root));
   if (realRoot !== boundary && !realRoot.startsWith(boundary + sep)) boundary = realRoot;
-  const ctx: RenderContext = { boundary, display: (real) => join(root, relative(realRoot, real)), maxFileBytes: settings.maxFileBytes, inputs: new Set(), parsed: new Map() };
+  const ctx: RenderContext = {
+    boundary,
+    display: (real) => join(root, relative(realRoot, real)),
+    maxFileBytes: settings.maxFileBytes,
+    inputs: new Set(),
+    parsed: new Map(),
+    ...(settings.cache ? { earlier: settings.cache.overlayInputs } : {}),
+  };
   let documents = 0;
   const turn = eventLoopTurns();
   for (const k of kustomizations) {
@@ -237,7 +285,10 @@ async function renderOverlays(
       await turn();
       documents++;
       const position = renderedLocator(doc.value, doc.origin);
-      const problems = settings.validator.check({ file: doc.origin.file, index: 0, value: doc.value, position });
+      // The daemon re-renders every overlay on each commit; what rendered the same as before and was valid then is valid now.
+      const text = settings.cache ? JSON.stringify(doc.value) : '';
+      const problems = settings.cache?.wasValid(text) ? [] : settings.validator.check({ file: doc.origin.file, index: 0, value: doc.value, position });
+      if (problems.length === 0) settings.cache?.markValid(text);
       if (problems.length > 0) {
         append(into.findings, problems);
         const { kind, metadata } = doc.value as { kind?: unknown; metadata?: { name?: unknown } };

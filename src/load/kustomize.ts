@@ -47,7 +47,14 @@ export interface RenderContext {
   /** Real paths of every file read while rendering (the source hashes them). */
   inputs: Set<string>;
   /** Parsed input files of this load by real path: a base shared by two overlays is read once. */
-  parsed: Map<string, { documents: ParsedDocument[]; findings: Finding[] }>;
+  parsed: Map<string, ParsedInput>;
+  /** Parsed input files of earlier loads by real path and content (the daemon keeps them): an unchanged base is not parsed again. */
+  earlier?: { get(real: string, bytes: Buffer): ParsedInput | undefined; set(real: string, bytes: Buffer, parsed: ParsedInput): void };
+}
+
+export interface ParsedInput {
+  documents: ParsedDocument[];
+  findings: Finding[];
 }
 
 /** Renders the kustomization in `dirReal`. Never throws for bad input: problems are findings. */
@@ -447,19 +454,28 @@ function toRendered(doc: ParsedDocument): RenderedDocument {
 }
 
 /** Reads and parses an input file once per load; its documents are annotated with their origins and never changed. */
-function readInput(real: string, display: string, ctx: RenderContext): { documents: ParsedDocument[]; findings: Finding[] } {
+function readInput(real: string, display: string, ctx: RenderContext): ParsedInput {
   const known = ctx.parsed.get(real);
   if (known) return known;
   ctx.inputs.add(real);
   const problem = (code: FindingCode, message: string) => ({ documents: [], findings: [{ code, severity: 'error' as const, file: display, line: 1, column: 1, message }] });
-  let result: { documents: ParsedDocument[]; findings: Finding[] };
+  let result: ParsedInput;
   try {
     const size = statSync(real).size;
-    result = size > ctx.maxFileBytes ? problem('FILE_TOO_LARGE', `file is ${size} bytes; the loader reads files up to ${ctx.maxFileBytes}`) : parseYamlFile(display, readFileSync(real));
+    if (size > ctx.maxFileBytes) {
+      result = problem('FILE_TOO_LARGE', `file is ${size} bytes; the loader reads files up to ${ctx.maxFileBytes}`);
+    } else {
+      const bytes = readFileSync(real);
+      const earlier = ctx.earlier?.get(real, bytes);
+      result = earlier ?? parseYamlFile(display, bytes);
+      if (!earlier) {
+        for (const doc of result.documents) annotate(doc.value, { file: doc.file, locate: doc.position, path: [] });
+        ctx.earlier?.set(real, bytes, result);
+      }
+    }
   } catch (err) {
     result = problem('FILE_UNREADABLE', `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  for (const doc of result.documents) annotate(doc.value, { file: doc.file, locate: doc.position, path: [] });
   ctx.parsed.set(real, result);
   return result;
 }

@@ -263,3 +263,22 @@ t.test('label options with no meaning here are refused, not ignored', async (t) 
   const r = await failing(t, join(dir, 'prod'));
   t.match(r.errors, [{ code: 'KUSTOMIZE_UNSUPPORTED', line: 4, field: 'labels[0].includeSelectors', message: /no selectors or templates/ }]);
 });
+
+t.test('with a cache (the daemon), a second load renders the same, a changed base is read again, and errors stay errors', async (t) => {
+  const { LoadCache } = await import('../../src/load/index.js');
+  const { writeFileSync: write } = await import('node:fs');
+  const dir = t.testdir(repo({ prod: { 'kustomization.yaml': 'resources: [../base]\nreplicas: [{name: web, count: 3}]\n' } }));
+  const cache = new LoadCache();
+  const first = await loadConfig(join(dir, 'prod'), { cache });
+  const again = await loadConfig(join(dir, 'prod'), { cache });
+  t.ok(first.ok && again.ok);
+  if (first.ok && again.ok) t.same([...again.state.resources.values()], [...first.state.resources.values()]);
+  write(join(dir, 'base', 'cluster.yaml'), cluster().replace('enabled', 'disabled'));
+  const changed = await loadConfig(join(dir, 'prod'), { cache });
+  t.same(changed.ok ? changed.state.resources.get('Cluster/store')?.spec.settings : changed.errors, [{ name: 'containerInsights', value: 'disabled' }], 'the changed base is read');
+  write(join(dir, 'base', 'cluster.yaml'), cluster().replace('enabled', 'sometimes'));
+  for (let i = 0; i < 2; i++) {
+    const broken = await loadConfig(join(dir, 'prod'), { cache });
+    t.match(broken, { ok: false, errors: [{ code: 'SCHEMA', file: join(dir, 'base', 'cluster.yaml'), line: 8 }] }, `load ${i + 1} of the broken base`);
+  }
+});
