@@ -33,3 +33,17 @@ t.test('a change to a base outside the config path is a new snapshot; an unread 
   t.match(snapshots[2].result, { ok: false, errors: [{ code: 'UNKNOWN_FIELD', file: join('base', 'c.yaml'), line: 4 }] });
   t.same(errors, []);
 });
+
+t.test('--path at an overlay itself: its kustomization is the config, and an edit to it is a new snapshot', async (t) => {
+  const dir = t.testdir({
+    base: { 'c.yaml': cluster('shop') },
+    envs: { staging: { 'kustomization.yaml': 'resources: [../../base]\nnamePrefix: staging-\n' } },
+  });
+  const { source, snapshots, errors } = recordedSource(t, { repo: dir, path: join('envs', 'staging'), debounceMs: 50 });
+  const first = await source.start();
+  t.same(keys(first), ['Cluster/staging-shop']);
+  writeFileSync(join(dir, 'envs', 'staging', 'kustomization.yaml'), 'resources: [../../base]\nnamePrefix: stage-\n');
+  await waitFor(() => snapshots.length >= 2, 'the snapshot after the overlay changed');
+  t.same(keys(snapshots[1]), ['Cluster/stage-shop']);
+  t.same(errors, []);
+});
