@@ -8,7 +8,7 @@
  * repository root. A field this renderer does not implement is an error, never ignored.
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
+import { isAbsolute, join, resolve as resolvePath, sep } from 'node:path';
 import { isKind, referencesIn, resourceKey, type Kind } from '../api/kinds.js';
 import { listConfigFiles } from './files.js';
 import { fieldPath, type Finding, type FindingCode } from './findings.js';
@@ -215,9 +215,11 @@ class Renderer {
     // Inline: parsed on its own, its lines shifted to where the text sits in the kustomization.
     const at = this.locate(['patches', index, 'patch']);
     const parsed = parseYamlFile(this.display, Buffer.from(entry.patch, 'utf8'));
-    const text = readFileSync(this.file, 'utf8').split('\n')[at.line - 1] ?? '';
-    const block = /^[|>]/.test(text.slice(at.column - 1));
-    const shift = (line: number, column: number) => ({ line: line + at.line - (block ? 0 : 1), column: block ? column + indentOf(readFileSync(this.file, 'utf8').split('\n')[at.line] ?? '') : column + at.column - 1 });
+    const lines = readFileSync(this.file, 'utf8').split('\n');
+    // A block scalar (`patch: |`) starts on the next line, indented; a quoted one where it stands.
+    const block = /^[|>]/.test((lines[at.line - 1] ?? '').slice(at.column - 1));
+    const indent = indentOf(lines[at.line] ?? '');
+    const shift = (line: number, column: number) => ({ line: line + at.line - (block ? 0 : 1), column: block ? column + indent : column + at.column - 1 });
     const findings = parsed.findings.map((f) => ({ ...f, ...shift(f.line, f.column) }));
     this.findings.push(...findings);
     if (findings.some((f) => f.severity === 'error')) return undefined;
@@ -516,9 +518,4 @@ function within(root: string, candidate: string): boolean {
 
 function indentOf(line: string): number {
   return line.length - line.trimStart().length;
-}
-
-/** For messages: a path relative to the repository root. */
-export function repositoryPath(boundary: string, real: string): string {
-  return relative(boundary, real) || '.';
 }
