@@ -283,6 +283,10 @@ class Renderer {
       this.problem('KUSTOMIZE_INVALID', ['patches', index], `${name} is a JSON patch: it needs a target (kind and name) saying what it patches`);
       return documents;
     }
+    if (!select && (typeof (value as Json).kind !== 'string' || nameOf(value as Json) === undefined)) {
+      this.findings.push({ code: 'PATCH_FAILED', severity: 'error', file: patch.file, ...patch.position([]), message: `${name}: a strategic-merge patch without a target names the document it patches by kind and metadata.name` });
+      return documents;
+    }
     const matches = select ?? ((d: Json) => d.kind === (value as Json).kind && nameOf(d) === nameOf(value as Json));
     const described = select ? 'its target' : `${String((value as Json).kind)} "${String(nameOf(value as Json))}"`;
     let hit = false;

@@ -282,3 +282,9 @@ t.test('with a cache (the daemon), a second load renders the same, a changed bas
     t.match(broken, { ok: false, errors: [{ code: 'SCHEMA', file: join(dir, 'base', 'cluster.yaml'), line: 8 }] }, `load ${i + 1} of the broken base`);
   }
 });
+
+t.test('a strategic-merge patch that names no document and has no target is an error at the patch', async (t) => {
+  const dir = t.testdir(repo({ prod: { 'kustomization.yaml': 'resources: [../base]\npatches:\n  - path: p.yaml\n', 'p.yaml': 'spec:\n  desiredCount: 3\n' } }));
+  const r = await failing(t, join(dir, 'prod'));
+  t.match(r.errors, [{ code: 'PATCH_FAILED', file: join(dir, 'prod', 'p.yaml'), line: 1, message: /names the document it patches by kind and metadata\.name/ }]);
+});
