@@ -288,3 +288,37 @@ t.test('a strategic-merge patch that names no document and has no target is an e
   const r = await failing(t, join(dir, 'prod'));
   t.match(r.errors, [{ code: 'PATCH_FAILED', file: join(dir, 'prod', 'p.yaml'), line: 1, message: /names the document it patches by kind and metadata\.name/ }]);
 });
+
+t.test('whatever a kustomization and its patch hold, the loader answers with located errors, never a crash', async (t) => {
+  const fc = (await import('fast-check')).default;
+  const { stringify } = await import('yaml');
+  const { writeFileSync: write } = await import('node:fs');
+  const dir = t.testdir(repo({ prod: {} }));
+  const shapes = fc.oneof(fc.anything(), fc.constant(null));
+  const entry = (record: Record<string, unknown>) => fc.record(record as never, { requiredKeys: [] });
+  const kustomization = entry({
+    resources: fc.oneof(fc.constant(['../base']), fc.array(fc.oneof(fc.string(), fc.constant('../base'), fc.constant('p.yaml'))), shapes),
+    patches: fc.oneof(fc.array(entry({ path: fc.oneof(fc.constant('p.yaml'), fc.string()), patch: fc.oneof(fc.string(), shapes), target: fc.oneof(entry({ kind: fc.constantFrom('Service', 'TaskDefinition', 'Cluster'), name: fc.constantFrom('web', 'store', 'x') }), shapes) })), shapes),
+    images: fc.oneof(fc.array(entry({ name: fc.constantFrom('public.ecr.aws/nginx/nginx', 'x'), newTag: fc.oneof(fc.string(), shapes), newName: fc.string(), digest: fc.string() })), shapes),
+    replicas: fc.oneof(fc.array(entry({ name: fc.constantFrom('web', 'x'), count: fc.oneof(fc.integer({ min: -2, max: 10 }), shapes) })), shapes),
+    namePrefix: fc.oneof(fc.string(), shapes),
+    labels: fc.oneof(fc.array(entry({ pairs: fc.dictionary(fc.string(), fc.oneof(fc.string(), shapes)), includeSelectors: fc.boolean() })), shapes),
+    commonAnnotations: shapes,
+  });
+  const patch = fc.oneof(
+    fc.anything(),
+    fc.record({ apiVersion: fc.constant('ecs-gitops.io/v1alpha1'), kind: fc.constantFrom('Service', 'TaskDefinition'), metadata: fc.constant({ name: 'web' }), spec: fc.anything() }),
+    fc.array(fc.record({ op: fc.constantFrom('add', 'remove', 'replace', 'move', 'copy', 'test', 'x'), path: fc.constantFrom('/spec/desiredCount', '/spec/containerDefinitions/0/image', '/spec/x/y', '', '/', 'spec', '/spec/containerDefinitions/-'), from: fc.constantFrom('/spec/cluster', '/nope'), value: fc.anything() }, { requiredKeys: ['op'] })),
+  );
+  await fc.assert(
+    fc.asyncProperty(kustomization, patch, async (k, p) => {
+      write(join(dir, 'prod', 'kustomization.yaml'), stringify(k) ?? '');
+      write(join(dir, 'prod', 'p.yaml'), stringify(p) ?? '');
+      const result = await loadConfig(join(dir, 'prod'));
+      if (result.ok) return true;
+      return result.errors.every((e) => e.code !== 'LOADER_FAILED' && e.line >= 1 && e.column >= 1 && e.message.length > 0);
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 kustomizations, every answer located');
+});
