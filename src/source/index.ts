@@ -312,7 +312,7 @@ class CheckoutSource implements Source {
     }
     try {
       const before = await hashConfig(root, this.inputs);
-      const commit = await gitRevision(root, checkout, this.options.gitTimeoutMs);
+      const commit = await gitRevision(root, checkout, this.options.gitTimeoutMs, [...this.followed].map((rel) => join(checkout, rel)));
       const result = await this.load(root, checkout);
       const after = await hashConfig(root, this.inputs);
       const now = await realpath(this.checkout).catch(() => undefined);

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cluster, keys, recordedSource, waitFor } from './fixtures.js';
+import { cluster, commitAll, initRepo, keys, recordedSource, waitFor } from './fixtures.js';
 
 t.test('a change to a base outside the config path is a new snapshot; an unread file is not', async (t) => {
   const dir = t.testdir({
@@ -46,4 +46,20 @@ t.test('--path at an overlay itself: its kustomization is the config, and an edi
   await waitFor(() => snapshots.length >= 2, 'the snapshot after the overlay changed');
   t.same(keys(snapshots[1]), ['Cluster/stage-shop']);
   t.same(errors, []);
+});
+
+t.test('in git: an uncommitted change to a base beside the config path makes the revision dirty', async (t) => {
+  const dir = t.testdir({
+    base: { 'c.yaml': cluster('shop') },
+    envs: { staging: { 'kustomization.yaml': 'resources: [../../base]\nnamePrefix: staging-\n' } },
+  });
+  const head = initRepo(dir);
+  const { source, snapshots } = recordedSource(t, { repo: dir, path: 'envs', debounceMs: 50 });
+  await source.start();
+  await waitFor(() => source.current?.revision === head, 'the clean revision');
+  writeFileSync(join(dir, 'base', 'c.yaml'), cluster('store'));
+  await waitFor(() => snapshots.some((s) => keys(s).includes('Cluster/staging-store')), 'the snapshot of the changed base');
+  t.equal(snapshots.at(-1)?.revision, `${head}-dirty`);
+  commitAll(dir, 'base: store');
+  await waitFor(() => /^[0-9a-f]{40}$/.test(source.current?.revision ?? '') && source.current?.revision !== head, 'the committed revision');
 });
