@@ -10,7 +10,7 @@ import { ConfigRootError, eventLoopTurns, listConfigFiles, repositoryRoot, type 
 import { renderKustomization, type ParsedInput, type RenderContext } from './kustomize.js';
 import { renderedLocator } from './origin.js';
 import { append, byPosition, capPerFile, type Finding } from './findings.js';
-import { parseYamlFile, type Locator } from './parse.js';
+import { lazyLocator, parseYamlFile } from './parse.js';
 import { resolve, type LocatedResource } from './resolve.js';
 import { checkRules } from './rules.js';
 import { SchemaValidator } from './schema.js';
@@ -155,14 +155,6 @@ function guarded(findings: Finding[], file: string, step: () => Iterable<Finding
 /** Findings recorded under another root (a git-sync worktree swap) name the file as it is now. */
 const restamp = (findings: Finding[], display: string) => (findings.length && findings[0].file !== display ? findings.map((f) => ({ ...f, file: display })) : findings);
 
-/** Positions inside a file, found by parsing it again only when a message needs one. */
-function lazyLocator(display: string, bytes: Buffer, index: number): Locator {
-  let locate: Locator | undefined;
-  return (path, key) => {
-    locate ??= parseYamlFile(display, bytes).documents.find((d) => d.index === index)?.position ?? (() => ({ line: 1, column: 1 }));
-    return locate(path, key);
-  };
-}
 
 /**
  * Loads a config root. Throws only `ConfigRootError` (the root itself cannot be read);

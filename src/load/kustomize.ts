@@ -13,7 +13,7 @@ import { isKind, referencesIn, resourceKey, type Kind } from '../api/kinds.js';
 import { listConfigFiles } from './files.js';
 import { fieldPath, type Finding, type FindingCode } from './findings.js';
 import { annotate, cloneTracked, originAt, setKeyOrigin, type Origin } from './origin.js';
-import { parseYamlFile, type Locator, type ParsedDocument } from './parse.js';
+import { lazyLocator, parseYamlFile, type Locator, type ParsedDocument } from './parse.js';
 import { jsonPatch, strategicMerge, type PatchProblem } from './patch.js';
 
 export const KUSTOMIZE_API_VERSION = 'kustomize.config.k8s.io/v1beta1';
@@ -289,6 +289,7 @@ class Renderer {
     }
     const matches = select ?? ((d: Json) => d.kind === (value as Json).kind && nameOf(d) === nameOf(value as Json));
     const described = select ? 'its target' : `${String((value as Json).kind)} "${String(nameOf(value as Json))}"`;
+    const body = json ? undefined : bodyOf(value as Json, patch);
     let hit = false;
     const out: RenderedDocument[] = [];
     for (const doc of documents) {
@@ -298,7 +299,8 @@ class Renderer {
       }
       hit = true;
       const kind = doc.value.kind as Kind;
-      const result = json ? jsonPatch(doc.value, value) : strategicMerge(kind, doc.value, bodyOf(value as Json, patch));
+      // In place: the documents are this kustomization's own copies, all dropped when any patch fails.
+      const result = json ? jsonPatch(doc.value, value, { inPlace: true }) : strategicMerge(kind, doc.value, body!, { inPlace: true });
       for (const p of result.problems) this.patchProblem(p, patch, name);
       if (result.problems.length > 0) out.push(doc);
       else if ('value' in result && result.value) out.push({ ...doc, value: result.value });
@@ -373,11 +375,12 @@ class Renderer {
     const field = prefix ? 'namePrefix' : 'nameSuffix';
     const renamed = (name: string) => `${(prefix as string | undefined) ?? ''}${name}${(suffix as string | undefined) ?? ''}`;
     const ours = new Set(documents.filter((d) => isKind(d.value.kind) && typeof nameOf(d.value) === 'string').map((d) => resourceKey(d.value.kind as Kind, nameOf(d.value)!)));
+    const origin = this.origin([field]);
     for (const { value } of documents) {
       const name = nameOf(value);
       if (!isKind(value.kind) || typeof name !== 'string' || !isMap(value.metadata)) continue;
       value.metadata.name = renamed(name);
-      setKeyOrigin(value.metadata, 'name', this.origin([field]));
+      setKeyOrigin(value.metadata, 'name', origin);
       for (const ref of referencesIn(value.kind, value.spec)) {
         if (typeof ref.target !== 'string' || !ours.has(resourceKey(ref.to, ref.target))) continue;
         const parent = ref.path.slice(0, -1).reduce<unknown>((node, part) => (node as Json)[part], value.spec) as Json;
@@ -404,20 +407,25 @@ class Renderer {
       labels.push({ pairs: this.stringMap(entry.pairs, [...at, 'pairs']), path: [...at, 'pairs'] });
     }
     const annotations = k.commonAnnotations === undefined ? undefined : this.stringMap(k.commonAnnotations, ['commonAnnotations']);
+    // Each value with where it was written, once for all documents.
+    const withOrigins = (pairs: Json, path: (string | number)[]): [string, unknown, Origin][] => Object.entries(pairs).map(([key, v]) => [key, v, this.origin([...path, key])]);
+    const labelPairs = labels.map((l) => withOrigins(l.pairs, l.path));
+    const annotationPairs = annotations ? withOrigins(annotations, ['commonAnnotations']) : [];
+    if (labelPairs.every((p) => p.length === 0) && annotationPairs.length === 0) return;
     for (const { value } of documents) {
       if (!isMap(value.metadata)) continue;
       const metadata = value.metadata;
-      const add = (field: 'labels' | 'annotations', pairs: Json, path: (string | number)[]) => {
-        if (Object.keys(pairs).length === 0) return;
+      const add = (field: 'labels' | 'annotations', pairs: [string, unknown, Origin][]) => {
+        if (pairs.length === 0) return;
         if (!isMap(metadata[field])) metadata[field] = {};
         const target = metadata[field] as Json;
-        for (const [key, v] of Object.entries(pairs)) {
+        for (const [key, v, origin] of pairs) {
           target[key] = v;
-          setKeyOrigin(target, key, this.origin([...path, key]));
+          setKeyOrigin(target, key, origin);
         }
       };
-      for (const l of labels) add('labels', l.pairs, l.path);
-      if (annotations) add('annotations', annotations, ['commonAnnotations']);
+      for (const l of labelPairs) add('labels', l);
+      add('annotations', annotationPairs);
     }
   }
 
@@ -475,6 +483,7 @@ function readInput(real: string, display: string, ctx: RenderContext): ParsedInp
       const earlier = ctx.earlier?.get(real, bytes);
       result = earlier ?? parseYamlFile(display, bytes);
       if (!earlier) {
+        result = { findings: result.findings, documents: result.documents.map((doc) => ({ ...doc, position: lazyLocator(display, bytes, doc.index, doc.position([])) })) };
         for (const doc of result.documents) annotate(doc.value, { file: doc.file, locate: doc.position, path: [] });
         ctx.earlier?.set(real, bytes, result);
       }

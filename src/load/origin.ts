@@ -16,25 +16,58 @@ export interface Origin {
 
 type Key = string | number;
 
-const nodeOrigins = new WeakMap<object, Origin>();
+/**
+ * Where a node was written: its own path, or (cheaper, for the thousands of nodes of a
+ * parsed file) its parent's record and its key there, the path worked out when asked.
+ */
+interface NodeRecord {
+  file: string;
+  locate: Locator;
+  path?: readonly Key[];
+  parent?: NodeRecord;
+  key?: Key;
+}
+
+const nodeOrigins = new WeakMap<object, NodeRecord>();
 const keyOrigins = new WeakMap<object, Map<Key, Origin>>();
 
 const isNode = (v: unknown): v is Record<Key, unknown> => typeof v === 'object' && v !== null;
 
+function originFrom(record: NodeRecord): Origin {
+  if (record.path) return record as Origin;
+  const keys: Key[] = [];
+  let at = record;
+  while (!at.path) {
+    keys.push(at.key!);
+    at = at.parent!;
+  }
+  return { file: record.file, locate: record.locate, path: [...at.path, ...keys.reverse()] };
+}
+
 /** Records `origin` for `value` and every mapping and list inside it, each at its own path. */
 export function annotate(value: unknown, origin: Origin): void {
-  const stack: { node: unknown; path: readonly Key[] }[] = [{ node: value, path: origin.path }];
+  if (!isNode(value)) return;
+  const root: NodeRecord = { file: origin.file, locate: origin.locate, path: origin.path };
+  const stack: { node: Record<Key, unknown>; record: NodeRecord }[] = [{ node: value, record: root }];
   while (stack.length > 0) {
-    const { node, path } = stack.pop()!;
-    if (!isNode(node)) continue;
-    nodeOrigins.set(node, { file: origin.file, locate: origin.locate, path });
-    const entries: [Key, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
-    for (const [k, v] of entries) if (isNode(v)) stack.push({ node: v, path: [...path, k] });
+    const { node, record } = stack.pop()!;
+    nodeOrigins.set(node, record);
+    if (Array.isArray(node)) {
+      node.forEach((v, i) => {
+        if (isNode(v)) stack.push({ node: v, record: { file: record.file, locate: record.locate, parent: record, key: i } });
+      });
+    } else {
+      for (const k in node) {
+        const v = node[k];
+        if (isNode(v)) stack.push({ node: v, record: { file: record.file, locate: record.locate, parent: record, key: k } });
+      }
+    }
   }
 }
 
 export function originOf(node: object): Origin | undefined {
-  return nodeOrigins.get(node);
+  const record = nodeOrigins.get(node);
+  return record && originFrom(record);
 }
 
 /** Where `container[key]` was written, when that was not where `container` was. */
@@ -49,19 +82,27 @@ export function setKeyOrigin(container: object, key: Key, origin: Origin | undef
 export function originAt(container: object, key: Key): Origin | undefined {
   const own = keyOrigins.get(container)?.get(key);
   if (own) return own;
-  const parent = nodeOrigins.get(container);
+  const parent = originOf(container);
   return parent && { ...parent, path: [...parent.path, key] };
 }
 
 /** A deep copy that keeps every origin: a base rendered into two overlays is patched twice, separately. */
 export function cloneTracked<T>(value: T): T {
   if (!isNode(value)) return value;
-  const copy = (Array.isArray(value) ? value.map((v) => cloneTracked(v)) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneTracked(v)]))) as T & object;
+  let copy: Record<Key, unknown>;
+  if (Array.isArray(value)) {
+    const list: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) list[i] = cloneTracked(value[i]);
+    copy = list as unknown as Record<Key, unknown>;
+  } else {
+    copy = {};
+    for (const k in value) copy[k] = cloneTracked(value[k]);
+  }
   const origin = nodeOrigins.get(value);
   if (origin) nodeOrigins.set(copy, origin);
   const keys = keyOrigins.get(value);
   if (keys) keyOrigins.set(copy, new Map(keys));
-  return copy;
+  return copy as T;
 }
 
 /**
@@ -70,12 +111,12 @@ export function cloneTracked<T>(value: T): T {
  */
 export function renderedLocator(root: object, fallback: Origin): Locator {
   return (path, key) => {
-    let origin = nodeOrigins.get(root) ?? fallback;
+    let origin = originOf(root) ?? fallback;
     let rest: Key[] = [];
     let node: unknown = root;
     for (const part of path) {
       const child = isNode(node) ? (node as Record<Key, unknown>)[part] : undefined;
-      const own = isNode(child) ? nodeOrigins.get(child) : undefined;
+      const own = isNode(child) ? originOf(child) : undefined;
       const written = isNode(node) ? keyOrigins.get(node)?.get(part) : undefined;
       if (own) [origin, rest] = [own, []];
       else if (written) [origin, rest] = [written, []];
@@ -84,7 +125,7 @@ export function renderedLocator(root: object, fallback: Origin): Locator {
     }
     if (key !== undefined && isNode(node) && rest.length === 0) {
       const child = (node as Record<Key, unknown>)[key];
-      const written = (isNode(child) ? nodeOrigins.get(child) : undefined) ?? keyOrigins.get(node)?.get(key);
+      const written = (isNode(child) ? originOf(child) : undefined) ?? keyOrigins.get(node)?.get(key);
       if (written && written.path.length > 0) {
         const at = written.locate(written.path.slice(0, -1), String(written.path[written.path.length - 1]));
         return { ...at, file: written.file };

@@ -76,12 +76,13 @@ const DELETE = Symbol('delete');
 
 /**
  * Lays the strategic-merge `patch` over `target` (a copy is changed and returned, with
- * origins). `delete` when the patch is `$patch: delete` at its root: the document goes.
+ * origins; `inPlace` changes `target` itself, for a caller that drops it on a problem).
+ * `delete` when the patch is `$patch: delete` at its root: the document goes.
  */
-export function strategicMerge(kind: Kind, target: Json, patch: Json): { value?: Json; delete?: true; problems: PatchProblem[] } {
+export function strategicMerge(kind: Kind, target: Json, patch: Json, { inPlace = false } = {}): { value?: Json; delete?: true; problems: PatchProblem[] } {
   const problems: PatchProblem[] = [];
   const merger = new Merger(kind, problems);
-  const result = merger.mergeMap(cloneTracked(target), patch, []);
+  const result = merger.mergeMap(inPlace ? target : cloneTracked(target), patch, []);
   if (problems.length > 0) return { problems };
   return result === DELETE ? { delete: true, problems } : { value: result, problems };
 }
@@ -206,10 +207,10 @@ function withoutDirective(map: Json): Json {
 const OPS = ['add', 'remove', 'replace', 'move', 'copy', 'test'] as const;
 
 /** Applies RFC 6902 operations to a copy of `target`; the first failing operation stops it and nothing is applied. */
-export function jsonPatch(target: Json, operations: unknown): { value?: Json; problems: PatchProblem[] } {
+export function jsonPatch(target: Json, operations: unknown, { inPlace = false } = {}): { value?: Json; problems: PatchProblem[] } {
   const fail = (path: (string | number)[], message: string, origin?: Origin) => ({ problems: [{ path, message, origin }] });
   if (!Array.isArray(operations)) return fail([], 'a JSON patch is a list of operations (op, path, value)');
-  const doc = cloneTracked(target);
+  const doc = inPlace ? target : cloneTracked(target);
   for (const [index, operation] of operations.entries()) {
     const origin = originAt(operations, index);
     if (!isMap(operation)) return fail([index], 'each operation is a mapping with op and path', origin);
