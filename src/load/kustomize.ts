@@ -124,10 +124,10 @@ class Renderer {
     for (const field of ['namePrefix', 'nameSuffix']) {
       if (k[field] !== undefined && typeof k[field] !== 'string') this.problem('KUSTOMIZE_INVALID', [field], `${field} must be a string`);
     }
-    return this.findings.length > 0 ? undefined : k;
+    return this.findings.some((f) => f.severity === 'error') ? undefined : k;
   }
 
-  /** `list` must be a list (or absent); each entry is checked by `each`. */
+  /** The entries of a list field; absent is empty, anything else than a list an error. */
   private listOf(value: unknown, field: string): unknown[] {
     if (value === undefined || value === null) return [];
     if (Array.isArray(value)) return value;
