@@ -180,8 +180,8 @@ function sourceFor(config: DaemonConfig, controller: Controller, logger: Logger)
   };
   const source = createSource({
     repo: config.repo,
-    load: async (root) => {
-      const result = await loadConfig(root, { cache: loadCache });
+    load: async (root, checkout) => {
+      const result = await loadConfig(root, { cache: loadCache, repositoryRoot: checkout });
       if (failing) setImmediate(confirm);
       return result;
     },

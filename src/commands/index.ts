@@ -32,6 +32,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./validate.js').then((m) => ({ options: m.VALIDATE_OPTIONS, run: m.validateMain })),
   },
   {
+    name: 'build',
+    args: '[dir]',
+    summary: 'print the documents a config directory renders to (overlays applied), as a YAML stream',
+    load: () => import('./build.js').then((m) => ({ options: m.BUILD_OPTIONS, run: m.buildCommand })),
+  },
+  {
     name: 'diff',
     args: '[dir]',
     summary: 'show what a sync would change, as a diff per resource',

@@ -5,8 +5,8 @@
  * `.github`) are skipped; symbolic links are followed only while they stay inside the
  * root, so a checkout cannot make the controller read the rest of the machine.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import type { Finding } from './findings.js';
 
 export interface ConfigFile {
@@ -46,7 +46,33 @@ export function eventLoopTurns(everyItems = 50, everyMs = 10): () => Promise<voi
   };
 }
 
-export async function listConfigFiles(root: string): Promise<{ files: ConfigFile[]; findings: Finding[] }> {
+/** A directory holding a kustomization: rendered as a whole, its files not read one by one. */
+export interface KustomizationDir {
+  /** Path relative to the root, with `/` separators (`''` for the root itself). */
+  relative: string;
+  /** The resolved directory. */
+  real: string;
+  /** The kustomization's file name in it (`kustomization.yaml`). */
+  file: string;
+}
+
+/** The file names that make a directory a kustomization, in kustomize's order of preference. */
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+
+/**
+ * The repository root a config directory belongs to: the nearest directory at or above it
+ * holding `.git` (a directory, or a file in a linked worktree), else the directory
+ * itself. Overlays may read bases anywhere below it, nothing above.
+ */
+export function repositoryRoot(dir: string): string {
+  const start = realpathSync(dir);
+  for (let at = start; ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return at;
+    if (dirname(at) === at) return start;
+  }
+}
+
+export async function listConfigFiles(root: string): Promise<{ files: ConfigFile[]; kustomizations: KustomizationDir[]; findings: Finding[] }> {
   let realRoot: string;
   try {
     realRoot = realpathSync(root);
@@ -57,6 +83,7 @@ export async function listConfigFiles(root: string): Promise<{ files: ConfigFile
   }
 
   const files: ConfigFile[] = [];
+  const kustomizations: KustomizationDir[] = [];
   const findings: Finding[] = [];
   const visited = new Set<string>([realRoot]);
   const problem = (display: string, code: Finding['code'], message: string) =>
@@ -73,6 +100,11 @@ export async function listConfigFiles(root: string): Promise<{ files: ConfigFile
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const kustomization = KUSTOMIZATION_FILES.find((name) => entries.some((e) => e.name === name));
+    if (kustomization) {
+      kustomizations.push({ relative: relDir, real: realDir, file: kustomization });
+      return;
+    }
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
@@ -107,6 +139,6 @@ export async function listConfigFiles(root: string): Promise<{ files: ConfigFile
   }
 
   await walk(realRoot, '');
-  return { files, findings };
+  return { files, kustomizations, findings };
 }
 

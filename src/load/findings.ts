@@ -31,6 +31,14 @@ export const FINDING_CODES = {
   DANGLING_REFERENCE: 'a reference names no document',
   WRONG_KIND_REFERENCE: 'a reference names a document of another kind',
   DUPLICATE_AWS_NAME: 'two documents name one AWS object',
+  // Overlays (kustomization.yaml)
+  KUSTOMIZE_INVALID: 'a kustomization field has the wrong shape',
+  KUSTOMIZE_UNSUPPORTED: 'a kustomization uses a kustomize feature ecs-gitops does not implement',
+  KUSTOMIZE_RESOURCE: 'a path a kustomization names does not exist',
+  KUSTOMIZE_CYCLE: 'kustomizations include each other',
+  OUTSIDE_REPOSITORY: 'a kustomization names a path outside the repository root',
+  PATCH_NO_TARGET: 'a patch, image or replicas entry matches no document',
+  PATCH_FAILED: 'a patch cannot be applied to its target',
   // The loader itself
   TOO_MANY_PROBLEMS: 'a document has more problems than are listed one by one',
   LOADER_FAILED: 'the loader failed on a file (a defect in ecs-gitops; the revision is refused)',

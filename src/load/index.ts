@@ -3,11 +3,14 @@
  * out — never a partial state, so a bad commit can never be half-applied.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { KINDS, isKind, resourceKey, type DesiredState, type Kind, type Resource, type ResourceKey } from '../api/kinds.js';
-import { ConfigRootError, eventLoopTurns, listConfigFiles, type ConfigFile } from './files.js';
+import { ConfigRootError, eventLoopTurns, listConfigFiles, repositoryRoot, type ConfigFile, type KustomizationDir } from './files.js';
+import { renderKustomization, type ParsedInput, type RenderContext } from './kustomize.js';
+import { renderedLocator } from './origin.js';
 import { append, byPosition, capPerFile, type Finding } from './findings.js';
-import { parseYamlFile, type Locator } from './parse.js';
+import { lazyLocator, parseYamlFile } from './parse.js';
 import { resolve, type LocatedResource } from './resolve.js';
 import { checkRules } from './rules.js';
 import { SchemaValidator } from './schema.js';
@@ -27,6 +30,11 @@ export interface LoadOptions {
    * keeps one): a commit touching one file of thousands parses and validates one file.
    */
   cache?: LoadCache;
+  /**
+   * The repository root: overlays may read bases anywhere below it, nothing above.
+   * Default: the nearest directory at or above the config root holding `.git`.
+   */
+  repositoryRoot?: string;
 }
 
 export interface LoadSummary {
@@ -34,6 +42,8 @@ export interface LoadSummary {
   documents: number;
   byKind: Partial<Record<Kind, number>>;
   warnings: Finding[];
+  /** Real paths of the files overlays read (kustomizations, their bases and patches): what the source must hash and watch besides the config root. */
+  inputs?: string[];
 }
 
 export type LoadResult =
@@ -67,7 +77,47 @@ export class LoadCache {
     for (const key of this.entries.keys()) if (!this.seen.has(key)) this.entries.delete(key);
     this.seen = new Set();
   }
+
+  // Overlays: their input files parsed, and the rendered documents found valid.
+  private inputs = new Map<string, { hash: string; parsed: ParsedInput }>();
+  private inputsSeen = new Set<string>();
+  private valid = new Set<string>();
+  private validSeen = new Set<string>();
+
+  /** For the renderer: parsed input files by real path and content. */
+  readonly overlayInputs = {
+    get: (real: string, bytes: Buffer): ParsedInput | undefined => {
+      this.inputsSeen.add(real);
+      const hit = this.inputs.get(real);
+      return hit?.hash === contentHash(bytes) ? hit.parsed : undefined;
+    },
+    set: (real: string, bytes: Buffer, parsed: ParsedInput): void => {
+      this.inputsSeen.add(real);
+      this.inputs.set(real, { hash: contentHash(bytes), parsed });
+    },
+  };
+
+  /** A rendered document, as JSON text, that an earlier load found valid: the schema check is skipped. */
+  wasValid(text: string): boolean {
+    this.validSeen.add(text);
+    return this.valid.has(text);
+  }
+
+  markValid(text: string): void {
+    this.validSeen.add(text);
+    this.valid.add(text);
+  }
+
+  /** After a load with overlays: forget inputs and documents it did not see. */
+  sweepOverlays(): void {
+    for (const key of this.inputs.keys()) if (!this.inputsSeen.has(key)) this.inputs.delete(key);
+    this.valid = new Set([...this.valid].filter((text) => this.validSeen.has(text)));
+    this.inputsSeen = new Set();
+    this.validSeen = new Set();
+  }
 }
+
+const contentHash = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
 
 let sharedValidator: SchemaValidator | undefined;
 
@@ -105,14 +155,6 @@ function guarded(findings: Finding[], file: string, step: () => Iterable<Finding
 /** Findings recorded under another root (a git-sync worktree swap) name the file as it is now. */
 const restamp = (findings: Finding[], display: string) => (findings.length && findings[0].file !== display ? findings.map((f) => ({ ...f, file: display })) : findings);
 
-/** Positions inside a file, found by parsing it again only when a message needs one. */
-function lazyLocator(display: string, bytes: Buffer, index: number): Locator {
-  let locate: Locator | undefined;
-  return (path, key) => {
-    locate ??= parseYamlFile(display, bytes).documents.find((d) => d.index === index)?.position ?? (() => ({ line: 1, column: 1 }));
-    return locate(path, key);
-  };
-}
 
 /**
  * Loads a config root. Throws only `ConfigRootError` (the root itself cannot be read);
@@ -130,7 +172,7 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
 async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const validator = options.validator ?? (sharedValidator ??= new SchemaValidator());
-  const { files, findings } = await listConfigFiles(root);
+  const { files, kustomizations, findings } = await listConfigFiles(root);
 
   const located: LocatedResource[] = [];
   const invalid = new Set<ResourceKey>();
@@ -164,6 +206,9 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
     append(findings, capPerFile(inFile, file.display));
   }
   options.cache?.sweep();
+  const overlays = kustomizations.length > 0 ? await renderOverlays(root, kustomizations, { maxFileBytes, validator, repositoryRoot: options.repositoryRoot, cache: options.cache }, { located, invalid, findings }) : undefined;
+  if (overlays) options.cache?.sweepOverlays();
+  documents += overlays?.documents ?? 0;
 
   const resolved = resolve(located, invalid);
   append(findings, resolved.findings);
@@ -181,14 +226,73 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
     findings.push({ code: 'NO_DOCUMENTS', severity: 'warning', file: root, line: 1, column: 1, message: 'no ecs-gitops documents found below this directory' });
   }
   findings.sort(byPosition);
-  const errors = findings.filter((f) => f.severity === 'error');
+  // A base rendered into two overlays has its mistakes found twice: list each once.
+  const same = (a: Finding, b: Finding) => a.message === b.message && a.field === b.field && byPosition(a, b) === 0;
+  const distinct = kustomizations.length > 0 ? findings.filter((f, i) => i === 0 || !same(f, findings[i - 1])) : findings;
+  const errors = distinct.filter((f) => f.severity === 'error');
   const summary: LoadSummary = {
-    files: files.length,
+    files: files.length + (overlays?.inputs.length ?? 0),
     documents,
     byKind,
-    warnings: findings.filter((f) => f.severity === 'warning'),
+    warnings: distinct.filter((f) => f.severity === 'warning'),
+    ...(overlays ? { inputs: overlays.inputs } : {}),
   };
   return errors.length > 0 ? { ok: false, errors, ...summary } : { ok: true, state: { resources: resolved.resources }, ...summary };
+}
+
+/**
+ * Renders the kustomization directories found below the root and validates what they
+ * yield like any document; a field's errors name the file and line that wrote it.
+ */
+async function renderOverlays(
+  root: string,
+  kustomizations: KustomizationDir[],
+  settings: { maxFileBytes: number; validator: SchemaValidator; repositoryRoot: string | undefined; cache: LoadCache | undefined },
+  into: { located: LocatedResource[]; invalid: Set<ResourceKey>; findings: Finding[] },
+): Promise<{ inputs: string[]; documents: number }> {
+  const realRoot = realpathSync(root);
+  let boundary = realpathSync(settings.repositoryRoot ?? repositoryRoot(root));
+  if (realRoot !== boundary && !realRoot.startsWith(boundary + sep)) boundary = realRoot;
+  const ctx: RenderContext = {
+    boundary,
+    display: (real) => join(root, relative(realRoot, real)),
+    maxFileBytes: settings.maxFileBytes,
+    inputs: new Set(),
+    parsed: new Map(),
+    ...(settings.cache ? { earlier: settings.cache.overlayInputs } : {}),
+  };
+  let documents = 0;
+  const turn = eventLoopTurns();
+  for (const k of kustomizations) {
+    const file = ctx.display(join(k.real, k.file));
+    let rendered;
+    try {
+      rendered = await renderKustomization(k.real, k.file, ctx);
+    } catch (err) {
+      into.findings.push(loaderFailed(file, err));
+      continue;
+    }
+    append(into.findings, rendered.findings);
+    for (const doc of rendered.documents) {
+      await turn();
+      documents++;
+      const position = renderedLocator(doc.value, doc.origin);
+      // The daemon re-renders every overlay on each commit; what rendered the same as before and was valid then is valid now.
+      const text = settings.cache ? JSON.stringify(doc.value) : '';
+      const problems = settings.cache?.wasValid(text) ? [] : settings.validator.check({ file: doc.origin.file, index: 0, value: doc.value, position });
+      if (problems.length === 0) settings.cache?.markValid(text);
+      if (problems.length > 0) {
+        append(into.findings, problems);
+        const { kind, metadata } = doc.value as { kind?: unknown; metadata?: { name?: unknown } };
+        if (isKind(kind) && typeof metadata?.name === 'string') into.invalid.add(resourceKey(kind, metadata.name));
+        continue;
+      }
+      const start = doc.origin.locate([]);
+      const resource = doc.value as unknown as Omit<Resource, 'source'>;
+      into.located.push({ resource: { ...resource, source: { file: doc.origin.file, line: start.line, column: start.column } }, position });
+    }
+  }
+  return { inputs: [...ctx.inputs], documents };
 }
 
 /** Synchronous, like the walk: small files read one after another, without thread-pool round trips. */

@@ -22,7 +22,8 @@ export interface ParsedDocument {
 
 /** Finds line and column of a field inside one document. */
 export interface Locator {
-  (path: readonly (string | number)[], key?: string): { line: number; column: number };
+  /** `file` when the field was written in another file than the document's own (an overlay's patch). */
+  (path: readonly (string | number)[], key?: string): { line: number; column: number; file?: string };
 }
 
 export function parseYamlFile(file: string, bytes: Uint8Array): { documents: ParsedDocument[]; findings: Finding[] } {
@@ -231,5 +232,20 @@ function locator(doc: Document.Parsed, pos: (offset: number) => { line: number; 
     }
     const keyNode = key === undefined ? undefined : (pairOf(node, key)?.key as Node | undefined);
     return pos(keyNode?.range?.[0] ?? offset);
+  };
+}
+
+/**
+ * Positions inside a file, found by parsing it again only when a message needs one: a
+ * parsed document's syntax tree is many times its value, and thousands of them kept
+ * alive for errors that rarely come make every load slower.
+ */
+export function lazyLocator(display: string, bytes: Uint8Array, index: number, start?: { line: number; column: number }): Locator {
+  let locate: Locator | undefined;
+  return (path, key) => {
+    // Where the document starts (every document's source) is known without parsing again.
+    if (start && path.length === 0 && key === undefined) return start;
+    locate ??= parseYamlFile(display, bytes).documents.find((d) => d.index === index)?.position ?? (() => ({ line: 1, column: 1 }));
+    return locate(path, key);
   };
 }

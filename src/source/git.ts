@@ -144,10 +144,11 @@ export async function inGitCheckout(dir: string, checkout: string): Promise<bool
 
 /**
  * `HEAD` of the checkout holding `dir`, with `-dirty` when `git status` lists changes
- * (including untracked files) under `dir`; undefined when `dir` is not in a git
+ * (including untracked files) under `dir` or under `also` (absolute paths in the same
+ * checkout: the bases overlays read beside `dir`); undefined when `dir` is not in a git
  * checkout or the repository has no commit yet.
  */
-export async function gitRevision(dir: string, checkout: string, timeoutMs?: number): Promise<string | undefined> {
+export async function gitRevision(dir: string, checkout: string, timeoutMs?: number, also: readonly string[] = []): Promise<string | undefined> {
   if (!(await inGitCheckout(dir, checkout))) return undefined;
   const run = (args: string[]) => git(args, { cwd: dir, checkout, ...(timeoutMs ? { timeoutMs } : {}) });
   let head: string;
@@ -159,7 +160,7 @@ export async function gitRevision(dir: string, checkout: string, timeoutMs?: num
     throw err;
   }
   // --no-optional-locks: never write the index, a writer (an editor, git-sync) may hold it.
-  const status = await run(['--no-optional-locks', 'status', '--porcelain', '--untracked-files=all', '-z', '--', '.']);
+  const status = await run(['--no-optional-locks', 'status', '--porcelain', '--untracked-files=all', '-z', '--', '.', ...also]);
   return status.length > 0 ? `${head}-dirty` : head;
 }
 

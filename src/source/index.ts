@@ -15,7 +15,7 @@
  * pruning step never mistakes "the directory went away" for "git holds nothing".
  */
 import { realpath, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../runtime/clock.js';
@@ -66,8 +66,8 @@ export interface SourceOptions {
   gitCacheDir?: string;
   /** Per git command; default 30000. */
   gitTimeoutMs?: number;
-  /** The loader; default `loadConfig`. Given the resolved config directory. */
-  load?: (root: string) => Promise<LoadResult>;
+  /** The loader; default `loadConfig`. Given the resolved config directory and the resolved checkout (the repository root overlays stay inside). */
+  load?: (root: string, checkout: string) => Promise<LoadResult>;
   onSnapshot(snapshot: Snapshot): void | Promise<void>;
   /** I/O trouble that is not a config error (e.g. the repo vanished) as a `SourceError` with a `code`; also what `onSnapshot` threw. */
   onError?(err: Error): void;
@@ -115,7 +115,11 @@ class CheckoutSource implements Source {
   private readonly displayRoot: string;
   /** The config directory as the operator named it, for messages to the operator's log. */
   private readonly named: string;
-  private readonly load: (root: string) => Promise<LoadResult>;
+  private readonly load: (root: string, checkout: string) => Promise<LoadResult>;
+  /** Real paths of the files the last load's overlays read besides the walk of the config directory. */
+  private inputs: readonly string[] = [];
+  /** Directories outside the config directory that overlays read from, relative to the checkout: watched too. */
+  private readonly followed = new Set<string>();
   private readonly poller: GitPoller | undefined;
   private readonly abort = new AbortController();
   private state: 'new' | 'started' | 'closed' = 'new';
@@ -137,7 +141,7 @@ class CheckoutSource implements Source {
     this.clock = options.clock ?? systemClock;
     this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.subPath = options.path ?? '';
-    this.load = options.load ?? ((root) => loadConfig(root));
+    this.load = options.load ?? ((root, checkout) => loadConfig(root, { repositoryRoot: checkout }));
     if (options.gitUrl) {
       this.poller = new GitPoller({
         url: options.gitUrl,
@@ -307,20 +311,27 @@ class CheckoutSource implements Source {
       throw err;
     }
     try {
-      const before = await hashConfig(root);
-      const commit = await gitRevision(root, checkout, this.options.gitTimeoutMs);
-      const result = await this.load(root);
-      const after = await hashConfig(root);
+      const before = await hashConfig(root, this.inputs);
+      const commit = await gitRevision(root, checkout, this.options.gitTimeoutMs, [...this.followed].map((rel) => join(checkout, rel)));
+      const result = await this.load(root, checkout);
+      const after = await hashConfig(root, this.inputs);
       const now = await realpath(this.checkout).catch(() => undefined);
       if (now !== checkout) return { kind: 'unstable', message: `the checkout ${this.checkout} moved from ${checkout} to ${now ?? 'nothing'} while it was read` };
       if (after !== before) return { kind: 'unstable', message: `the files in ${this.named} changed while they were read` };
+      // Overlays that now read other files: hash those. A change to one of them during this
+      // read is an event of the watcher, which follows them from here on: it reads again.
+      const inputs = result.inputs ?? [];
+      const sameInputs = inputs.length === this.inputs.length && inputs.every((f, i) => f === this.inputs[i]);
+      const contentHash = sameInputs ? before : await hashConfig(root, inputs);
+      this.inputs = inputs;
+      this.follow(checkout, root, inputs);
       const snapshot: Snapshot = {
-        revision: commit ?? before,
+        revision: commit ?? contentHash,
         root,
         displayRoot: this.displayRoot,
-        result: withDisplayPaths(result, root, this.displayRoot),
+        result: withDisplayPaths(result, root, this.displayRoot, checkout),
         at: this.clock.now(),
-        contentHash: before,
+        contentHash,
       };
       return { kind: 'ok', snapshot, checkout };
     } catch (err) {
@@ -329,6 +340,23 @@ class CheckoutSource implements Source {
       const rootThere = await stat(root).then((s) => s.isDirectory()).catch(() => false);
       if (now !== checkout || !rootThere || isVanishing(err)) return { kind: 'unstable', message: `${root} vanished while it was read: ${(err as Error).message}`, cause: err };
       throw err instanceof SourceError ? err : new SourceError('CONFIG_UNSTABLE', `cannot read ${this.named}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Watches the directories outside the config directory that overlays read (a base
+   * beside the environments), so a change to a base is a new snapshot like any other.
+   */
+  private follow(checkout: string, root: string, inputs: readonly string[]): void {
+    for (const file of inputs) {
+      // The directory; a file at the top of the checkout alone, not the whole checkout.
+      const dir = dirname(file) === checkout ? file : dirname(file);
+      if (dir === root || dir.startsWith(root + sep) || !dir.startsWith(checkout + sep)) continue;
+      const rel = relative(checkout, dir);
+      if (this.followed.has(rel)) continue;
+      this.followed.add(rel);
+      // A new watcher with it, once ready, then a catch-up read: nothing written meanwhile goes unseen.
+      this.retargetNeeded = true;
     }
   }
 
@@ -344,7 +372,7 @@ class CheckoutSource implements Source {
     const watcher = await watchCheckoutTree(checkout, configDir, gitDirs, {
       onChange: () => this.schedule(),
       onError: (err) => this.watchError(err),
-    });
+    }, this.followed);
     if (this.isClosed() || this.watched !== checkout) {
       await watcher.close();
       return;

@@ -9,7 +9,7 @@
  */
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 export interface WatchHandlers {
   onChange(path: string): void;
@@ -56,7 +56,7 @@ export function watchCheckoutEntry(checkout: string, handlers: WatchHandlers): P
  * directories. The checkout itself is watched, with everything outside the config
  * directory ignored, so a config directory removed and created again is still seen.
  */
-export function watchCheckoutTree(checkout: string, configDir: string, gitDirs: readonly string[], handlers: WatchHandlers): Promise<FSWatcher> {
+export function watchCheckoutTree(checkout: string, configDir: string, gitDirs: readonly string[], handlers: WatchHandlers, followed: ReadonlySet<string> = new Set()): Promise<FSWatcher> {
   const configRelative = relative(checkout, configDir);
   // The most specific git dir first: a linked worktree's own dir lies inside the common one.
   const metadataDirs = [...gitDirs].sort((a, b) => b.length - a.length);
@@ -71,12 +71,16 @@ export function watchCheckoutTree(checkout: string, configDir: string, gitDirs: 
     // An ancestor of the config directory: watched so its re-creation is seen.
     if (configRelative === inCheckout || configRelative.startsWith(inCheckout + sep)) return false;
     const inConfig = configRelative === '' ? inCheckout : within(configRelative, inCheckout);
-    if (inConfig === undefined) return true;
+    // A directory overlays read beside the config directory (a base) is watched like it.
+    const inFollowed = inConfig === undefined ? [...followed].map((dir) => within(dir, inCheckout)).find((rest) => rest !== undefined) : undefined;
+    const inside = inConfig ?? inFollowed;
+    if (inside === undefined) return true;
     // The loader skips hidden entries (.git, .github): so does the watcher.
-    if (inConfig.split(sep).some((part) => part.startsWith('.'))) return true;
-    return stats?.isFile() === true && !YAML_FILE.test(path);
+    if (inside.split(sep).some((part) => part.startsWith('.'))) return true;
+    return stats?.isFile() === true && !YAML_FILE.test(path) && basename(path) !== 'Kustomization';
   };
-  const watcher = watch([checkout, ...metadataDirs.filter((d) => within(checkout, d) === undefined)], {
+  const watched = [...followed].map((dir) => join(checkout, dir));
+  const watcher = watch([checkout, ...watched, ...metadataDirs.filter((d) => within(checkout, d) === undefined)], {
     ignoreInitial: true,
     ignored,
     // A link is watched as a link, never followed: one to /usr in the checkout must not

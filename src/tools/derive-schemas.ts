@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { CEL_RULES } from '../api/crd.js';
 import { KINDS, type Kind } from '../api/kinds.js';
+import { MERGE_KEYS } from '../load/patch.js';
 
 export const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
 export const SCHEMA_DIR = join(CRD_DIR, 'schemas');
@@ -188,8 +189,26 @@ export function referenceMarkdown(crdDir = CRD_DIR): string {
     };
     collect(root, '');
     if (rules.length) lines.push('Rules:', '', ...rules, '');
+    lines.push(...mergeKeyLines(crd.spec.names.kind as Kind));
   }
   return lines.join('\n');
+}
+
+/** How an overlay's strategic-merge patch matches this kind's list items (src/load/patch.ts). */
+function mergeKeyLines(kind: Kind): string[] {
+  const keys = MERGE_KEYS[kind];
+  if (!keys) return [];
+  const field = (f: string) => `\`${f}\``;
+  return [
+    'Merge keys — an overlay\'s strategic-merge patch merges an item of these lists into the item with the same key, appends it when there is none, and removes the item with `$patch: delete`; every other list is replaced whole:',
+    '',
+    ...Object.entries(keys).map(([path, key]) => {
+      const fields = key.fields.map((alternative) => alternative.map(field).join(' + ')).join(', or ');
+      const defaults = Object.entries(key.defaults ?? {}).map(([f, v]) => `${field(f)} ${JSON.stringify(v)} when left out`);
+      return `- \`${path.replace(/\.\*/g, '[]')}\`: ${fields}${defaults.length ? ` (${defaults.join(', ')})` : ''}`;
+    }),
+    '',
+  ];
 }
 
 function main(): void {

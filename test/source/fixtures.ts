@@ -60,9 +60,9 @@ export function recordedSource(t: Test, options: Omit<SourceOptions, 'onSnapshot
   const source = createSource({
     debounceMs: 50,
     ...options,
-    load: async (root) => {
+    load: async (root, checkout) => {
       loads++;
-      return load ? load(root) : loadConfig(root);
+      return load ? load(root, checkout) : loadConfig(root, { repositoryRoot: checkout });
     },
     onSnapshot: (s) => void snapshots.push(s),
     onError: (e) => void errors.push(e),
