@@ -11,7 +11,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { LiveCache, listInstances, readLive } from '../aws/reader.js';
 import { resourceKey, type DesiredState, type Kind, type ResourceKey } from '../api/kinds.js';
 import { awsName } from '../core/desired.js';
-import type { AwsSettings, PruneSettings } from '../config.js';
+import type { ApplicationSettings, PruneSettings } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { classifyAwsError, type ErrorClass } from '../core/errors.js';
 import type { LiveService, LiveState } from '../core/live.js';
@@ -52,7 +52,7 @@ export interface SnapshotInput {
 
 export interface ControllerOptions {
   clients: AwsClients;
-  aws: AwsSettings;
+  aws: ApplicationSettings;
   prune: PruneSettings;
   /** Revert drift (default on); off, drift is only reported. */
   selfHeal: boolean;
@@ -257,7 +257,7 @@ export class Controller {
    */
   private plan(pass: Pass, live: LiveState): Planned {
     const { aws, prune, selfHeal, metrics, logger } = this.options;
-    const plan = planSync(pass.desired, live, { controllerId: aws.controllerId, prune, ...(pass.scope ? { scope: pass.scope.plan } : {}) });
+    const plan = planSync(pass.desired, live, { controllerId: aws.controllerId, application: aws.application, prune, ...(pass.scope ? { scope: pass.scope.plan } : {}) });
     const drift = plan.resources.filter((r) => this.isDrift(r, pass.desired));
     for (const r of drift) {
       metrics?.driftDetected(r.kind);

@@ -28,7 +28,7 @@ export async function countedSync(dir: string, endpoint: string) {
   if (!loaded.ok) throw new Error(`invalid config: ${loaded.errors.map((e) => e.message).join('; ')}`);
   const clients = createAwsClients({ region: 'us-east-1', endpoint });
   try {
-    const { plan } = await readAndPlan(loaded.state, clients, { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' }, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
+    const { plan } = await readAndPlan(loaded.state, clients, { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: 'test' }, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
     const order: { key: string; step: string; operation: string }[] = [];
     const { results } = await executePlan(plan, { clients, clock: systemClock, onStep: (e) => void (e.type === 'call' && e.ok && order.push({ key: e.step.key, step: e.step.id, operation: e.operation })) });
     const stats = clients.calls.snapshot();

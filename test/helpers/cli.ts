@@ -23,7 +23,7 @@ export async function plannedCalls(dir: string, endpoint: string, apply = false)
   const loaded = await loadConfig(dir);
   if (!loaded.ok) throw new Error('invalid config');
   const clients = createAwsClients({ region: 'us-east-1', endpoint });
-  const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' };
+  const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: 'test' };
   try {
     const { plan } = await readAndPlan(loaded.state, clients, aws, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
     if (apply) await executePlan(plan, { clients, clock: systemClock });
