@@ -31,7 +31,7 @@ export function normaliseRemote(url: string): string {
     const parsed = new URL(text);
     const port = parsed.port && parsed.port !== DEFAULT_PORTS[parsed.protocol] ? `:${parsed.port}` : '';
     host = parsed.protocol === 'file:' ? '' : `${parsed.hostname.toLowerCase()}${port}`;
-    path = decodeURIComponent(parsed.pathname);
+    path = safeDecode(parsed.pathname);
   } else if (scp && scp[1].length > 1) {
     // scp-like `user@host:path` (one letter before the colon is a Windows drive, not a host).
     host = scp[1].toLowerCase();
@@ -39,6 +39,14 @@ export function normaliseRemote(url: string): string {
   }
   path = path.replace(/\/+$/, '').replace(/\.git$/, '').replace(/\/+$/, '');
   return host ? `${host}/${path.replace(/^\/+/, '')}` : path;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**

@@ -411,7 +411,7 @@ export async function inProcessDaemon(t: TapLike, options: InProcessOptions): Pr
     resyncMs: options.resyncMs ?? 1_000,
     selfHeal: true,
     prune: { enabled: options.prune ?? false, allowEmpty: false, maxDeletesPerSync: 20 },
-    aws: { region: 'us-east-1', endpoint: options.endpoint, controllerId: 'ecs-gitops', application: 'test' },
+    aws: { region: 'us-east-1', endpoint: options.endpoint, controllerId: 'ecs-gitops' },
     embeddedAws: false,
     rateLimit: options.rateLimit ?? false,
     listen: { host: '127.0.0.1', port: 0 },
