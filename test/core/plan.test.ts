@@ -478,6 +478,8 @@ t.test('a service no longer in git is judged from what it runs: rolled back is D
   t.match(pruned?.live, { desiredCount: 2, launchType: 'FARGATE', taskDefinition: 'web:1' });
 });
 
+const doc = (kind: string, name: string, spec: string) => `apiVersion: ecs-gitops.io/v1alpha1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+
 /** An ACTIVE cluster no document names, with these tags. */
 function extraCluster(live: LiveState, name: string, tags: Record<string, string>): void {
   live.clusters.set(name, { name, arn: `${ARN}:cluster/${name}`, tags: { ...tags, 'ecs-gitops.io/resource': `Cluster/${name}` }, raw: { clusterName: name, status: 'ACTIVE' } });
@@ -513,4 +515,28 @@ t.test('an object owned before applications existed: claimed by the application 
   t.notOk(plan.steps.some((s) => s.key === 'Cluster/old'), 'it may be another repository\'s: not pruned, even with --prune and allowEmpty');
   t.match(renderPlan(plan, { color: false }), /Cluster\/store: to claim — owned by this controller before applications existed/);
   t.match(renderPlan(plan, { color: false }), /Cluster\/old: not in git \(kept\) — owned, application unknown; not pruned/);
+});
+
+t.test('a Cloud Map instance: registered again to be claimed; another application\'s is a conflict', async (t) => {
+  const CM = 'arn:aws:servicediscovery:us-east-1:123456789012';
+  const desired = await desiredFrom(t, {
+    'cm.yaml': doc('CloudMapNamespace', 'partners', '  type: HTTP\n') + '---\n' + doc('CloudMapService', 'payments', '  namespace: partners\n') + '---\n' + doc('CloudMapInstance', 'primary', '  service: payments\n  attributes:\n    host: api.example.com\n'),
+  });
+  const live = emptyLiveState();
+  live.namespaces.set('partners', { id: 'ns-p', arn: `${CM}:namespace/ns-p`, name: 'partners', tags: { ...OWNER, 'ecs-gitops.io/resource': 'CloudMapNamespace/partners' }, raw: { Type: 'HTTP' } });
+  live.cloudMapServices.set('ns-p/payments', { id: 'srv-p', arn: `${CM}:service/srv-p`, name: 'payments', namespaceId: 'ns-p', tags: { ...OWNER, 'ecs-gitops.io/resource': 'CloudMapService/payments' }, raw: {} });
+  const instance = (marks: Record<string, string>) => live.instances.set('srv-p/primary', { serviceId: 'srv-p', id: 'primary', attributes: { host: 'api.example.com', ...marks } });
+
+  instance({ 'ecs-gitops.io/owner': 'ecs-gitops' });
+  const claim = planSync(desired, live, options());
+  t.match(claim.resources.find((r) => r.key === 'CloudMapInstance/primary'), { action: 'update', message: /claiming an object owned before applications existed/ });
+  t.match(claim.steps.find((s) => s.key === 'CloudMapInstance/primary')?.calls[0], { operation: 'RegisterInstance', input: { Attributes: { host: 'api.example.com', 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/application': 'test' } } });
+
+  instance({ 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/application': 'test' });
+  t.match(planSync(desired, live, options()).resources.find((r) => r.key === 'CloudMapInstance/primary'), { action: 'none', sync: 'Synced' }, 'claimed, it is in sync');
+
+  instance({ 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/application': 'orders' });
+  const other = planSync(desired, live, options({ enabled: true }));
+  t.match(other.resources.find((r) => r.key === 'CloudMapInstance/primary'), { action: 'conflict', message: /owned by application "orders"/ });
+  t.notOk(other.steps.some((s) => s.key === 'CloudMapInstance/primary'), 'nothing is registered over it');
 });
