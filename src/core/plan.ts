@@ -271,7 +271,7 @@ class Planner implements PlanContext, Owner {
     // Adopting (or claiming): the first write to the object is the one that makes it the
     // controller's (the IAM policy allows changes only to objects carrying the owner tag).
     const taking = owner.adopting || owner.claiming;
-    const adoption = taking && action !== 'none' && tagCalls ? { set: { ...tags.set, ...adoptionTags }, remove: tags.remove } : undefined;
+    const adoption = taking && action !== 'none' && tagCalls ? { set: { ...tags.set, ...tagDiff(adoptionTags ?? {}, live.tags).set }, remove: tags.remove } : undefined;
     const tagsOnly = fieldChanges.length === 0 && action === 'update';
     if (held && changes.length < all.length) {
       this.record({ ...shared, action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: all, message: held.message });

@@ -15,7 +15,7 @@ import type { ApplicationSettings, PruneSettings } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { classifyAwsError, type ErrorClass } from '../core/errors.js';
 import type { LiveService, LiveState } from '../core/live.js';
-import { planSync, type Plan, type ResourceAction, type ResourcePlan, type Step } from '../core/plan.js';
+import { CLAIM_TAGS_ONLY, planSync, type Plan, type ResourceAction, type ResourcePlan, type Step } from '../core/plan.js';
 import { changedKeys, reconcileScope, withReferrers } from '../core/scope.js';
 import type { LoadResult } from '../load/index.js';
 import { executePlan, type StepResult } from './executor.js';
@@ -274,6 +274,8 @@ export class Controller {
    */
   private isDrift(r: ResourcePlan, desired: DesiredState): boolean {
     if (r.action !== 'update' && r.action !== 'replace' && r.action !== 'create') return false;
+    // Tagging an object owned before applications existed with its application is no drift (and is done with self-heal off too).
+    if (r.message === CLAIM_TAGS_ONLY) return false;
     if (this.isPending(r.key) || !desired.resources.has(r.key)) return false;
     const settling = r.action === 'create' && this.options.clock.now() - (this.appliedAt.get(r.key) ?? -Infinity) < DRIFT_GRACE_MS;
     return !settling;

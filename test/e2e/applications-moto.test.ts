@@ -78,3 +78,32 @@ t.test('moto: two repositories under one controller id never prune, adopt or cha
   t.equal(cluster.clusters[0].settings?.[0]?.value, 'enabled', "A's cluster keeps its settings");
   t.equal(cluster.clusters[0].tags?.find((x) => x.key === 'ecs-gitops.io/application')?.value, A, 'and its application');
 });
+
+t.test('moto: objects owned before applications existed are claimed by the repository that names them, and kept otherwise', async (t) => {
+  const moto = await startMoto(t);
+  if (!moto) return;
+  const root = t.testdir({});
+  const payments = repository(join(root, 'payments'), 'git@github.com:acme/payments.git', '.', config('payments'));
+  const synced = await cli('sync', payments, '--endpoint', moto.endpoint);
+  t.equal(synced.code, 0, `${synced.out}\n${synced.err}`);
+  // As a sync before applications left them: the owner tag, no application tag.
+  const web = (await awsCli(moto.endpoint, ['ecs', 'describe-services', '--cluster', 'payments', '--services', 'web'])) as { services: { serviceArn: string }[] };
+  await awsCli(moto.endpoint, ['ecs', 'untag-resource', '--resource-arn', web.services[0].serviceArn, '--tag-keys', 'ecs-gitops.io/application']);
+  await awsCli(moto.endpoint, ['ecs', 'create-cluster', '--cluster-name', 'legacy', '--tags', 'key=ecs-gitops.io/owner,value=ecs-gitops', 'key=ecs-gitops.io/resource,value=Cluster/legacy']);
+
+  const diff = await cli('diff', payments, '--prune', '--endpoint', moto.endpoint);
+  t.equal(diff.code, 1);
+  t.match(diff.out, /Service\/web: to claim — owned by this controller before applications existed: adds the application tag below, writes nothing else/);
+  t.match(diff.out, /tag ecs-gitops\.io\/application: "github\.com\/acme\/payments"/);
+  t.notMatch(diff.out, /tag ecs-gitops\.io\/task-definition/, 'the tags it already carries are not listed again');
+  t.match(diff.out, /Cluster\/legacy: not in git \(kept\) — owned, application unknown; not pruned/);
+
+  const claimed = await cli('sync', payments, '--prune', '--endpoint', moto.endpoint);
+  t.equal(claimed.code, 0, `${claimed.out}\n${claimed.err}`);
+  t.same((await services(moto.endpoint, 'payments')).web, { status: 'ACTIVE', application: 'github.com/acme/payments' }, 'the service is claimed');
+  const legacy = (await awsCli(moto.endpoint, ['ecs', 'describe-clusters', '--clusters', 'legacy'])) as { clusters: { status: string }[] };
+  t.equal(legacy.clusters[0]?.status, 'ACTIVE', 'the cluster no document names is not pruned: it may be another repository\'s');
+  const after = await cli('diff', payments, '--endpoint', moto.endpoint, '-o', 'json');
+  const left = (JSON.parse(after.out) as { resources: { key: string; sync: string; message?: string }[] }).resources.filter((r) => r.sync !== 'Synced');
+  t.same(left.map((r) => `${r.key}: ${r.message}`), ['Cluster/legacy: owned, application unknown; not pruned (made before applications existed, it may belong to another repository)'], 'only the unknown one is still reported');
+});
