@@ -147,7 +147,7 @@ class Closers {
 }
 
 /** The application: `--application`, else the polled URL plus `--path`, else what the checkout's origin says. */
-async function applicationOf(config: DaemonConfig, logger: Logger): Promise<string> {
+export async function applicationOf(config: Pick<DaemonConfig, 'aws' | 'gitUrl' | 'repo' | 'path'>, logger: Pick<Logger, 'warn'>): Promise<string> {
   if (config.aws.application !== undefined) return config.aws.application;
   if (config.gitUrl) return applicationId(config.gitUrl, config.path ?? '');
   const { application, warning } = await resolveApplication(join(config.repo, config.path ?? ''));

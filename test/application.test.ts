@@ -6,6 +6,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applicationId, normaliseRemote, resolveApplication } from '../src/application.js';
 import { AWS_OPTIONS, awsSettings, parseCommandLine } from '../src/config.js';
+import { applicationOf } from '../src/daemon.js';
 import { isTagValue } from '../src/core/tags.js';
 import { cli } from './helpers/cli.js';
 
@@ -96,4 +97,19 @@ t.test('--application is checked as a tag value: a usage error, exit 2', async (
   t.match(r.err, /--application must be 1-256 letters, digits, spaces or \+ - = \. _ : \/ @/);
   const { values } = parseCommandLine([], AWS_OPTIONS, { ECS_GITOPS_APPLICATION: 'payments' });
   t.equal(awsSettings(values, {}).application, 'payments', 'ECS_GITOPS_APPLICATION sets it');
+});
+
+t.test('the daemon: --application, else the polled --git-url plus --path, else the checkout', async (t) => {
+  const warnings: string[] = [];
+  const logger = { warn: (_: object, message?: string) => void warnings.push(message ?? '') };
+  const aws = { region: 'us-east-1', controllerId: 'ecs-gitops' };
+  t.equal(await applicationOf({ aws: { ...aws, application: 'payments' }, repo: '/srv/checkout', gitUrl: 'https://github.com/acme/deploy' }, logger), 'payments');
+  t.equal(await applicationOf({ aws, repo: '/srv/checkout', gitUrl: 'https://token@github.com/acme/deploy.git', path: 'prod' }, logger), 'github.com/acme/deploy/prod');
+  const root = t.testdir({});
+  clone(join(root, 'checkout'), 'git@github.com:acme/deploy.git');
+  t.equal(await applicationOf({ aws, repo: join(root, 'checkout'), path: 'deploy/prod' }, logger), 'github.com/acme/deploy/deploy/prod', 'a git-sync checkout: what its origin says');
+  t.same(warnings, []);
+  const plain = t.testdir({ 'c.yaml': '' });
+  t.equal(await applicationOf({ aws, repo: plain }, logger), resolve(plain));
+  t.match(warnings, [/--application NAME/], 'a directory outside git is warned about in the log');
 });
