@@ -97,7 +97,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const url = await serve(config, { status, metrics, logger, controller, source }, closers);
 
     const first = await source.start();
-    logger.info({ revision: first.revision, valid: first.result.ok, url }, 'ecs-gitops started');
+    logger.info({ revision: first.revision, valid: first.result.ok, url, application: aws.application }, 'ecs-gitops started');
 
     let stopping: Promise<void> | undefined;
     return {
