@@ -8,6 +8,7 @@
  * lookup, `--help` and the README test all read that table.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAX_TAG_VALUE, isTagValue } from './core/tags.js';
 
 /** A mistake in how the command was called: exit 2 with a one-line error. */
 export class UsageError extends Error {
@@ -121,6 +122,12 @@ export const AWS_OPTIONS = {
     default: 'ecs-gitops',
     description: "value of the owner tag; controllers with different ids never touch each other's objects",
   },
+  application: {
+    type: 'string',
+    placeholder: 'NAME',
+    default: "the checkout's origin URL + the config path",
+    description: "value of the application tag; within one controller id, applications never prune, adopt or change each other's objects",
+  },
 } as const satisfies OptionTable;
 
 export const PRUNE_OPTIONS = {
@@ -133,6 +140,13 @@ export interface AwsSettings {
   region: string;
   endpoint?: string;
   controllerId: string;
+  /** `--application`, when given; else the command derives it from the config's checkout (src/application.ts). */
+  application?: string;
+}
+
+/** The AWS settings with the application decided (given, or derived from the config's checkout). */
+export interface ApplicationSettings extends AwsSettings {
+  application: string;
 }
 
 export interface PruneSettings {
@@ -156,10 +170,15 @@ export function awsSettings(values: OptionValues, env: NodeJS.ProcessEnv = proce
   }
   const controllerId = (values['controller-id'] as string | undefined) ?? DEFAULT_CONTROLLER_ID;
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(controllerId)) throw new UsageError('--controller-id must be 1-128 letters, digits, dots, dashes or underscores');
+  const application = values.application as string | undefined;
+  if (application !== undefined && (application.trim() === '' || !isTagValue(application))) {
+    throw new UsageError(`--application must be 1-${MAX_TAG_VALUE} letters, digits, spaces or + - = . _ : / @ (the value of the tag ecs-gitops.io/application), not ${JSON.stringify(application)}`);
+  }
   return Object.freeze({
     region: (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint } : {}),
     controllerId,
+    ...(application !== undefined ? { application } : {}),
   });
 }
 

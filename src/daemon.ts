@@ -5,9 +5,11 @@
  * handle whose `stop()` shuts everything down in order. The command line is `cli.ts`.
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAwsClients, destroyAwsClients, RateLimiter, type AwsClients, type CallRecorder } from './aws/clients.js';
 import { LiveCache } from './aws/reader.js';
-import type { AwsSettings, PruneSettings } from './config.js';
+import { applicationId, resolveApplication } from './application.js';
+import type { ApplicationSettings, AwsSettings, PruneSettings } from './config.js';
 import { systemClock } from './runtime/clock.js';
 import { buildServer } from './http/index.js';
 import { Controller } from './runtime/controller.js';
@@ -95,7 +97,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const url = await serve(config, { status, metrics, logger, controller, source }, closers);
 
     const first = await source.start();
-    logger.info({ revision: first.revision, valid: first.result.ok, url }, 'ecs-gitops started');
+    logger.info({ revision: first.revision, valid: first.result.ok, url, application: aws.application }, 'ecs-gitops started');
 
     let stopping: Promise<void> | undefined;
     return {
@@ -144,9 +146,18 @@ class Closers {
   }
 }
 
+/** The application: `--application`, else the polled URL plus `--path`, else what the checkout's origin says. */
+export async function applicationOf(config: Pick<DaemonConfig, 'aws' | 'gitUrl' | 'repo' | 'path'>, logger: Pick<Logger, 'warn'>): Promise<string> {
+  if (config.aws.application !== undefined) return config.aws.application;
+  if (config.gitUrl) return applicationId(config.gitUrl, config.path ?? '');
+  const { application, warning } = await resolveApplication(join(config.repo, config.path ?? ''));
+  if (warning) logger.warn({ application }, warning);
+  return application;
+}
+
 /** The AWS clients: against the configured endpoint, or against the embedded simulator started here. */
-async function awsFor(config: DaemonConfig, closers: Closers, logger: Logger): Promise<{ aws: AwsSettings; clients: AwsClients }> {
-  let aws = config.aws;
+async function awsFor(config: DaemonConfig, closers: Closers, logger: Logger): Promise<{ aws: ApplicationSettings; clients: AwsClients }> {
+  let aws: ApplicationSettings = { ...config.aws, application: await applicationOf(config, logger) };
   if (config.embeddedAws) {
     const { startSimulator } = await import('./sim/index.js');
     const sim = await startSimulator({ region: aws.region, ...(config.simStateFile ? { stateFile: config.simStateFile } : {}) });

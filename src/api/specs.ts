@@ -9,7 +9,7 @@ export type CloudMapInstanceSpec = {
   service: string;
   /** Instance id, unique within the service; part of the SRV record's host name. Defaults to metadata.name. */
   instanceId?: string;
-  /** What the instance is. AWS_INSTANCE_IPV4 and AWS_INSTANCE_IPV6 answer A and AAAA records, AWS_INSTANCE_CNAME a CNAME record, AWS_INSTANCE_PORT gives SRV records and health checks their port, AWS_ALIAS_DNS_NAME makes an alias to a load balancer, AWS_INIT_HEALTH_STATUS (HEALTHY or UNHEALTHY) seeds a custom health check, AWS_EC2_INSTANCE_ID names an EC2 instance (HTTP namespaces). Cloud Map allows 30 custom attributes and 5,000 characters of keys and values in all; the controller adds its own ecs-gitops.io/owner attribute (with the controller id, up to 128 characters), which leaves 29 and 4,853. Keys up to 255 and values up to 1,024 characters. */
+  /** What the instance is. AWS_INSTANCE_IPV4 and AWS_INSTANCE_IPV6 answer A and AAAA records, AWS_INSTANCE_CNAME a CNAME record, AWS_INSTANCE_PORT gives SRV records and health checks their port, AWS_ALIAS_DNS_NAME makes an alias to a load balancer, AWS_INIT_HEALTH_STATUS (HEALTHY or UNHEALTHY) seeds a custom health check, AWS_EC2_INSTANCE_ID names an EC2 instance (HTTP namespaces). Cloud Map allows 30 custom attributes and 5,000 characters of keys and values in all; the controller adds its own ecs-gitops.io/owner attribute (with the controller id, up to 128 characters) and ecs-gitops.io/application attribute (with the application, up to 256 characters), which leaves 28 and 4,572. Keys up to 255 and values up to 1,024 characters. */
   attributes: Record<string, string>;
 };
 

@@ -5,7 +5,8 @@
 import { readLive, LiveCache } from '../aws/reader.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import type { DesiredState } from '../api/kinds.js';
-import type { AwsSettings, PruneSettings } from '../config.js';
+import { resolveApplication } from '../application.js';
+import type { ApplicationSettings, AwsSettings, PruneSettings } from '../config.js';
 import { planSync, type Plan } from '../core/plan.js';
 import type { LiveState } from '../core/live.js';
 import { ConfigRootError, loadConfig } from '../load/index.js';
@@ -25,6 +26,13 @@ export async function loadOrExplain(dir: string, io: CommandIO, format: OutputFo
   }
 }
 
+/** The settings with the config directory's application (see src/application.ts); a weak default is warned about on stderr in text output. */
+export async function withApplication(aws: AwsSettings, dir: string, io: CommandIO, format: OutputFormat): Promise<ApplicationSettings> {
+  const { application, warning } = await resolveApplication(dir, aws.application);
+  if (warning && format === 'text') io.err(`warning: ${warning}`);
+  return Object.freeze({ ...aws, application });
+}
+
 export function clientsFor(aws: AwsSettings): AwsClients {
   return createAwsClients({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) });
 }
@@ -32,12 +40,12 @@ export function clientsFor(aws: AwsSettings): AwsClients {
 export async function readAndPlan(
   desired: DesiredState,
   clients: AwsClients,
-  aws: AwsSettings,
+  aws: ApplicationSettings,
   prune: PruneSettings,
   cache?: LiveCache,
 ): Promise<{ plan: Plan; live: LiveState }> {
   const live = await readLive(clients, desired, { controllerId: aws.controllerId, ...(cache ? { cache } : {}) });
-  return { live, plan: planSync(desired, live, { controllerId: aws.controllerId, prune }) };
+  return { live, plan: planSync(desired, live, { controllerId: aws.controllerId, application: aws.application, prune }) };
 }
 
 /** An AWS failure the user can act on, without a stack trace. */

@@ -4,7 +4,7 @@
  */
 import { destroyAwsClients } from '../aws/clients.js';
 import { AWS_OPTIONS, PRUNE_OPTIONS, awsSettings, parseCommandLine, pruneSettings, UsageError, type OptionTable } from '../config.js';
-import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, type CommandIO } from './common.js';
+import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, withApplication, type CommandIO } from './common.js';
 import { OUTPUT_OPTIONS, emit, fail, outputFormat } from './output.js';
 import { differs, planJson, renderPlan } from './render.js';
 
@@ -19,10 +19,11 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
   const { values, positionals } = parseCommandLine(argv, DIFF_OPTIONS);
   if (positionals.length > 1) throw new UsageError('diff takes one directory');
   const output = outputFormat(values);
-  const aws = awsSettings(values);
   const prune = pruneSettings(values);
-  const desired = await loadOrExplain(positionals[0] ?? '.', io, output);
+  const dir = positionals[0] ?? '.';
+  const desired = await loadOrExplain(dir, io, output);
   if (typeof desired === 'number') return desired;
+  const aws = await withApplication(awsSettings(values), dir, io, output);
   const clients = clientsFor(aws);
   try {
     const { plan } = await readAndPlan(desired, clients, aws, prune);

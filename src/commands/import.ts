@@ -100,7 +100,7 @@ export async function importCommand(argv: string[], io: CommandIO): Promise<numb
     destroyAwsClients(clients);
     route53.destroy();
   }
-  const result = importDocuments(source, { vpcs, controllerId: aws.controllerId });
+  const result = importDocuments(source, { vpcs, controllerId: aws.controllerId, ...(aws.application !== undefined ? { application: aws.application } : {}) });
   report.problems = result.problems;
   report.files = result.files.map((f) => ({ path: join(out, f.name), documents: f.documents }));
   if (output === 'text') for (const p of result.problems) io.err(`${p.severity}: ${escapeForTerminal(p.object)}: ${escapeForTerminal(p.message)}`);

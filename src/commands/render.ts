@@ -6,7 +6,7 @@ import { styleText } from 'node:util';
 import { yamlDiff } from '../core/diff.js';
 import type { Health, HealthStatus } from '../core/health.js';
 import { revisionOf } from '../core/live.js';
-import { ADOPT_TAGS_ONLY, ADOPT_THEN_CHANGE, type Plan, type ResourcePlan } from '../core/plan.js';
+import { ADOPT_TAGS_ONLY, ADOPT_THEN_CHANGE, CLAIM_TAGS_ONLY, CLAIM_THEN_CHANGE, type Plan, type ResourcePlan } from '../core/plan.js';
 import type { ServiceSummary } from '../runtime/status.js';
 
 export interface RenderOptions {
@@ -37,10 +37,10 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   for (const r of plan.resources) {
     if (!differs(r) && !options.all) continue;
     const label = r.awsName && r.awsName !== r.name ? `${r.key} (${r.awsName})` : r.key;
-    // An adoption reads as one: `to adopt — tags only: …`.
-    const adopting = r.message === ADOPT_TAGS_ONLY || r.message === ADOPT_THEN_CHANGE;
-    const verb = adopting ? 'to adopt' : VERB[r.action];
-    const message = adopting ? r.message?.replace(/^adopt — /, '') : r.message;
+    // An adoption (or a claim) reads as one: `to adopt — tags only: …`.
+    const taking = [ADOPT_TAGS_ONLY, ADOPT_THEN_CHANGE, CLAIM_TAGS_ONLY, CLAIM_THEN_CHANGE].includes(r.message ?? '') ? r.message?.split(' — ')[0] : undefined;
+    const verb = taking ? `to ${taking}` : VERB[r.action];
+    const message = taking ? r.message?.slice(taking.length + 3) : r.message;
     const style = r.action === 'create' ? 'green' : r.action === 'delete' ? 'red' : r.action === 'none' ? 'dim' : r.action === 'update' || r.action === 'replace' ? 'yellow' : 'magenta';
     lines.push(`${paint(options.color, 'bold', label)}: ${paint(options.color, style, verb)}${message ? ` — ${message}` : ''}`);
     for (const line of bodyLines(r)) lines.push(`    ${colourDiffLine(line, options.color)}`);

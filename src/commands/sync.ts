@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock.js';
 import type { Plan, ResourcePlan } from '../core/plan.js';
 import { executePlan, type StepEvent } from '../runtime/executor.js';
 import { serviceSummary } from '../runtime/status.js';
-import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, type CommandIO } from './common.js';
+import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, withApplication, type CommandIO } from './common.js';
 import { OUTPUT_OPTIONS, emit, fail, outputFormat, serialize } from './output.js';
 import { planJson, progressLine, renderPlan, serviceTable, summary, type ServiceProgress } from './render.js';
 
@@ -35,10 +35,11 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
   if (positionals.length > 1) throw new UsageError('sync takes one directory');
   const output = outputFormat(values);
   const waitTimeoutMs = parseDuration((values['wait-timeout'] as string | undefined) ?? '10m', '--wait-timeout');
-  const aws = awsSettings(values);
   const prune = pruneSettings(values);
-  const desired = await loadOrExplain(positionals[0] ?? '.', io, output);
+  const dir = positionals[0] ?? '.';
+  const desired = await loadOrExplain(dir, io, output);
   if (typeof desired === 'number') return desired;
+  const aws = await withApplication(awsSettings(values), dir, io, output);
   const clients = clientsFor(aws);
   const text = output === 'text';
   try {

@@ -5,7 +5,7 @@
  */
 import { specOf, type Kind, type Resource } from '../api/kinds.js';
 import type { Specs } from '../api/specs.js';
-import { OWNER_TAG, RESOURCE_TAG, userTags, type Tags } from './tags.js';
+import { APPLICATION_TAG, OWNER_TAG, RESOURCE_TAG, userTags, type Owner, type Tags } from './tags.js';
 
 const NAME_FIELD: Record<Kind, string> = {
   Cluster: 'clusterName',
@@ -56,10 +56,11 @@ export function awsIdentity(resource: Resource, doc: (kind: Kind, name: string) 
 }
 
 /** The tags an object should carry: the document's own plus the controller's ownership tags. */
-export function desiredTags(resource: Resource, controllerId: string): Tags {
+export function desiredTags(resource: Resource, owner: Owner): Tags {
   return {
     ...userTags(userTagsOf(resource)),
-    [OWNER_TAG]: controllerId,
+    [OWNER_TAG]: owner.controllerId,
+    [APPLICATION_TAG]: owner.application,
     [RESOURCE_TAG]: `${resource.kind}/${resource.metadata.name}`,
   };
 }

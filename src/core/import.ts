@@ -17,7 +17,7 @@ import { canonicalService, liveServiceSpec } from './kinds/service.js';
 import { canonicalTaskDefinition, liveTaskDefinitionSpec } from './kinds/task-definition.js';
 import { revisionOf, type LiveCloudMapService, type LiveCluster, type LiveInstance, type LiveNamespace, type LiveService, type LiveTaskDefinition } from './live.js';
 import { json, type Canonical } from './normalize.js';
-import { ADOPT_ANNOTATION, OWNER_TAG, RESOURCE_TAG, VPC_TAG, userTags, type Tags } from './tags.js';
+import { ADOPT_ANNOTATION, APPLICATION_TAG, OWNER_TAG, RESOURCE_TAG, VPC_TAG, userTags, type Tags } from './tags.js';
 
 /** What the AWS side read: a cluster's services and what they use, and Cloud Map namespaces. */
 export interface ImportSource {
@@ -41,6 +41,8 @@ export interface ImportOptions {
   vpcs?: ReadonlyMap<string, string>;
   /** The controller that will adopt the documents: objects another one owns are warned about. */
   controllerId?: string;
+  /** The application that will adopt them (when given): objects another application of the controller owns are warned about. */
+  application?: string;
 }
 
 export interface ImportedDocument<K extends Kind = Kind> {
@@ -322,11 +324,11 @@ export function importDocuments(source: ImportSource, options: ImportOptions = {
     const documents = unused.flatMap(([arn, s]) => [...place(s.doc), ...instanceDocuments((source.instances ?? []).filter((i) => i.serviceId === cloudMapIds.get(arn)), s.doc, names)]);
     files.push({ name: `namespace-${namespace.metadata.name}.yaml`, documents: [namespace, ...documents] });
   }
-  return { files, problems: [...problems, ...ownedByOthers(source, options.controllerId)] };
+  return { files, problems: [...problems, ...ownedByOthers(source, options.controllerId, options.application)] };
 }
 
-/** Objects another controller owns: adopting is refused for them (diff reports a conflict). */
-function ownedByOthers(source: ImportSource, controllerId: string | undefined): ImportProblem[] {
+/** Objects another controller (or another application of this one) owns: adopting is refused for them (diff reports a conflict). */
+function ownedByOthers(source: ImportSource, controllerId: string | undefined, application: string | undefined): ImportProblem[] {
   if (controllerId === undefined) return [];
   const objects = [
     ...(source.cluster ? [{ object: `Cluster ${source.cluster.name}`, tags: source.cluster.tags }] : []),
@@ -334,7 +336,13 @@ function ownedByOthers(source: ImportSource, controllerId: string | undefined): 
     ...source.namespaces.map((n) => ({ object: `CloudMapNamespace ${n.name}`, tags: n.tags })),
     ...source.cloudMapServices.map((s) => ({ object: `Cloud Map service ${s.name}`, tags: s.tags })),
   ];
-  return objects
-    .filter(({ tags }) => tags[OWNER_TAG] !== undefined && tags[OWNER_TAG] !== controllerId)
-    .map(({ object, tags }) => ({ object, severity: 'warning', message: `is owned by controller "${tags[OWNER_TAG]}", not "${controllerId}": this controller will not adopt it (diff reports a conflict)` }));
+  const otherApplication = (tags: Tags) => application !== undefined && tags[OWNER_TAG] === controllerId && ![undefined, application].includes(tags[APPLICATION_TAG]);
+  return [
+    ...objects
+      .filter(({ tags }) => tags[OWNER_TAG] !== undefined && tags[OWNER_TAG] !== controllerId)
+      .map(({ object, tags }) => ({ object, severity: 'warning' as const, message: `is owned by controller "${tags[OWNER_TAG]}", not "${controllerId}": this controller will not adopt it (diff reports a conflict)` })),
+    ...objects
+      .filter(({ tags }) => otherApplication(tags))
+      .map(({ object, tags }) => ({ object, severity: 'warning' as const, message: `is owned by application "${tags[APPLICATION_TAG]}" of this controller, not "${application}": this application will not adopt it (diff reports a conflict)` })),
+  ];
 }

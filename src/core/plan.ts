@@ -13,10 +13,10 @@ import { diffObjects, withoutPointers, type FieldChange } from './diff.js';
 import { HEALTHY, MISSING, type Health } from './health.js';
 import { tagChanges, tagDiff } from './kinds/calls.js';
 import { KIND_MODULES, PRUNE_ORDER, kindModule } from './kinds/index.js';
-import type { Comparison, Decision, LiveUse, OwnedObject, PlanContext } from './kinds/types.js';
+import type { Comparison, Decision, LiveIdentity, LiveUse, OwnedObject, PlanContext } from './kinds/types.js';
 import type { LiveObjects, LiveState } from './live.js';
 import type { Canonical } from './normalize.js';
-import { ADOPT_ANNOTATION, ALLOW_REPLACE_ANNOTATION, IGNORE_DIFFERENCES_ANNOTATION, PRUNE_TAG, userTags } from './tags.js';
+import { ADOPT_ANNOTATION, ALLOW_REPLACE_ANNOTATION, APPLICATION_TAG, IGNORE_DIFFERENCES_ANNOTATION, PRUNE_TAG, userTags, type Owner } from './tags.js';
 
 // ---------------------------------------------------------------- plan data
 
@@ -87,6 +87,11 @@ export interface PruneOptions {
 
 export interface PlanOptions {
   controllerId: string;
+  /**
+   * The application (config source) being planned: its objects carry its tag, and
+   * pruning, adoption and conflicts are scoped to it within the controller's objects.
+   */
+  application: string;
   prune: PruneOptions;
   /**
    * Plan only these documents (a partial reconcile; see core/scope.ts). Pruning needs
@@ -100,15 +105,25 @@ export interface PlanOptions {
 /** How a resource being adopted reads in a diff. */
 export const ADOPT_TAGS_ONLY = 'adopt — tags only: adds the ownership tags below, writes nothing else';
 export const ADOPT_THEN_CHANGE = 'adopt — adds the ownership tags below first, then makes the changes';
+/** How an object this controller owned before applications existed reads when its application claims it. */
+export const CLAIM_TAGS_ONLY = 'claim — owned by this controller before applications existed: adds the application tag below, writes nothing else';
+export const CLAIM_THEN_CHANGE = 'claim — owned by this controller before applications existed: adds the application tag below first, then makes the changes';
+/** What an owned object of no known application that no document names is: kept, for it may be another repository's. */
+export const APPLICATION_UNKNOWN = 'owned, application unknown; not pruned (made before applications existed, it may belong to another repository)';
 
-type Ownership = { owned: true; adopting: boolean } | { owned: false; message: string };
+/** `claiming`: owned by this controller but of no application yet (made before applications existed). */
+type Ownership = { owned: true; adopting: boolean; claiming: boolean } | { owned: false; message: string };
 
-function ownership(resource: Resource, liveOwner: string | undefined, controllerId: string): Ownership {
-  if (liveOwner === controllerId) return { owned: true, adopting: false };
-  if (liveOwner !== undefined) {
-    return { owned: false, message: `exists and is owned by controller "${liveOwner}"; refusing to change it` };
+function ownership(resource: Resource, live: LiveIdentity, owner: Owner): Ownership {
+  const application = live.application ?? live.tags[APPLICATION_TAG];
+  if (live.owner === owner.controllerId) {
+    if (application === owner.application || application === undefined) return { owned: true, adopting: false, claiming: application === undefined };
+    return { owned: false, message: `exists and is owned by application "${application}" of this controller, not "${owner.application}"; refusing to change it` };
   }
-  if (annotationIsTrue(resource, ADOPT_ANNOTATION)) return { owned: true, adopting: true };
+  if (live.owner !== undefined) {
+    return { owned: false, message: `exists and is owned by controller "${live.owner}"; refusing to change it` };
+  }
+  if (annotationIsTrue(resource, ADOPT_ANNOTATION)) return { owned: true, adopting: true, claiming: false };
   return {
     owned: false,
     message: `exists in AWS but was not created by this controller; add the annotation ${ADOPT_ANNOTATION}: "true" to adopt it`,
@@ -141,7 +156,7 @@ export function planSync(desired: DesiredState, live: LiveState, options: PlanOp
   return planner.run();
 }
 
-class Planner implements PlanContext {
+class Planner implements PlanContext, Owner {
   private readonly resources: ResourcePlan[] = [];
   private readonly steps: Step[] = [];
   /** ARN or id of the live object each desired resource matched; unmatched owned objects are prune candidates. */
@@ -152,6 +167,7 @@ class Planner implements PlanContext {
   private readonly adoptions = new Map<string, string>();
   private readonly memos = new Map<string, unknown>();
   readonly controllerId: string;
+  readonly application: string;
 
   constructor(
     private readonly desired: DesiredState,
@@ -159,6 +175,7 @@ class Planner implements PlanContext {
     private readonly options: PlanOptions,
   ) {
     this.controllerId = options.controllerId;
+    this.application = options.application;
   }
 
   run(): Plan {
@@ -231,7 +248,7 @@ class Planner implements PlanContext {
     }
     this.match(live.id);
     const have = withoutPointers(liveBody, ignore);
-    const owner = ownership(resource, live.owner, this.controllerId);
+    const owner = ownership(resource, live, this);
     const shared = { ...base(resource), desired: want, live: have, health, liveId: live.id };
     if (!owner.owned) {
       this.record({ ...shared, action: 'conflict', sync: 'OutOfSync', changes: diffObjects(want, have), message: owner.message });
@@ -250,23 +267,26 @@ class Planner implements PlanContext {
       this.record({ ...shared, action: 'stalled', sync: 'OutOfSync', changes, message });
       return undefined;
     }
-    const action = immutable ? 'replace' : changes.length > 0 || Object.keys(tags.set).length > 0 || tags.remove.length > 0 ? 'update' : 'none';
-    // Adopting: the first write to the object is the one that makes it the controller's
-    // (the IAM policy allows changes only to objects carrying the owner tag).
-    const adoption = owner.adopting && action !== 'none' && tagCalls ? { set: { ...tags.set, ...adoptionTags }, remove: tags.remove } : undefined;
+    const action = immutable ? 'replace' : changes.length > 0 || Object.keys(tags.set).length > 0 || tags.remove.length > 0 || owner.claiming ? 'update' : 'none';
+    // Adopting (or claiming): the first write to the object is the one that makes it the
+    // controller's (the IAM policy allows changes only to objects carrying the owner tag).
+    const taking = owner.adopting || owner.claiming;
+    const adoption = taking && action !== 'none' && tagCalls ? { set: { ...tags.set, ...tagDiff(adoptionTags ?? {}, live.tags).set }, remove: tags.remove } : undefined;
     const tagsOnly = fieldChanges.length === 0 && action === 'update';
     if (held && changes.length < all.length) {
       this.record({ ...shared, action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: all, message: held.message });
     } else if (adoption) {
       const shown = new Set(changes.map((c) => c.path));
       const ownTags = Object.entries(adoption.set).map(([k, v]) => ({ path: `spec.tags.${k}`, to: v })).filter((c) => !shown.has(c.path));
-      this.record({ ...shared, action, sync: 'OutOfSync', changes: [...changes, ...ownTags], message: tagsOnly ? ADOPT_TAGS_ONLY : ADOPT_THEN_CHANGE });
+      const message = owner.claiming ? (tagsOnly ? CLAIM_TAGS_ONLY : CLAIM_THEN_CHANGE) : tagsOnly ? ADOPT_TAGS_ONLY : ADOPT_THEN_CHANGE;
+      this.record({ ...shared, action, sync: 'OutOfSync', changes: [...changes, ...ownTags], message });
     } else {
-      // Adopting what carries no tags (a Cloud Map instance): its one write marks it as the controller's.
-      this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(owner.adopting && action !== 'none' ? { message: 'adopting an existing object' } : {}) });
+      // Adopting (or claiming) what carries no tags (a Cloud Map instance): its one write marks it as the controller's.
+      const message = owner.claiming ? 'claiming an object owned before applications existed' : 'adopting an existing object';
+      this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(taking && action !== 'none' ? { message } : {}) });
     }
     if (action === 'none') return undefined;
-    if (!adoption || !tagCalls) return { action, changes, tagSet: tags.set, tagRemove: tags.remove, adopting: owner.adopting };
+    if (!adoption || !tagCalls) return { action, changes, tagSet: tags.set, tagRemove: tags.remove, adopting: taking };
     const key = resourceKey(resource.kind, resource.metadata.name);
     this.adoptions.set(key, this.addStep({ key, action: 'tag', description: `adopt ${resource.kind} ${awsName(resource)}: add the ownership tags`, calls: tagCalls(adoption.set, adoption.remove) }));
     // The tags are written; what is left (if anything) is the kind's to change.
@@ -276,7 +296,11 @@ class Planner implements PlanContext {
   // ------------------------------------------------------------ pruning
 
   private prune(): void {
-    const owned = PRUNE_ORDER.flatMap((kind) => KIND_MODULES[kind].owned(this.live, this.controllerId));
+    const all = PRUNE_ORDER.flatMap((kind) => KIND_MODULES[kind].owned(this.live, this.controllerId));
+    // Another application's objects are none of this plan's business; objects of no known
+    // application that no document claimed may be another repository's: shown, never pruned.
+    for (const o of all.filter((o) => o.application === undefined && !this.matched.has(o.id))) this.recordUnknown(o);
+    const owned = all.filter((o) => o.application === this.application);
     const candidates = owned.filter((o) => !this.matched.has(o.id));
     if (candidates.length === 0) return;
     const everything = candidates.length === owned.length;
@@ -305,6 +329,12 @@ class Planner implements PlanContext {
       const after = users.map((u) => deletes.get(u.id)).filter((id): id is string => id !== undefined);
       deletes.set(c.id, this.addStep({ key: c.key, action: 'delete', description: `delete ${c.kind} ${c.awsName}`, calls: c.calls, dependsOn: after }));
     }
+  }
+
+  private recordUnknown(o: OwnedObject): void {
+    const view = o.view?.();
+    const name = o.key.slice(o.key.indexOf('/') + 1);
+    this.record({ key: o.key, kind: o.kind, name, awsName: o.awsName, action: 'prune-skipped', sync: 'OutOfSync', health: view?.health ?? HEALTHY, changes: [], liveId: o.id, message: APPLICATION_UNKNOWN, ...(view ? { live: view.live } : {}) });
   }
 
   private pruneSkipReason(c: OwnedObject, keptUser: LiveUse | undefined, everything: boolean, budget: number): string | undefined {

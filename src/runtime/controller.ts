@@ -11,11 +11,11 @@ import type { AwsClients } from '../aws/clients.js';
 import { LiveCache, listInstances, readLive } from '../aws/reader.js';
 import { resourceKey, type DesiredState, type Kind, type ResourceKey } from '../api/kinds.js';
 import { awsName } from '../core/desired.js';
-import type { AwsSettings, PruneSettings } from '../config.js';
+import type { ApplicationSettings, PruneSettings } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { classifyAwsError, type ErrorClass } from '../core/errors.js';
 import type { LiveService, LiveState } from '../core/live.js';
-import { planSync, type Plan, type ResourceAction, type ResourcePlan, type Step } from '../core/plan.js';
+import { CLAIM_TAGS_ONLY, planSync, type Plan, type ResourceAction, type ResourcePlan, type Step } from '../core/plan.js';
 import { changedKeys, reconcileScope, withReferrers } from '../core/scope.js';
 import type { LoadResult } from '../load/index.js';
 import { executePlan, type StepResult } from './executor.js';
@@ -52,7 +52,7 @@ export interface SnapshotInput {
 
 export interface ControllerOptions {
   clients: AwsClients;
-  aws: AwsSettings;
+  aws: ApplicationSettings;
   prune: PruneSettings;
   /** Revert drift (default on); off, drift is only reported. */
   selfHeal: boolean;
@@ -257,7 +257,7 @@ export class Controller {
    */
   private plan(pass: Pass, live: LiveState): Planned {
     const { aws, prune, selfHeal, metrics, logger } = this.options;
-    const plan = planSync(pass.desired, live, { controllerId: aws.controllerId, prune, ...(pass.scope ? { scope: pass.scope.plan } : {}) });
+    const plan = planSync(pass.desired, live, { controllerId: aws.controllerId, application: aws.application, prune, ...(pass.scope ? { scope: pass.scope.plan } : {}) });
     const drift = plan.resources.filter((r) => this.isDrift(r, pass.desired));
     for (const r of drift) {
       metrics?.driftDetected(r.kind);
@@ -274,6 +274,8 @@ export class Controller {
    */
   private isDrift(r: ResourcePlan, desired: DesiredState): boolean {
     if (r.action !== 'update' && r.action !== 'replace' && r.action !== 'create') return false;
+    // Tagging an object owned before applications existed with its application is no drift (and is done with self-heal off too).
+    if (r.message === CLAIM_TAGS_ONLY) return false;
     if (this.isPending(r.key) || !desired.resources.has(r.key)) return false;
     const settling = r.action === 'create' && this.options.clock.now() - (this.appliedAt.get(r.key) ?? -Infinity) < DRIFT_GRACE_MS;
     return !settling;

@@ -27,7 +27,7 @@ export async function coldConvergence({ services, clusters, scale }: ColdOptions
   const dir = generateRepo(mkdtempSync(join(tmpdir(), 'ecs-gitops-cold-')), { services, clusters, cloudMap: true });
   const sim = await startSimProcess({ throttle: true, rateScale: scale });
   const clients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint }, { limiter: new RateLimiter({ scale }) });
-  const aws = { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' };
+  const aws = { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops', application: 'test' };
   const prune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
   try {
     const loaded = await loadConfig(dir);

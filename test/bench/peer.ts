@@ -21,7 +21,7 @@ import { callsByOperation, generateRepo, serviceName, startSimProcess, sum, writ
 
 const run = promisify(execFile);
 const prune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
-const aws = (endpoint: string) => ({ region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' });
+const aws = (endpoint: string) => ({ region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: 'test' });
 
 async function converge(dir: string, sim: SimProcess, limiter?: RateLimiter) {
   const loaded = await loadConfig(dir);

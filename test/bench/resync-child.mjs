@@ -11,7 +11,7 @@ import { readAndPlan } from '../../dist/commands/common.js';
 import { loadConfig } from '../../dist/load/index.js';
 
 const [endpoint, dir] = process.argv.slice(2);
-const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' };
+const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: 'test' };
 const prune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
 const setFaults = (faults) => fetch(`${endpoint}/_sim/faults`, { method: 'POST', body: JSON.stringify(faults), headers: { 'content-type': 'application/json' } });
 

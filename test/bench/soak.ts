@@ -18,7 +18,7 @@ export async function soak({ durationSeconds, services = 50, intervalMs = 2000 }
   const daemon = await startDaemon({
     repo: dir, gitIntervalMs: 60_000, debounceMs: 200, resyncMs: 10_000, selfHeal: true,
     prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops', application: 'test' },
     embeddedAws: false, rateLimit: false, listen: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', stopGraceMs: 5_000,
   });
   const samples: { atSeconds: number; rssMB: number; heapMB: number; eventLoopP99Ms: number; commits: number }[] = [];

@@ -29,7 +29,7 @@ export interface SteadyOptions {
 }
 
 const run = promisify(execFile);
-const aws = (endpoint: string) => ({ region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' });
+const aws = (endpoint: string) => ({ region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: 'test' });
 const prune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
 
 export async function steadyState({ services, clusters, changes }: SteadyOptions) {

@@ -178,6 +178,16 @@ t.test('an object another controller owns is warned about: this one will not ado
   ]);
 });
 
+t.test("with --application, an object another application of this controller owns is warned about; one of no application is not", async (t) => {
+  const base = shop();
+  const source = { ...base, cluster: { ...base.cluster!, tags: { 'ecs-gitops.io/owner': 'other', 'ecs-gitops.io/application': 'github.com/acme/shop' } }, services: [{ ...base.services[0], tags: { 'ecs-gitops.io/owner': 'other' } }] };
+  t.same(importDocuments(source, { controllerId: 'other', application: 'github.com/acme/shop' }).problems, []);
+  t.same(importDocuments(source, { controllerId: 'other', application: 'payments' }).problems, [
+    { object: 'Cluster shop', severity: 'warning', message: 'is owned by application "github.com/acme/shop" of this controller, not "payments": this application will not adopt it (diff reports a conflict)' },
+  ]);
+  t.same(importDocuments(source, { controllerId: 'other' }).problems, [], 'without --application nothing is said about applications');
+});
+
 t.test('a private namespace whose VPC nobody recorded needs --vpc; it is an error otherwise', async (t) => {
   const base = shop();
   const untagged = { ...base, namespaces: [{ ...base.namespaces[0], tags: {} }] };

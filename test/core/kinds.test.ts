@@ -57,7 +57,7 @@ t.test('a kind names exactly the tags the controller writes on its objects, so t
   const { emptyLiveState } = await import('../../src/core/live.js');
   const loaded = await loadConfig('examples');
   if (!loaded.ok) throw new Error('examples are invalid');
-  const plan = planSync(loaded.state, emptyLiveState(), { controllerId: 'ecs-gitops', prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 } });
+  const plan = planSync(loaded.state, emptyLiveState(), { controllerId: 'ecs-gitops', application: 'test', prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 } });
   const seen = new Set<string>();
   for (const resource of loaded.state.resources.values()) {
     const step = plan.steps.find((s) => s.key === `${resource.kind}/${resource.metadata.name}`);

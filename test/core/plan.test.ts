@@ -1,16 +1,18 @@
 import t, { type Test } from 'tap';
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import { loadConfig } from '../../src/load/index.js';
-import { planSync, type PlanOptions, type Plan } from '../../src/core/plan.js';
+import { APPLICATION_UNKNOWN, CLAIM_TAGS_ONLY, planSync, type PlanOptions, type Plan } from '../../src/core/plan.js';
+import { renderPlan } from '../../src/commands/render.js';
 import { emptyLiveState, type LiveState } from '../../src/core/live.js';
 import { taskDefinitionHash } from '../../src/core/kinds/task-definition.js';
 import type { DesiredState, Resource } from '../../src/api/kinds.js';
 import { cluster, service, taskDefinition } from '../load/docs.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012';
-const OWNER = { 'ecs-gitops.io/owner': 'ecs-gitops' };
+const OWNER = { 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/application': 'test' };
 const options = (prune: Partial<PlanOptions['prune']> = {}): PlanOptions => ({
   controllerId: 'ecs-gitops',
+  application: 'test',
   prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 10, ...prune },
 });
 
@@ -154,7 +156,7 @@ function handMadeLive(desired: DesiredState, numbers = [1], overrides: Partial<E
   return live;
 }
 
-const ownership = (key: string) => ({ 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/resource': key });
+const ownership = (key: string) => ({ ...OWNER, 'ecs-gitops.io/resource': key });
 const tagsOf = (call: { input: Record<string, unknown> }) => Object.fromEntries((call.input.tags as { key: string; value: unknown }[]).map((x) => [x.key, x.value]));
 
 t.test('adopting objects whose content equals git: tag steps only, nothing registered or updated', async (t) => {
@@ -241,7 +243,7 @@ spec:
     'tag CloudMapService/payments: TagResource',
     'create CloudMapInstance/primary: RegisterInstance',
   ], 'no Update*Namespace, no UpdateService');
-  t.same(plan.steps[0].calls[0].input, { ResourceARN: `${CM}:namespace/ns-p`, Tags: [{ Key: 'ecs-gitops.io/owner', Value: 'ecs-gitops' }, { Key: 'ecs-gitops.io/resource', Value: 'CloudMapNamespace/partners' }] });
+  t.same(plan.steps[0].calls[0].input, { ResourceARN: `${CM}:namespace/ns-p`, Tags: [{ Key: 'ecs-gitops.io/application', Value: 'test' }, { Key: 'ecs-gitops.io/owner', Value: 'ecs-gitops' }, { Key: 'ecs-gitops.io/resource', Value: 'CloudMapNamespace/partners' }] });
   t.same(plan.steps[2].dependsOn, ['tag CloudMapService/payments'], 'RegisterInstance needs the owner tag on the Cloud Map service');
 });
 
@@ -474,4 +476,67 @@ t.test('a service no longer in git is judged from what it runs: rolled back is D
   t.equal(pruned?.action, 'delete');
   t.equal(pruned?.health.status, 'Healthy', 'running what it last deployed, to completion');
   t.match(pruned?.live, { desiredCount: 2, launchType: 'FARGATE', taskDefinition: 'web:1' });
+});
+
+const doc = (kind: string, name: string, spec: string) => `apiVersion: ecs-gitops.io/v1alpha1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+
+/** An ACTIVE cluster no document names, with these tags. */
+function extraCluster(live: LiveState, name: string, tags: Record<string, string>): void {
+  live.clusters.set(name, { name, arn: `${ARN}:cluster/${name}`, tags: { ...tags, 'ecs-gitops.io/resource': `Cluster/${name}` }, raw: { clusterName: name, status: 'ACTIVE' } });
+}
+
+t.test("another application's object of this controller: a conflict naming the application, never adopted, never pruned", async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const live = syncedLive(desired);
+  live.clusters.get('store')!.tags = { ...OWNER, 'ecs-gitops.io/application': 'github.com/org/other', 'ecs-gitops.io/resource': 'Cluster/store' };
+  extraCluster(live, 'theirs', { ...OWNER, 'ecs-gitops.io/application': 'github.com/org/other' });
+  extraCluster(live, 'mine', OWNER);
+  const plan = planSync(desired, live, options({ enabled: true }));
+  t.match(plan.resources.find((r) => r.key === 'Cluster/store'), { action: 'conflict', message: /owned by application "github\.com\/org\/other" of this controller, not "test"/ });
+  t.notOk(plan.steps.some((s) => s.key === 'Cluster/store'), 'nothing is written to it');
+  t.notOk(plan.resources.some((r) => r.key === 'Cluster/theirs'), "the other application's object is not in this plan at all");
+  t.same(plan.steps.filter((s) => s.action === 'delete').map((s) => s.key), ['Cluster/mine'], "only this application's object is pruned");
+
+  const adopting = await desiredFrom(t, { ...webFiles(), 'c.yaml': adopted(cluster()) });
+  t.match(planSync(adopting, live, options()).resources.find((r) => r.key === 'Cluster/store'), { action: 'conflict' }, 'the adopt annotation does not take it');
+});
+
+t.test('an object owned before applications existed: claimed by the application that names it, kept and reported otherwise', async (t) => {
+  const desired = await desiredFrom(t, webFiles());
+  const live = syncedLive(desired);
+  const ownerOnly = { 'ecs-gitops.io/owner': 'ecs-gitops' };
+  live.clusters.get('store')!.tags = { ...ownerOnly, 'ecs-gitops.io/resource': 'Cluster/store' };
+  extraCluster(live, 'old', ownerOnly);
+  const plan = planSync(desired, live, options({ enabled: true, allowEmpty: true }));
+  t.match(plan.resources.find((r) => r.key === 'Cluster/store'), { action: 'update', message: CLAIM_TAGS_ONLY, changes: [{ path: 'spec.tags.ecs-gitops.io/application', to: 'test' }] });
+  const claim = plan.steps.find((s) => s.key === 'Cluster/store')!;
+  t.same(claim.calls, [{ service: 'ecs', operation: 'TagResource', input: { resourceArn: `${ARN}:cluster/store`, tags: [{ key: 'ecs-gitops.io/application', value: 'test' }] } }], 'the claim adds the application tag and writes nothing else');
+  t.match(plan.resources.find((r) => r.key === 'Cluster/old'), { action: 'prune-skipped', message: APPLICATION_UNKNOWN });
+  t.notOk(plan.steps.some((s) => s.key === 'Cluster/old'), 'it may be another repository\'s: not pruned, even with --prune and allowEmpty');
+  t.match(renderPlan(plan, { color: false }), /Cluster\/store: to claim — owned by this controller before applications existed/);
+  t.match(renderPlan(plan, { color: false }), /Cluster\/old: not in git \(kept\) — owned, application unknown; not pruned/);
+});
+
+t.test('a Cloud Map instance: registered again to be claimed; another application\'s is a conflict', async (t) => {
+  const CM = 'arn:aws:servicediscovery:us-east-1:123456789012';
+  const desired = await desiredFrom(t, {
+    'cm.yaml': doc('CloudMapNamespace', 'partners', '  type: HTTP\n') + '---\n' + doc('CloudMapService', 'payments', '  namespace: partners\n') + '---\n' + doc('CloudMapInstance', 'primary', '  service: payments\n  attributes:\n    host: api.example.com\n'),
+  });
+  const live = emptyLiveState();
+  live.namespaces.set('partners', { id: 'ns-p', arn: `${CM}:namespace/ns-p`, name: 'partners', tags: { ...OWNER, 'ecs-gitops.io/resource': 'CloudMapNamespace/partners' }, raw: { Type: 'HTTP' } });
+  live.cloudMapServices.set('ns-p/payments', { id: 'srv-p', arn: `${CM}:service/srv-p`, name: 'payments', namespaceId: 'ns-p', tags: { ...OWNER, 'ecs-gitops.io/resource': 'CloudMapService/payments' }, raw: {} });
+  const instance = (marks: Record<string, string>) => live.instances.set('srv-p/primary', { serviceId: 'srv-p', id: 'primary', attributes: { host: 'api.example.com', ...marks } });
+
+  instance({ 'ecs-gitops.io/owner': 'ecs-gitops' });
+  const claim = planSync(desired, live, options());
+  t.match(claim.resources.find((r) => r.key === 'CloudMapInstance/primary'), { action: 'update', message: /claiming an object owned before applications existed/ });
+  t.match(claim.steps.find((s) => s.key === 'CloudMapInstance/primary')?.calls[0], { operation: 'RegisterInstance', input: { Attributes: { host: 'api.example.com', 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/application': 'test' } } });
+
+  instance({ 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/application': 'test' });
+  t.match(planSync(desired, live, options()).resources.find((r) => r.key === 'CloudMapInstance/primary'), { action: 'none', sync: 'Synced' }, 'claimed, it is in sync');
+
+  instance({ 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/application': 'orders' });
+  const other = planSync(desired, live, options({ enabled: true }));
+  t.match(other.resources.find((r) => r.key === 'CloudMapInstance/primary'), { action: 'conflict', message: /owned by application "orders"/ });
+  t.notOk(other.steps.some((s) => s.key === 'CloudMapInstance/primary'), 'nothing is registered over it');
 });

@@ -111,7 +111,7 @@ t.test('ECS tags: allowed at create for every create call that sends tags, and a
   const loaded = await loadConfig(join(ROOT, 'examples'));
   t.ok(loaded.ok, 'the examples load');
   if (!loaded.ok) return;
-  const plan = planSync(loaded.state, emptyLiveState(), { controllerId: DEFAULT_CONTROLLER_ID, prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 } });
+  const plan = planSync(loaded.state, emptyLiveState(), { controllerId: DEFAULT_CONTROLLER_ID, application: 'test', prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 } });
   const taggedCreates = new Set(plan.steps.flatMap((s) => s.calls).filter((c) => c.service === 'ecs' && Array.isArray(c.input.tags) && (c.input.tags as unknown[]).length > 0).map((c) => c.operation));
   t.same([...taggedCreates].sort(), ['CreateCluster', 'CreateService', 'RegisterTaskDefinition'], 'the planner tags clusters, task definitions and services at create');
 

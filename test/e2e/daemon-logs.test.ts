@@ -42,7 +42,7 @@ t.test('on a terminal: human-readable lines with time, level, resource and messa
   await waitFor(() => run.lines().some((l) => / INFO: TaskDefinition\/\S+ applied/.test(l)), 'the first sync', 60_000, 100, run.raw);
   const lines = run.lines();
   const started = lines.find((l) => l.includes('ecs-gitops started'));
-  t.match(started, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: ecs-gitops started \{"revision":"sha256:[0-9a-f]{64}","valid":true,"url":"http:\/\/127\.0\.0\.1:\d+"\}$/);
+  t.match(started, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: ecs-gitops started \{"revision":"sha256:[0-9a-f]{64}","valid":true,"url":"http:\/\/127\.0\.0\.1:\d+","application":"[^"]+"\}$/);
   t.match(lines.find((l) => l.includes('Cluster/store applied')), /^\[[\d:.]+\] INFO: Cluster\/store applied \{"reconcileId":"\w+","revision":"sha256:/, 'the resource a line is about comes first');
   const logLines = lines.filter((l) => l.startsWith('['));
   t.ok(logLines.length >= 3);

@@ -13,7 +13,7 @@ import { runtime } from '../runtime/harness.js';
 import { FAST_ROLLOUT } from '../helpers/fault.js';
 
 const PRUNE_OFF = { enabled: false, allowEmpty: false, maxDeletesPerSync: 10 };
-const OPTIONS = { controllerId: 'ecs-gitops', prune: PRUNE_OFF };
+const OPTIONS = { controllerId: 'ecs-gitops', application: 'test', prune: PRUNE_OFF };
 
 const DOCS = `apiVersion: ecs-gitops.io/v1alpha1
 kind: Cluster

@@ -16,6 +16,7 @@ import { systemClock } from '../../src/runtime/clock.js';
 import { executePlan } from '../../src/runtime/executor.js';
 import { awsCli } from './aws-cli.js';
 import { cli } from './cli.js';
+import { resolveApplication } from '../../src/application.js';
 import { adoptionDocuments, createLegacyServices, registerOrders, type Legacy, type LegacyNetwork } from './legacy.js';
 
 const OWNER = 'ecs-gitops.io/owner';
@@ -28,7 +29,7 @@ export async function countedSync(dir: string, endpoint: string) {
   if (!loaded.ok) throw new Error(`invalid config: ${loaded.errors.map((e) => e.message).join('; ')}`);
   const clients = createAwsClients({ region: 'us-east-1', endpoint });
   try {
-    const { plan } = await readAndPlan(loaded.state, clients, { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' }, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
+    const { plan } = await readAndPlan(loaded.state, clients, { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: (await resolveApplication(dir)).application }, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
     const order: { key: string; step: string; operation: string }[] = [];
     const { results } = await executePlan(plan, { clients, clock: systemClock, onStep: (e) => void (e.type === 'call' && e.ok && order.push({ key: e.step.key, step: e.step.id, operation: e.operation })) });
     const stats = clients.calls.snapshot();

@@ -6,6 +6,7 @@
 import { main } from '../../src/cli.js';
 import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
 import { readAndPlan } from '../../src/commands/common.js';
+import { resolveApplication } from '../../src/application.js';
 import { executePlan } from '../../src/runtime/executor.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
@@ -23,7 +24,8 @@ export async function plannedCalls(dir: string, endpoint: string, apply = false)
   const loaded = await loadConfig(dir);
   if (!loaded.ok) throw new Error('invalid config');
   const clients = createAwsClients({ region: 'us-east-1', endpoint });
-  const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' };
+  // The application the CLI gives the directory, so this plan and `cli('sync', dir)` agree.
+  const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: (await resolveApplication(dir)).application };
   try {
     const { plan } = await readAndPlan(loaded.state, clients, aws, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
     if (apply) await executePlan(plan, { clients, clock: systemClock });

@@ -62,7 +62,7 @@ async function setup(t: Test, { selfHeal = true, resyncMs = 60_000, consistencyL
   const recorded = recordingMetrics();
   const controller = new Controller({
     clients, status, clock: systemClock, selfHeal, resyncMs, metrics: recorded.metrics, progressPollMs: 200, ...(logger ? { logger } : {}),
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops', application: 'test' },
     prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
   });
   controller.start();

@@ -1,6 +1,6 @@
 /**
  * CloudMapInstance: an instance registered in a Cloud Map service. Instances carry no
- * tags; the controller marks the ones it registered with an owner attribute.
+ * tags; the controller marks the ones it registered with owner and application attributes.
  * RegisterInstance with an existing id updates it, so create and update are one call.
  */
 import type { Resource } from '../../api/kinds.js';
@@ -11,17 +11,17 @@ import { HEALTHY, MISSING } from '../health.js';
 import type { LiveInstance } from '../live.js';
 import type { Canonical } from '../normalize.js';
 import type { Ref } from '../plan.js';
-import { OWNER_ATTRIBUTE } from '../tags.js';
+import { APPLICATION_ATTRIBUTE, OWNER_ATTRIBUTE, OWNERSHIP_ATTRIBUTES } from '../tags.js';
 import { idempotencyToken } from './calls.js';
 import type { KindModule, PlanContext } from './types.js';
 
 /** The attribute ECS sets on the instances it registers for a service's tasks. */
 const ECS_SERVICE_ATTRIBUTE = 'ECS_SERVICE_NAME';
 
-/** The attributes, without the controller's owner mark. */
+/** The attributes, without the controller's owner and application marks. */
 export function canonicalInstance(spec: Pick<CloudMapInstanceSpec, 'attributes'>): Canonical {
   const attributes = { ...spec.attributes };
-  delete attributes[OWNER_ATTRIBUTE];
+  for (const mark of OWNERSHIP_ATTRIBUTES) delete attributes[mark];
   return { attributes };
 }
 
@@ -40,14 +40,14 @@ function plan(resource: Resource<'CloudMapInstance'>, ctx: PlanContext): void {
   const liveService = ctx.find(serviceDoc);
   const live = find(resource, ctx);
   const decision = ctx.compare(resource, {
-    live: live && { id: `${live.serviceId}/${live.id}`, owner: live.attributes[OWNER_ATTRIBUTE], tags: {} },
+    live: live && { id: `${live.serviceId}/${live.id}`, owner: live.attributes[OWNER_ATTRIBUTE], application: live.attributes[APPLICATION_ATTRIBUTE], tags: {} },
     desired: canonicalInstance(spec),
     liveBody: live && canonicalInstance(live),
     health: live ? HEALTHY : MISSING,
     tags: undefined,
   });
   if (!decision) return;
-  const withOwner = { ...spec.attributes, [OWNER_ATTRIBUTE]: ctx.controllerId };
+  const withOwner = { ...spec.attributes, [OWNER_ATTRIBUTE]: ctx.controllerId, [APPLICATION_ATTRIBUTE]: ctx.application };
   const input = {
     ServiceId: liveService?.id ?? ({ $ref: serviceKey, attr: 'id' } satisfies Ref),
     InstanceId: id,
@@ -70,7 +70,7 @@ export const CloudMapInstanceKind: KindModule<'CloudMapInstance'> = {
     [...live.instances.values()]
       .filter((i) => i.attributes[OWNER_ATTRIBUTE] === controllerId)
       .map((i) => ({
-        key: resourceKey('CloudMapInstance', i.id), kind: 'CloudMapInstance', awsName: i.id, id: `${i.serviceId}/${i.id}`, protectedByTag: false,
+        key: resourceKey('CloudMapInstance', i.id), kind: 'CloudMapInstance', awsName: i.id, id: `${i.serviceId}/${i.id}`, protectedByTag: false, application: i.attributes[APPLICATION_ATTRIBUTE],
         calls: [{ service: 'servicediscovery', operation: 'DeregisterInstance', input: { ServiceId: i.serviceId, InstanceId: i.id } }],
         view: () => ({ live: canonicalInstance(i) }),
       })),

@@ -15,7 +15,7 @@ import { HEALTHY, MISSING } from '../health.js';
 import type { LiveNamespace } from '../live.js';
 import { camelKeys, canonical, pascalKeys, type Canonical } from '../normalize.js';
 import type { ApiCall } from '../plan.js';
-import { OWNER_TAG, OWNERSHIP_TAGS, VPC_TAG, toCloudMapTags } from '../tags.js';
+import { APPLICATION_TAG, OWNER_TAG, OWNERSHIP_TAGS, VPC_TAG, toCloudMapTags } from '../tags.js';
 import { changedFields, cloudMapTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -46,7 +46,7 @@ function plan(resource: Resource<'CloudMapNamespace'>, ctx: PlanContext): void {
   const name = awsName(resource);
   const live = ctx.live.namespaces.get(name);
   const spec = specBody(resource);
-  const tags = desiredTags(resource, ctx.controllerId);
+  const tags = desiredTags(resource, ctx);
   // The SOA TTL has a default Cloud Map picks; compare it only when the document sets one.
   const liveBody = live && canonicalNamespace({ ...liveNamespaceSpec(live.raw), vpc: live.tags[VPC_TAG] ?? spec.vpc });
   if (liveBody && spec.properties === undefined) delete liveBody.properties;
@@ -103,7 +103,7 @@ export const CloudMapNamespaceKind: KindModule<'CloudMapNamespace'> = {
     [...live.namespaces.values()]
       .filter((n) => n.tags[OWNER_TAG] === controllerId)
       .map((n) => ({
-        key: ownerKey(n.tags, 'CloudMapNamespace', n.name), kind: 'CloudMapNamespace', awsName: n.name, id: n.id, protectedByTag: pruneDisabled(n.tags),
+        key: ownerKey(n.tags, 'CloudMapNamespace', n.name), kind: 'CloudMapNamespace', awsName: n.name, id: n.id, protectedByTag: pruneDisabled(n.tags), application: n.tags[APPLICATION_TAG],
         calls: [{ service: 'servicediscovery', operation: 'DeleteNamespace', input: { Id: n.id } }],
         view: () => ({ live: canonicalNamespace({ ...liveNamespaceSpec(n.raw), vpc: n.tags[VPC_TAG] }) }),
       })),

@@ -16,7 +16,7 @@ import { HEALTHY, MISSING } from '../health.js';
 import type { LiveCloudMapService } from '../live.js';
 import { camelKeys, canonical, pascalKeys, sortBy, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref } from '../plan.js';
-import { OWNER_TAG, OWNERSHIP_TAGS, toCloudMapTags } from '../tags.js';
+import { APPLICATION_TAG, OWNER_TAG, OWNERSHIP_TAGS, toCloudMapTags } from '../tags.js';
 import { changedFields, cloudMapTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -75,7 +75,7 @@ function plan(resource: Resource<'CloudMapService'>, ctx: PlanContext): void {
   const liveNamespace = ctx.find(namespaceDoc);
   const live = find(resource, ctx);
   const spec = specBody(resource, 'namespace');
-  const tags = desiredTags(resource, ctx.controllerId);
+  const tags = desiredTags(resource, ctx);
   const instances = live?.raw.InstanceCount ?? 0;
   const decision = ctx.compare(resource, {
     live: live && { id: live.arn, owner: live.tags[OWNER_TAG], tags: live.tags },
@@ -130,7 +130,7 @@ export const CloudMapServiceKind: KindModule<'CloudMapService'> = {
     [...live.cloudMapServices.values()]
       .filter((s) => s.tags[OWNER_TAG] === controllerId)
       .map((s) => ({
-        key: ownerKey(s.tags, 'CloudMapService', s.name), kind: 'CloudMapService', awsName: s.name, id: s.arn, protectedByTag: pruneDisabled(s.tags),
+        key: ownerKey(s.tags, 'CloudMapService', s.name), kind: 'CloudMapService', awsName: s.name, id: s.arn, protectedByTag: pruneDisabled(s.tags), application: s.tags[APPLICATION_TAG],
         calls: [{ service: 'servicediscovery', operation: 'DeleteService', input: { Id: s.id } }],
         view: () => ({ live: canonicalCloudMapService(liveCloudMapServiceSpec(s.raw)) }),
       })),

@@ -11,7 +11,7 @@ import { HEALTHY, MISSING, type Health } from '../health.js';
 import { lastSegment, type LiveCluster, type LiveState } from '../live.js';
 import { canonical, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall } from '../plan.js';
-import { OWNER_TAG, OWNERSHIP_TAGS, toTagList } from '../tags.js';
+import { APPLICATION_TAG, OWNER_TAG, OWNERSHIP_TAGS, toTagList } from '../tags.js';
 import { changedFields, ecsTagCalls, ownerKey, pruneDisabled } from './calls.js';
 import type { Decision, KindModule, PlanContext } from './types.js';
 
@@ -63,7 +63,7 @@ function plan(resource: Resource<'Cluster'>, ctx: PlanContext): void {
   const key = resourceKey('Cluster', resource.metadata.name);
   const live = ctx.live.clusters.get(name);
   const spec: ClusterBody = specBody(resource);
-  const tags = desiredTags(resource, ctx.controllerId);
+  const tags = desiredTags(resource, ctx);
   const namespaces = namespaceNames(ctx);
   const decision = ctx.compare(resource, {
     live: live && { id: live.arn, owner: live.tags[OWNER_TAG], tags: live.tags },
@@ -120,7 +120,7 @@ export const ClusterKind: KindModule<'Cluster'> = {
     [...live.clusters.values()]
       .filter((c) => c.tags[OWNER_TAG] === controllerId && c.raw.status === 'ACTIVE')
       .map((c) => ({
-        key: ownerKey(c.tags, 'Cluster', c.name), kind: 'Cluster', awsName: c.name, id: c.arn, protectedByTag: pruneDisabled(c.tags),
+        key: ownerKey(c.tags, 'Cluster', c.name), kind: 'Cluster', awsName: c.name, id: c.arn, protectedByTag: pruneDisabled(c.tags), application: c.tags[APPLICATION_TAG],
         calls: [{ service: 'ecs', operation: 'DeleteCluster', input: { cluster: c.name } }],
         view: () => ({ live: canonicalCluster(liveClusterSpec(c.raw), liveNamespaceNames(live)) }),
       })),

@@ -15,7 +15,7 @@ import { awsName, desiredTags, specBody } from '../desired.js';
 import { lastSegment, revisionOf, type LiveService, type LiveState } from '../live.js';
 import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref, Step } from '../plan.js';
-import { OWNER_TAG, OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, toTagList, type Tags } from '../tags.js';
+import { APPLICATION_TAG, OWNER_TAG, OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, toTagList, type Tags } from '../tags.js';
 import { changedFields, ecsTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import { taskDefinitionHash } from './task-definition.js';
 import { serviceHealth } from './service-health.js';
@@ -229,7 +229,7 @@ function prepare(resource: Resource<'Service'>, ctx: PlanContext): Planning {
     registryDocs: (spec.serviceRegistries ?? []).map((r) => ctx.resolve('CloudMapService', r.cloudMapService)),
     active: live?.raw.status === 'ACTIVE' ? live : undefined,
     tdTags: { [TASK_DEFINITION_HASH_TAG]: taskDefinitionHash(tdDoc) },
-    tags: desiredTags(resource, ctx.controllerId),
+    tags: desiredTags(resource, ctx),
   };
 }
 
@@ -358,6 +358,8 @@ function update(p: Planning, active: LiveService, decision: Decision, ctx: PlanC
 function recordRevisionTags(p: Planning, ctx: PlanContext): void {
   const { active, revision } = p;
   if (!active || !revision || active.tags[OWNER_TAG] !== ctx.controllerId) return;
+  // Another application's service is a conflict; one owned before applications is claimed by the plan's tag step.
+  if (![undefined, ctx.application].includes(active.tags[APPLICATION_TAG])) return;
   if (active.raw.taskDefinition !== revision.arn) return;
   const want = revisionTags(p, p.wantedRevision);
   if (Object.entries(want).every(([k, v]) => active.tags[k] === v)) return;
@@ -394,7 +396,7 @@ export const ServiceKind: KindModule<'Service'> = {
     [...live.services.values()]
       .filter((s) => s.tags[OWNER_TAG] === controllerId && s.raw.status === 'ACTIVE')
       .map((s) => ({
-        key: ownerKey(s.tags, 'Service', s.name), kind: 'Service', awsName: `${s.cluster}/${s.name}`, id: s.arn, protectedByTag: pruneDisabled(s.tags),
+        key: ownerKey(s.tags, 'Service', s.name), kind: 'Service', awsName: `${s.cluster}/${s.name}`, id: s.arn, protectedByTag: pruneDisabled(s.tags), application: s.tags[APPLICATION_TAG],
         calls: deleteCalls(s.cluster, s.name, s.raw.desiredCount),
         view: () => ({
           live: ownedBody(s, live),

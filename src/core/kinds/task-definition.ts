@@ -220,7 +220,7 @@ function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
       desired: desiredBody,
       liveBody: desiredBody,
       health: HEALTHY,
-      tags: { ...desiredTags(resource, ctx.controllerId), [SPEC_HASH_TAG]: found.hash },
+      tags: { ...desiredTags(resource, ctx), [SPEC_HASH_TAG]: found.hash },
       tagCalls: (set, remove) => ecsTagCalls(revision.arn, set, remove),
     });
     return;
@@ -246,7 +246,7 @@ function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
     message: current ? `registers a new revision after ${revisionOf(current.arn)}` : 'registers the first revision',
   });
   const spec = specBody(resource);
-  const input: Record<string, unknown> = { ...spec, family, tags: toTagList({ ...desiredTags(resource, ctx.controllerId), [SPEC_HASH_TAG]: hash }) };
+  const input: Record<string, unknown> = { ...spec, family, tags: toTagList({ ...desiredTags(resource, ctx), [SPEC_HASH_TAG]: hash }) };
   // ECS takes task-level cpu and memory as strings only.
   if (spec.cpu !== undefined) input.cpu = String(spec.cpu);
   if (spec.memory !== undefined) input.memory = String(spec.memory);

@@ -28,6 +28,8 @@ export interface LiveIdentity {
   /** ARN or id; marks the object as wanted, so it is never a prune candidate. */
   id: string;
   owner: string | undefined;
+  /** The application that owns it, for kinds whose mark is not the application tag (an instance's attribute). */
+  application?: string;
   tags: Tags;
 }
 
@@ -66,6 +68,8 @@ export interface Comparison {
 export interface PlanContext {
   readonly live: LiveState;
   readonly controllerId: string;
+  /** The application being planned: what every object it creates or adopts is tagged with. */
+  readonly application: string;
   /** The document of `kind` named `name`, if the desired state has one. */
   doc<K extends Kind>(kind: K, name: unknown): Resource<K> | undefined;
   /** The document a reference names; the loader resolved every reference, so it is there. */
@@ -100,6 +104,8 @@ export interface OwnedObject {
   id: string;
   /** The live tag `ecs-gitops.io/prune=disabled` keeps it. */
   protectedByTag: boolean;
+  /** The application it belongs to; undefined for objects owned before applications existed. */
+  application: string | undefined;
   /** The calls that delete it. */
   calls: ApiCall[];
   /**
