@@ -4,6 +4,7 @@
  * telemetry and the HTTP server — and wires them together. `startDaemon` returns a
  * handle whose `stop()` shuts everything down in order. The command line is `cli.ts`.
  */
+import { packageVersion } from './commands/help.js';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAwsClients, destroyAwsClients, RateLimiter, type AwsClients, type CallRecorder } from './aws/clients.js';
@@ -19,7 +20,6 @@ import { createSource, SourceError, type Snapshot, type Source } from './source/
 import { LoadCache, loadConfig } from './load/index.js';
 import { createLogger, createMetrics, type LogFormat, type LogLevel, type Logger, type Metrics } from './telemetry.js';
 
-export const VERSION = '0.1.0';
 
 export interface DaemonConfig {
   repo: string;
@@ -228,7 +228,7 @@ async function serve(
     status,
     metrics,
     logger,
-    version: VERSION,
+    version: packageVersion(),
     ...(config.apiToken ? { apiToken: config.apiToken } : {}),
     ...(config.webhookSecret ? { webhookSecret: config.webhookSecret } : {}),
     controller: {
