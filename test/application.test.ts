@@ -2,7 +2,8 @@
 // two paths of one) give different ones, and whatever the URL, it is a valid tag value.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { applicationId, normaliseRemote, resolveApplication } from '../src/application.js';
 import { AWS_OPTIONS, awsSettings, parseCommandLine } from '../src/config.js';
@@ -78,8 +79,16 @@ t.test('two clones of one repository at different paths, HTTPS and SSH, give the
   t.same(await resolveApplication(join(root, 'current', 'deploy', 'prod')), a);
 });
 
+/** A directory in no git checkout (tap's fixtures live in the project's own clone, which may have an origin). */
+function outsideGit(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ecs-gitops-app-'));
+  writeFileSync(join(dir, 'c.yaml'), '');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 t.test('without a git remote: the absolute path, with a warning that names --application', async (t) => {
-  const dir = t.testdir({ 'c.yaml': '' });
+  const dir = outsideGit(t);
   const resolved = await resolveApplication(dir);
   t.equal(resolved.application, resolve(dir));
   t.match(resolved.warning, /not in a git checkout with an origin remote.*--application NAME/);
@@ -109,7 +118,7 @@ t.test('the daemon: --application, else the polled --git-url plus --path, else t
   clone(join(root, 'checkout'), 'git@github.com:acme/deploy.git');
   t.equal(await applicationOf({ aws, repo: join(root, 'checkout'), path: 'deploy/prod' }, logger), 'github.com/acme/deploy/deploy/prod', 'a git-sync checkout: what its origin says');
   t.same(warnings, []);
-  const plain = t.testdir({ 'c.yaml': '' });
+  const plain = outsideGit(t);
   t.equal(await applicationOf({ aws, repo: plain }, logger), resolve(plain));
   t.match(warnings, [/--application NAME/], 'a directory outside git is warned about in the log');
 });
