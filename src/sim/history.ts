@@ -242,29 +242,26 @@ function arnList(refs: unknown, name: string): string[] {
 
 export function describeServiceDeployments(ctx: SimContext, raw: object): unknown {
   const refs = arnList((raw as DescribeServiceDeploymentsRequest).serviceDeploymentArns, 'serviceDeploymentArns');
-  const serviceDeployments: Json[] = [];
-  const failures: Json[] = [];
-  for (const arn of refs) {
-    const sd = ctx.state.serviceDeployments.find((s) => s.arn === arn);
-    if (sd) serviceDeployments.push(deploymentOut(ctx, sd));
-    else failures.push({ arn, reason: 'MISSING', detail: 'The service deployment does not exist.' });
-  }
+  const { found: serviceDeployments, failures } = describeEach(refs, ctx.state.serviceDeployments, (sd) => deploymentOut(ctx, sd), 'service deployment');
   return { serviceDeployments, failures };
 }
 
 export function describeServiceRevisions(ctx: SimContext, raw: object): unknown {
   const refs = arnList((raw as DescribeServiceRevisionsRequest).serviceRevisionArns, 'serviceRevisionArns');
-  const serviceRevisions: Json[] = [];
+  const { found: serviceRevisions, failures } = describeEach(refs, ctx.state.serviceRevisions, (r) => ({
+    serviceRevisionArn: r.arn, serviceArn: r.serviceArn, clusterArn: r.clusterArn, ...clone(r.body), createdAt: wireTime(r.createdAt),
+  }), 'service revision');
+  return { serviceRevisions, failures };
+}
+
+/** A Describe* by ARNs: each one found in `all`, or a MISSING failure naming it. */
+function describeEach<T extends { arn: string }>(refs: string[], all: readonly T[], out: (item: T) => Json, what: string): { found: Json[]; failures: Json[] } {
+  const found: Json[] = [];
   const failures: Json[] = [];
   for (const arn of refs) {
-    const r = ctx.state.serviceRevisions.find((s) => s.arn === arn);
-    if (r) {
-      serviceRevisions.push({
-        serviceRevisionArn: r.arn, serviceArn: r.serviceArn, clusterArn: r.clusterArn, ...clone(r.body), createdAt: wireTime(r.createdAt),
-      });
-    } else {
-      failures.push({ arn, reason: 'MISSING', detail: 'The service revision does not exist.' });
-    }
+    const item = all.find((s) => s.arn === arn);
+    if (item) found.push(out(item));
+    else failures.push({ arn, reason: 'MISSING', detail: `The ${what} does not exist.` });
   }
-  return { serviceRevisions, failures };
+  return { found, failures };
 }
