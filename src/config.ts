@@ -128,6 +128,13 @@ export const AWS_OPTIONS = {
     default: "the checkout's origin URL + the config path",
     description: "value of the application tag; within one controller id, applications never prune, adopt or change each other's objects",
   },
+  'role-arn': {
+    type: 'string',
+    placeholder: 'ARN',
+    default: 'the credentials as found',
+    description: "assume this IAM role (STS AssumeRole) for every ECS and Cloud Map call: the target account is the role's",
+  },
+  'external-id': { type: 'string', placeholder: 'ID', description: "with --role-arn, the external id the role's trust policy asks for" },
 } as const satisfies OptionTable;
 
 export const PRUNE_OPTIONS = {
@@ -142,7 +149,17 @@ export interface AwsSettings {
   controllerId: string;
   /** `--application`, when given; else the command derives it from the config's checkout (src/application.ts). */
   application?: string;
+  /** `--role-arn`: the role assumed for every call (the target account). */
+  roleArn?: string;
+  /** `--external-id`, with `roleArn`. */
+  externalId?: string;
 }
+
+/** An IAM role ARN; group 1 is the account. */
+export const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** What STS accepts as an external id. */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 /** The AWS settings with the application decided (given, or derived from the config's checkout). */
 export interface ApplicationSettings extends AwsSettings {
@@ -174,11 +191,20 @@ export function awsSettings(values: OptionValues, env: NodeJS.ProcessEnv = proce
   if (application !== undefined && (application.trim() === '' || !isTagValue(application))) {
     throw new UsageError(`--application must be 1-${MAX_TAG_VALUE} letters, digits, spaces or + - = . _ : / @ (the value of the tag ecs-gitops.io/application), not ${JSON.stringify(application)}`);
   }
+  const roleArn = values['role-arn'] as string | undefined;
+  if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) throw new UsageError(`--role-arn must be an IAM role ARN such as arn:aws:iam::111122223333:role/ecs-gitops-target, not ${JSON.stringify(roleArn)}`);
+  const externalId = values['external-id'] as string | undefined;
+  if (externalId !== undefined && roleArn === undefined) throw new UsageError('--external-id needs --role-arn (it is part of assuming the role)');
+  if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) throw new UsageError('--external-id must be 2-1224 letters, digits or + = , . @ : / - _');
+  const region = (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new UsageError(`--region must be an AWS region such as eu-west-1, not ${JSON.stringify(region)}`);
   return Object.freeze({
-    region: (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    region,
     ...(endpoint ? { endpoint } : {}),
     controllerId,
     ...(application !== undefined ? { application } : {}),
+    ...(roleArn !== undefined ? { roleArn } : {}),
+    ...(externalId !== undefined ? { externalId } : {}),
   });
 }
 

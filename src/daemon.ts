@@ -7,7 +7,9 @@
 import { packageVersion } from './commands/help.js';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createAwsClients, destroyAwsClients, RateLimiter, type AwsClients, type CallRecorder } from './aws/clients.js';
+import type { AwsClients, CallRecorder } from './aws/clients.js';
+import { TargetPool } from './aws/targets.js';
+import { targetOf } from './commands/common.js';
 import { LiveCache } from './aws/reader.js';
 import { applicationId, resolveApplication } from './application.js';
 import type { ApplicationSettings, AwsSettings, PruneSettings } from './config.js';
@@ -165,11 +167,17 @@ async function awsFor(config: DaemonConfig, closers: Closers, logger: Logger): P
     aws = { ...aws, endpoint: sim.endpoint };
     logger.info({ endpoint: sim.endpoint }, 'embedded AWS simulator started');
   }
-  const clients = createAwsClients(
-    { region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) },
-    config.rateLimit ? { limiter: new RateLimiter({ clock: systemClock }) } : {},
-  );
-  closers.push(() => destroyAwsClients(clients));
+  // One pool per daemon: clients, rate limiter and credentials per account and region.
+  const pool = new TargetPool({
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+    rateLimit: config.rateLimit,
+    limiter: { clock: systemClock },
+    controllerId: aws.controllerId,
+    onWarning: (message, err) => logger.warn({ err: { message: (err as Error).message, name: (err as Error).name } }, message),
+  });
+  closers.push(() => pool.close());
+  const { clients, account } = await pool.open(targetOf(aws), aws.application);
+  logger.info({ region: aws.region, account: account ?? null, roleArn: aws.roleArn ?? null }, 'AWS target');
   return { aws, clients };
 }
 

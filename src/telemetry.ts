@@ -15,7 +15,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { KINDS } from './api/kinds.js';
 import type { Kind } from './api/kinds.js';
 import { API_OPERATIONS } from './aws/clients.js';
-import type { AwsService, CallEvent, CallRecorder } from './aws/clients.js';
+import type { AwsService, CallEvent, CallRecorder, RecordedTarget } from './aws/clients.js';
 import type { HealthStatus } from './core/health.js';
 import type { SyncStatus } from './core/plan.js';
 import type { StatusStore } from './runtime/status.js';
@@ -107,10 +107,13 @@ export const METRICS = {
   reconcileTotal: { name: 'ecs_gitops_reconcile_total', type: 'counter', labels: ['kind', 'result'], help: 'Reconciles of one resource, by kind and result (success, error, conflict, stalled).' },
   resources: { name: 'ecs_gitops_resources', type: 'gauge', labels: ['kind', 'sync_status', 'health_status'], help: 'Resources the controller knows, by kind, sync status and health status.' },
   driftDetected: { name: 'ecs_gitops_drift_detected_total', type: 'counter', labels: ['kind'], help: 'Times a resource that was in sync was found changed in AWS.' },
-  awsCalls: { name: 'ecs_gitops_aws_api_calls_total', type: 'counter', labels: ['service', 'operation'], help: 'AWS API operations sent (one per operation, however many attempts).' },
-  awsErrors: { name: 'ecs_gitops_aws_api_errors_total', type: 'counter', labels: ['service', 'operation'], help: 'AWS API operations that failed after every retry.' },
-  awsThrottles: { name: 'ecs_gitops_aws_api_throttles_total', type: 'counter', labels: ['service', 'operation'], help: 'AWS API attempts answered with a throttling error.' },
-  awsRequestDuration: { name: 'ecs_gitops_aws_api_request_duration_seconds', type: 'histogram', labels: ['service', 'operation'], help: 'Duration of one HTTP attempt of an AWS API operation.' },
+  awsCalls: { name: 'ecs_gitops_aws_api_calls_total', type: 'counter', labels: ['account', 'region', 'service', 'operation'], help: 'AWS API operations sent (one per operation, however many attempts), by target account and region.' },
+  awsErrors: { name: 'ecs_gitops_aws_api_errors_total', type: 'counter', labels: ['account', 'region', 'service', 'operation'], help: 'AWS API operations that failed after every retry.' },
+  awsThrottles: { name: 'ecs_gitops_aws_api_throttles_total', type: 'counter', labels: ['account', 'region', 'service', 'operation'], help: 'AWS API attempts answered with a throttling error.' },
+  awsRequestDuration: { name: 'ecs_gitops_aws_api_request_duration_seconds', type: 'histogram', labels: ['account', 'region', 'service', 'operation'], help: 'Duration of one HTTP attempt of an AWS API operation.' },
+  limiterWait: { name: 'ecs_gitops_aws_rate_limiter_wait_seconds', type: 'histogram', labels: ['account', 'region', 'category'], help: "Time an AWS API operation waited for the client-side rate limiter of its account and region (0 when a token was free)." },
+  limiterTokens: { name: 'ecs_gitops_aws_rate_limiter_tokens', type: 'gauge', labels: ['account', 'region', 'category'], help: 'Tokens free in the client-side rate limiter of an account and region, by throttling category.' },
+  limiterWaiting: { name: 'ecs_gitops_aws_rate_limiter_waiting', type: 'gauge', labels: ['account', 'region', 'category'], help: 'AWS API operations waiting for a token of the rate limiter of an account and region.' },
   queueDepth: { name: 'ecs_gitops_workqueue_depth', type: 'gauge', labels: [], help: 'Resource keys waiting in the work queue.' },
   queueRetries: { name: 'ecs_gitops_workqueue_retries_total', type: 'counter', labels: [], help: 'Resource keys put back on the work queue with a backoff.' },
   queueLongestRunning: { name: 'ecs_gitops_workqueue_longest_running_seconds', type: 'gauge', labels: [], help: 'How long the longest reconcile still running has been running.' },
@@ -150,10 +153,17 @@ function described<L extends string>(metric: { name: string; help: string; label
   return { name: metric.name, help: metric.help, labelNames: metric.labels };
 }
 
-/** Every service/operation pair the product may call, as label sets. */
+/** Every ECS and Cloud Map operation the product may call, as label sets (STS calls go through the SDK's credential providers, uncounted). */
 function awsOperations(): { service: AwsService; operation: string }[] {
-  return (Object.keys(API_OPERATIONS) as AwsService[]).flatMap((service) => Object.keys(API_OPERATIONS[service]).map((operation) => ({ service, operation })));
+  const services: AwsService[] = ['ecs', 'servicediscovery'];
+  return services.flatMap((service) => Object.keys(API_OPERATIONS[service]).map((operation) => ({ service, operation })));
 }
+
+/** Seconds an operation waits for a token: none, a refill of a fast bucket, up to a long queue behind a slow one. */
+const LIMITER_WAIT_BUCKETS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** The account and region labels of a target or event; the account is empty when it could not be learned. */
+const where = (t: { account?: string | undefined; region?: string | undefined }) => ({ account: t.account ?? '', region: t.region ?? '' });
 
 export function createMetrics({ status, calls }: { status: StatusStore; calls: CallRecorder }): Metrics {
   const registry = new Registry();
@@ -201,22 +211,55 @@ export function createMetrics({ status, calls }: { status: StatusStore; calls: C
   const awsErrors = new Counter({ ...described(m.awsErrors), registers });
   const awsThrottles = new Counter({ ...described(m.awsThrottles), registers });
   const awsDuration = new Histogram({ ...described(m.awsRequestDuration), buckets: AWS_REQUEST_BUCKETS, registers });
-  for (const labels of awsOperations()) {
-    awsCalls.inc(labels, 0);
-    awsErrors.inc(labels, 0);
-    awsThrottles.inc(labels, 0);
-    awsDuration.zero(labels);
-  }
-  const unsubscribe = calls.onCall((event: CallEvent) => {
-    const labels = { service: event.service, operation: event.operation };
+  const limiterWait = new Histogram({ ...described(m.limiterWait), buckets: LIMITER_WAIT_BUCKETS, registers });
+  // Read from each target's limiter at scrape time.
+  const limiterTokens: Gauge<'account' | 'region' | 'category'> = new Gauge({
+    ...described(m.limiterTokens),
+    registers,
+    collect() {
+      for (const target of calls.targets()) {
+        for (const category of target.limiter?.categories() ?? []) limiterTokens.set({ ...where(target), category }, Math.floor(target.limiter!.available(category)));
+      }
+    },
+  });
+  const limiterWaiting: Gauge<'account' | 'region' | 'category'> = new Gauge({
+    ...described(m.limiterWaiting),
+    registers,
+    collect() {
+      for (const target of calls.targets()) {
+        for (const category of target.limiter?.categories() ?? []) limiterWaiting.set({ ...where(target), category }, target.limiter!.waiting(category));
+      }
+    },
+  });
+  // Every series of a target from the moment its clients exist.
+  const addTarget = (target: RecordedTarget) => {
+    for (const operation of awsOperations()) {
+      const labels = { ...where(target), ...operation };
+      awsCalls.inc(labels, 0);
+      awsErrors.inc(labels, 0);
+      awsThrottles.inc(labels, 0);
+      awsDuration.zero(labels);
+    }
+    for (const category of target.limiter?.categories() ?? []) limiterWait.zero({ ...where(target), category });
+  };
+  calls.targets().forEach(addTarget);
+  const stopTargets = calls.onTarget(addTarget);
+  const stopCalls = calls.onCall((event: CallEvent) => {
+    const labels = { ...where(event), service: event.service, operation: event.operation };
     if (event.kind === 'operation') {
       awsCalls.inc(labels);
       if (event.outcome !== 'ok') awsErrors.inc(labels);
-    } else {
+    } else if (event.kind === 'attempt') {
       awsDuration.observe(labels, event.seconds);
       if (event.throttled) awsThrottles.inc(labels);
+    } else {
+      limiterWait.observe({ ...where(event), category: event.category }, event.seconds);
     }
   });
+  const unsubscribe = () => {
+    stopTargets();
+    stopCalls();
+  };
 
   const queueDepth = new Gauge({ ...described(m.queueDepth), registers });
   const queueRetries = new Counter({ ...described(m.queueRetries), registers });

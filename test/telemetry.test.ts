@@ -8,9 +8,13 @@ import { HEALTH_STATUSES, METRIC_NAMES, MISNAMED_DEFAULT_METRICS, RECONCILE_RESU
 import { assertPromtoolAccepts } from './http/promtool.js';
 import { parseExposition, sampleValue } from './http/exposition.js';
 
+/** The account and region the recorder's clients call (a target, as the pool names it). */
+const T = { account: '123456789012', region: 'us-east-1' };
+
 function setup(t: { teardown(fn: () => unknown): void }) {
   const status = new StatusStore(() => Date.UTC(2025, 0, 2, 3, 4, 5));
   const calls = new CallRecorder();
+  calls.addTarget({ ...T, limiter: undefined });
   const metrics = createMetrics({ status, calls });
   t.teardown(() => metrics.close());
   const scrape = async () => parseExposition(await metrics.registry.metrics());
@@ -43,10 +47,10 @@ t.test('before anything happens, every metric and every label combination is exp
       for (const health_status of HEALTH_STATUSES) t.equal(sampleValue(samples, 'ecs_gitops_resources', { kind, sync_status, health_status }), 0);
     }
   }
-  for (const [service, operations] of Object.entries(API_OPERATIONS)) {
-    for (const operation of Object.keys(operations)) {
+  for (const service of ['ecs', 'servicediscovery'] as const) {
+    for (const operation of Object.keys(API_OPERATIONS[service])) {
       for (const name of ['ecs_gitops_aws_api_calls_total', 'ecs_gitops_aws_api_errors_total', 'ecs_gitops_aws_api_throttles_total', 'ecs_gitops_aws_api_request_duration_seconds_count']) {
-        t.equal(sampleValue(samples, name, { service, operation }), 0, `${name}{${service},${operation}}`);
+        t.equal(sampleValue(samples, name, { ...T, service, operation }), 0, `${name}{${service},${operation}}`);
       }
     }
   }
@@ -67,11 +71,11 @@ t.test("prom-client's default process and Node.js metrics are there, unprefixed,
 
 t.test('AWS API metrics follow the call recorder: operations count calls and errors, attempts count throttles and duration', async (t) => {
   const { calls, scrape } = setup(t);
-  const labels = { service: 'ecs', operation: 'DescribeServices' };
-  calls.record({ kind: 'attempt', service: 'ecs', operation: 'DescribeServices', outcome: 'ThrottlingException', throttled: true, seconds: 0.02 });
-  calls.record({ kind: 'attempt', service: 'ecs', operation: 'DescribeServices', outcome: 'ok', throttled: false, seconds: 0.3 });
-  calls.record({ kind: 'operation', service: 'ecs', operation: 'DescribeServices', outcome: 'ok' });
-  calls.record({ kind: 'operation', service: 'ecs', operation: 'DescribeServices', outcome: 'ServerException' });
+  const labels = { ...T, service: 'ecs', operation: 'DescribeServices' };
+  calls.record({ kind: 'attempt', service: 'ecs', operation: 'DescribeServices', outcome: 'ThrottlingException', throttled: true, seconds: 0.02, ...T });
+  calls.record({ kind: 'attempt', service: 'ecs', operation: 'DescribeServices', outcome: 'ok', throttled: false, seconds: 0.3, ...T });
+  calls.record({ kind: 'operation', service: 'ecs', operation: 'DescribeServices', outcome: 'ok', ...T });
+  calls.record({ kind: 'operation', service: 'ecs', operation: 'DescribeServices', outcome: 'ServerException', ...T });
   const samples = await scrape();
   t.equal(sampleValue(samples, 'ecs_gitops_aws_api_calls_total', labels), 2);
   t.equal(sampleValue(samples, 'ecs_gitops_aws_api_errors_total', labels), 1);
@@ -79,15 +83,15 @@ t.test('AWS API metrics follow the call recorder: operations count calls and err
   t.equal(sampleValue(samples, 'ecs_gitops_aws_api_request_duration_seconds_count', labels), 2);
   t.equal(sampleValue(samples, 'ecs_gitops_aws_api_request_duration_seconds_sum', labels), 0.32);
   t.equal(sampleValue(samples, 'ecs_gitops_aws_api_request_duration_seconds_bucket', { ...labels, le: '0.025' }), 1, 'the throttled attempt falls in the 25 ms bucket');
-  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_calls_total', { service: 'servicediscovery', operation: 'DescribeServices' }), undefined, 'Cloud Map has no DescribeServices');
-  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_calls_total', { service: 'servicediscovery', operation: 'ListServices' }), 0, 'the same name in the other service is counted apart');
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_calls_total', { ...T, service: 'servicediscovery', operation: 'DescribeServices' }), undefined, 'Cloud Map has no DescribeServices');
+  t.equal(sampleValue(samples, 'ecs_gitops_aws_api_calls_total', { ...T, service: 'servicediscovery', operation: 'ListServices' }), 0, 'the same name in the other service is counted apart');
 });
 
 t.test('after close() the metrics stop listening to the call recorder', async (t) => {
   const { calls, metrics, scrape } = setup(t);
   metrics.close();
-  calls.record({ kind: 'operation', service: 'ecs', operation: 'ListClusters', outcome: 'ok' });
-  t.equal(sampleValue(await scrape(), 'ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'ListClusters' }), 0);
+  calls.record({ kind: 'operation', service: 'ecs', operation: 'ListClusters', outcome: 'ok', ...T });
+  t.equal(sampleValue(await scrape(), 'ecs_gitops_aws_api_calls_total', { ...T, service: 'ecs', operation: 'ListClusters' }), 0);
 });
 
 t.test('resources by kind, sync and health are read from the status store at scrape time', async (t) => {
@@ -159,7 +163,7 @@ t.test('promtool check metrics accepts the exposition, before and after activity
   const { metrics, calls, status } = setup(t);
   await assertPromtoolAccepts(t, await metrics.registry.metrics());
   status.recordPlan(plan('Service', 'web', 'OutOfSync', 'Degraded'), {});
-  calls.record({ kind: 'operation', service: 'servicediscovery', operation: 'GetOperation', outcome: 'ok' });
+  calls.record({ kind: 'operation', service: 'servicediscovery', operation: 'GetOperation', outcome: 'ok', ...T });
   metrics.setRevision('abc "quoted" \\ revision');
   metrics.observeReconcile('CloudMapInstance', 'conflict', 0.01);
   await assertPromtoolAccepts(t, await metrics.registry.metrics());

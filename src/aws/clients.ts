@@ -16,6 +16,8 @@ import type {
   InitializeHandler,
   InitializeHandlerArguments,
   MetadataBearer,
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
 } from '@smithy/types';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../runtime/clock.js';
@@ -36,10 +38,14 @@ export type ApiCategory =
   | 'tag-read'
   | 'service-modify'
   | 'service-read'
-  | 'cloudmap';
+  | 'cloudmap'
+  | 'sts';
+
+/** The categories the client-side limiter paces (STS is called once per credential refresh, never paced). */
+export type PacedCategory = Exclude<ApiCategory, 'sts'>;
 
 /** Burst and refill per second of each category ("Request throttling for the Amazon ECS API"). */
-export const API_LIMITS: Readonly<Record<ApiCategory, { burst: number; perSecond: number }>> = {
+export const API_LIMITS: Readonly<Record<PacedCategory, { burst: number; perSecond: number }>> = {
   'cluster-modify': { burst: 20, perSecond: 1 },
   'cluster-read': { burst: 50, perSecond: 20 },
   'task-definition-modify': { burst: 20, perSecond: 1 },
@@ -53,11 +59,15 @@ export const API_LIMITS: Readonly<Record<ApiCategory, { burst: number; perSecond
   cloudmap: { burst: 50, perSecond: 10 },
 };
 
+/** The services the product calls: ECS and Cloud Map for the objects, STS for a target's account and role. */
+export type ApiService = AwsService | 'sts';
+
 /**
- * Every ECS and Cloud Map operation the product may call, with its throttling category.
- * This is the one list: `send` runs only these, and the IAM policy is checked against it.
+ * Every ECS, Cloud Map and STS operation the product may call, with its throttling
+ * category. This is the one list: `send` runs only the ECS and Cloud Map ones, a target
+ * (src/aws/targets.ts) only the STS ones, and the IAM policy is checked against it.
  */
-export const API_OPERATIONS: Readonly<Record<AwsService, Readonly<Record<string, ApiCategory>>>> = {
+export const API_OPERATIONS: Readonly<Record<ApiService, Readonly<Record<string, ApiCategory>>>> = {
   ecs: {
     DescribeClusters: 'cluster-read',
     ListClusters: 'cluster-read',
@@ -105,6 +115,11 @@ export const API_OPERATIONS: Readonly<Record<AwsService, Readonly<Record<string,
     UntagResource: 'cloudmap',
     ListTagsForResource: 'cloudmap',
   },
+  sts: {
+    // The account of the default credentials (no permission needed), and a target's role.
+    GetCallerIdentity: 'sts',
+    AssumeRole: 'sts',
+  },
 };
 
 export function categoryOf(service: AwsService, operation: string): ApiCategory | undefined {
@@ -137,20 +152,43 @@ export interface OperationStats {
 /** Per `service:operation`, e.g. `ecs:DescribeServices`. */
 export type CallStats = Record<string, OperationStats>;
 
-export type CallEvent =
-  /** An operation finished: `outcome` is `ok` or the error's name. */
-  | { kind: 'operation'; service: AwsService; operation: string; outcome: string }
-  /** One HTTP attempt finished. */
-  | { kind: 'attempt'; service: AwsService; operation: string; outcome: string; throttled: boolean; seconds: number };
+/** The account and region a call went to (a target's; the account absent when it could not be learned). */
+export interface CallTarget {
+  account?: string;
+  region?: string;
+}
+
+export type CallEvent = CallTarget &
+  (
+    /** An operation finished: `outcome` is `ok` or the error's name. */
+    | { kind: 'operation'; service: AwsService; operation: string; outcome: string }
+    /** One HTTP attempt finished. */
+    | { kind: 'attempt'; service: AwsService; operation: string; outcome: string; throttled: boolean; seconds: number }
+    /** An operation waited `seconds` (0 when a token was free) for the rate limiter's `category`. */
+    | { kind: 'wait'; service: AwsService; operation: string; category: ApiCategory; seconds: number }
+  );
+
+/** A target the recorder's clients talk to, with its rate limiter (when calls are paced). */
+export interface RecordedTarget {
+  account: string | undefined;
+  region: string;
+  limiter: RateLimiter | undefined;
+}
 
 const zero = (): OperationStats => ({ calls: 0, errors: 0, throttles: 0, attempts: 0, seconds: 0 });
 
 export class CallRecorder {
   private stats = new Map<string, OperationStats>();
   private readonly listeners = new Set<(event: CallEvent) => void>();
+  private readonly targetListeners = new Set<(target: RecordedTarget) => void>();
+  private readonly known = new Map<string, RecordedTarget>();
   private wire = 0;
 
   record(event: CallEvent): void {
+    if (event.kind === 'wait') {
+      for (const listener of this.listeners) listener(event);
+      return;
+    }
     const key = `${event.service}:${event.operation}`;
     let s = this.stats.get(key);
     if (!s) this.stats.set(key, (s = zero()));
@@ -207,20 +245,49 @@ export class CallRecorder {
     this.stats = new Map();
   }
 
-  /** Subscribes to every operation and attempt; returns the unsubscribe function. */
+  /** Subscribes to every operation, attempt and limiter wait; returns the unsubscribe function. */
   onCall(listener: (event: CallEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
+  /** Names an account and region the recorder's clients call (once each); the metrics give it its series. */
+  addTarget(target: RecordedTarget): void {
+    const key = `${target.account ?? ''}\0${target.region}`;
+    if (this.known.has(key)) return;
+    this.known.set(key, target);
+    for (const listener of this.targetListeners) listener(target);
+  }
+
+  /** The targets named so far. */
+  targets(): RecordedTarget[] {
+    return [...this.known.values()];
+  }
+
+  /** Subscribes to targets named from now on; returns the unsubscribe function. */
+  onTarget(listener: (target: RecordedTarget) => void): () => void {
+    this.targetListeners.add(listener);
+    return () => this.targetListeners.delete(listener);
+  }
 }
 
 // ---------------------------------------------------------------- client-side rate limiting
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
 interface Bucket {
   tokens: number;
   at: number;
   burst: number;
   perMs: number;
+  /** Callers waiting for a token, by application, in the order the applications first queued. */
+  queues: Map<string, Waiter[]>;
+  waiting: number;
+  /** A wake-up is scheduled for the first waiter. */
+  draining: boolean;
 }
 
 export const DEFAULT_HEADROOM = 0.97;
@@ -256,42 +323,139 @@ export interface RateLimiterOptions {
   headroom?: number;
 }
 
+/** Whose call waits for a token: the application (limiters are shared by the applications of one account and region). */
+export interface AcquireOptions {
+  application?: string;
+  signal?: AbortSignal;
+}
+
+/** A bucket within this much of a whole token counts as having it (refill arithmetic is in floating point). */
+const EPSILON = 1e-9;
+
 /**
- * Token buckets per API category. `acquire` reserves a token at once — the bucket may go
- * negative — and sleeps until the reservation is covered, so waiters are served in
- * arrival order and the sleep is computed once, not polled.
+ * Token buckets per API category, for one account and region (AWS's limits are per
+ * account and region). A caller takes a token at once when one is free and nobody waits;
+ * otherwise it queues behind its own application's earlier calls, and each token that
+ * refills goes to the next application in turn: one application's burst of a hundred
+ * calls delays another's single call by one token, not by a hundred. The wake-up is
+ * computed once per token, never polled.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<ApiCategory, Bucket>();
+  private readonly buckets = new Map<PacedCategory, Bucket>();
   private readonly clock: Clock;
 
   constructor(options: RateLimiterOptions = {}) {
     this.clock = options.clock ?? systemClock;
     const scale = (options.scale ?? 1) * (options.headroom ?? DEFAULT_HEADROOM);
     const now = this.clock.now();
-    for (const category of Object.keys(API_LIMITS) as ApiCategory[]) {
+    for (const category of Object.keys(API_LIMITS) as PacedCategory[]) {
       const published = options.limits?.[category] ?? API_LIMITS[category];
       const reserved = CLIENT_READ_LIMITS[category] ?? { burst: 0, perSecond: 0 };
       const limit = { burst: Math.max(1, published.burst - reserved.burst), perSecond: Math.max(published.perSecond / 10, published.perSecond - reserved.perSecond) };
-      this.buckets.set(category, { tokens: limit.burst, at: now, burst: limit.burst, perMs: (limit.perSecond * scale) / 1000 });
+      this.buckets.set(category, { tokens: limit.burst, at: now, burst: limit.burst, perMs: (limit.perSecond * scale) / 1000, queues: new Map(), waiting: 0, draining: false });
     }
+  }
+
+  /** The categories this limiter paces. */
+  categories(): PacedCategory[] {
+    return [...this.buckets.keys()];
+  }
+
+  /** Tokens free in `category` now (negative never; 0 while callers wait). */
+  available(category: ApiCategory): number {
+    const bucket = this.bucket(category);
+    if (!bucket) return Infinity;
+    return bucket.waiting > 0 ? 0 : Math.max(0, this.refill(bucket).tokens);
+  }
+
+  /** The limiter's clock, in milliseconds. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Callers waiting for a token of `category`. */
+  waiting(category: ApiCategory): number {
+    return this.bucket(category)?.waiting ?? 0;
   }
 
   /** Milliseconds a caller arriving now would wait for `category` (0 when a token is free). */
   delayFor(category: ApiCategory): number {
-    const bucket = this.refill(category);
-    return bucket.tokens >= 1 ? 0 : Math.ceil((1 - bucket.tokens) / bucket.perMs);
+    const bucket = this.bucket(category);
+    if (!bucket) return 0;
+    this.refill(bucket);
+    const needed = 1 + bucket.waiting - bucket.tokens;
+    return needed <= EPSILON ? 0 : Math.ceil(needed / bucket.perMs);
   }
 
-  async acquire(category: ApiCategory, signal?: AbortSignal): Promise<void> {
-    const bucket = this.refill(category);
-    bucket.tokens -= 1;
-    if (bucket.tokens >= 0) return;
-    await this.clock.sleep(Math.ceil(-bucket.tokens / bucket.perMs), signal);
+  /** Resolves when a token of `category` is the caller's; rejects with the signal's reason when it aborts first. */
+  acquire(category: ApiCategory, options: AcquireOptions | AbortSignal = {}): Promise<void> {
+    const { application = '', signal } = options instanceof AbortSignal ? { signal: options } : options;
+    const bucket = this.bucket(category);
+    if (!bucket) return Promise.resolve();
+    this.refill(bucket);
+    if (bucket.waiting === 0 && bucket.tokens >= 1 - EPSILON) {
+      bucket.tokens -= 1;
+      return Promise.resolve();
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      let queue = bucket.queues.get(application);
+      if (!queue) bucket.queues.set(application, (queue = []));
+      const waiter: Waiter = { resolve, reject };
+      if (signal) {
+        const onAbort = () => {
+          if (!this.remove(bucket, application, waiter)) return;
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.resolve = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+      }
+      queue.push(waiter);
+      bucket.waiting++;
+      this.drain(bucket);
+    });
   }
 
-  private refill(category: ApiCategory): Bucket {
-    const bucket = this.buckets.get(category)!;
+  private bucket(category: ApiCategory): Bucket | undefined {
+    return this.buckets.get(category as PacedCategory);
+  }
+
+  private remove(bucket: Bucket, application: string, waiter: Waiter): boolean {
+    const queue = bucket.queues.get(application);
+    const at = queue?.indexOf(waiter) ?? -1;
+    if (!queue || at < 0) return false;
+    queue.splice(at, 1);
+    if (queue.length === 0) bucket.queues.delete(application);
+    bucket.waiting--;
+    return true;
+  }
+
+  /** Hands the free tokens out, one application at a time, and sleeps until the next token when callers remain. */
+  private drain(bucket: Bucket): void {
+    if (bucket.draining) return;
+    this.refill(bucket);
+    while (bucket.waiting > 0 && bucket.tokens >= 1 - EPSILON) {
+      // The application first in line gets one token, then goes to the back of the line.
+      const [application, queue] = bucket.queues.entries().next().value as [string, Waiter[]];
+      bucket.queues.delete(application);
+      const waiter = queue.shift()!;
+      if (queue.length > 0) bucket.queues.set(application, queue);
+      bucket.waiting--;
+      bucket.tokens -= 1;
+      waiter.resolve();
+    }
+    if (bucket.waiting === 0) return;
+    bucket.draining = true;
+    void this.clock.sleep(Math.max(1, Math.ceil((1 - bucket.tokens) / bucket.perMs))).then(() => {
+      bucket.draining = false;
+      this.drain(bucket);
+    });
+  }
+
+  private refill(bucket: Bucket): Bucket {
     const now = this.clock.now();
     if (now > bucket.at) {
       bucket.tokens = Math.min(bucket.burst, bucket.tokens + (now - bucket.at) * bucket.perMs);
@@ -307,7 +471,8 @@ export interface AwsConfig {
   region: string;
   /** One URL for both services (the simulator, moto, a VPC endpoint proxy). */
   endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Fixed credentials, or a provider (a target's assumed role); the SDK's default chain when absent. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** SDK attempts per operation (standard retry mode). Default 3. */
   maxAttempts?: number;
 }
@@ -320,7 +485,7 @@ export interface AwsClients {
 }
 
 /** Any endpoint other than AWS accepts any credentials; signing still needs some. */
-const DUMMY_CREDENTIALS = { accessKeyId: 'ecs-gitops', secretAccessKey: 'ecs-gitops' };
+export const DUMMY_CREDENTIALS = { accessKeyId: 'ecs-gitops', secretAccessKey: 'ecs-gitops' };
 
 const operationOf = (context: HandlerExecutionContext) => (context.commandName ?? 'Unknown').replace(/Command$/, '');
 
@@ -331,7 +496,13 @@ interface Stack {
   addRelativeTo(middleware: unknown, options: Record<string, unknown>): void;
 }
 
-function instrument(stack: Stack, service: AwsService, calls: CallRecorder, limiter: RateLimiter | undefined): void {
+/** Where the clients' calls go and for whom: the labels of their events, the limiter's queue. */
+interface CallContext extends CallTarget {
+  application?: string;
+}
+
+function instrument(stack: Stack, service: AwsService, calls: CallRecorder, limiter: RateLimiter | undefined, where: CallContext): void {
+  const target: CallTarget = { ...(where.account !== undefined ? { account: where.account } : {}), ...(where.region !== undefined ? { region: where.region } : {}) };
   // Operations: the outermost step, once per `send`.
   stack.add(
     <Output extends MetadataBearer>(next: InitializeHandler<object, Output>, context: HandlerExecutionContext) =>
@@ -339,10 +510,10 @@ function instrument(stack: Stack, service: AwsService, calls: CallRecorder, limi
         const operation = operationOf(context);
         try {
           const result = await next(args);
-          calls.record({ kind: 'operation', service, operation, outcome: 'ok' });
+          calls.record({ kind: 'operation', service, operation, outcome: 'ok', ...target });
           return result;
         } catch (err) {
-          calls.record({ kind: 'operation', service, operation, outcome: errorName(err) });
+          calls.record({ kind: 'operation', service, operation, outcome: errorName(err), ...target });
           throw err;
         }
       },
@@ -352,9 +523,14 @@ function instrument(stack: Stack, service: AwsService, calls: CallRecorder, limi
     stack.add(
       <Output extends MetadataBearer>(next: InitializeHandler<object, Output>, context: HandlerExecutionContext) =>
         async (args: InitializeHandlerArguments<object>) => {
-          const category = categoryOf(service, operationOf(context));
+          const operation = operationOf(context);
+          const category = categoryOf(service, operation);
           // A client read spends the HTTP layer's slice (CLIENT_READ_LIMITS), never reconciliation's.
-          if (category && !clientReads.getStore()) await limiter.acquire(category);
+          if (category && !clientReads.getStore()) {
+            const started = limiter.now();
+            await limiter.acquire(category, where.application !== undefined ? { application: where.application } : {});
+            calls.record({ kind: 'wait', service, operation, category, seconds: (limiter.now() - started) / 1000, ...target });
+          }
           return next(args);
         },
       { step: 'initialize', priority: 'low', name: 'ecsGitopsRateLimit' },
@@ -370,12 +546,12 @@ function instrument(stack: Stack, service: AwsService, calls: CallRecorder, limi
         try {
           const result = await next(args);
           calls.onWire(-1);
-          calls.record({ kind: 'attempt', service, operation, outcome: 'ok', throttled: false, seconds: (performance.now() - started) / 1000 });
+          calls.record({ kind: 'attempt', service, operation, outcome: 'ok', throttled: false, seconds: (performance.now() - started) / 1000, ...target });
           return result;
         } catch (err) {
           calls.onWire(-1);
           const name = errorName(err);
-          calls.record({ kind: 'attempt', service, operation, outcome: name, throttled: THROTTLING_ERRORS.has(name), seconds: (performance.now() - started) / 1000 });
+          calls.record({ kind: 'attempt', service, operation, outcome: name, throttled: THROTTLING_ERRORS.has(name), seconds: (performance.now() - started) / 1000, ...target });
           throw err;
         }
       },
@@ -428,9 +604,21 @@ function answerLost(stack: Stack): void {
   );
 }
 
-export function createAwsClients(config: AwsConfig, options: { calls?: CallRecorder; limiter?: RateLimiter } = {}): AwsClients {
+export interface AwsClientOptions {
+  /** Shared with other clients: one recorder behind one set of metrics. */
+  calls?: CallRecorder;
+  /** Shared by every client of the same account and region. */
+  limiter?: RateLimiter;
+  /** The account the calls go to, as the metrics label it. */
+  account?: string;
+  /** Whose calls these are: the limiter serves applications in turn. */
+  application?: string;
+}
+
+export function createAwsClients(config: AwsConfig, options: AwsClientOptions = {}): AwsClients {
   const calls = options.calls ?? new CallRecorder();
   const limiter = options.limiter;
+  const where: CallContext = { region: config.region, ...(options.account !== undefined ? { account: options.account } : {}), ...(options.application !== undefined ? { application: options.application } : {}) };
   const shared = {
     region: config.region,
     retryMode: 'standard',
@@ -440,9 +628,10 @@ export function createAwsClients(config: AwsConfig, options: { calls?: CallRecor
   const ecs = new ECSClient(shared);
   // The SDK would send Cloud Map's data-plane calls to `data-<host>`; a local endpoint has no such host.
   const cloudMap = new ServiceDiscoveryClient(config.endpoint ? { ...shared, disableHostPrefix: true } : shared);
-  instrument(ecs.middlewareStack as unknown as Stack, 'ecs', calls, limiter);
+  instrument(ecs.middlewareStack as unknown as Stack, 'ecs', calls, limiter, where);
   answerLost(ecs.middlewareStack as unknown as Stack);
-  instrument(cloudMap.middlewareStack as unknown as Stack, 'servicediscovery', calls, limiter);
+  instrument(cloudMap.middlewareStack as unknown as Stack, 'servicediscovery', calls, limiter, where);
+  calls.addTarget({ account: options.account, region: config.region, limiter });
   return { ecs, cloudMap, calls, limiter };
 }
 

@@ -3,7 +3,8 @@
  * one), building the clients, and reading and planning.
  */
 import { readLive, LiveCache } from '../aws/reader.js';
-import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import type { AwsClients } from '../aws/clients.js';
+import { TargetPool, type Target } from '../aws/targets.js';
 import type { DesiredState } from '../api/kinds.js';
 import { resolveApplication } from '../application.js';
 import type { ApplicationSettings, AwsSettings, PruneSettings } from '../config.js';
@@ -33,8 +34,21 @@ export async function withApplication(aws: AwsSettings, dir: string, io: Command
   return Object.freeze({ ...aws, application });
 }
 
-export function clientsFor(aws: AwsSettings): AwsClients {
-  return createAwsClients({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) });
+/** The target the settings name: the region, and the role to assume there. */
+export function targetOf(aws: AwsSettings): Target {
+  return { region: aws.region, ...(aws.roleArn !== undefined ? { roleArn: aws.roleArn } : {}), ...(aws.externalId !== undefined ? { externalId: aws.externalId } : {}) };
+}
+
+/** The command's clients for its one target; `close()` destroys them. */
+export async function clientsFor(aws: AwsSettings): Promise<{ clients: AwsClients; account: string | undefined; close(): void }> {
+  const pool = new TargetPool({ ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), controllerId: aws.controllerId, lookupAccount: false });
+  try {
+    const { clients, account } = await pool.open(targetOf(aws), aws.application ?? '');
+    return { clients, account, close: () => pool.close() };
+  } catch (err) {
+    pool.close();
+    throw err;
+  }
 }
 
 export async function readAndPlan(

@@ -2,7 +2,6 @@
  * `ecs-gitops diff [dir]`: what a sync would change. Exit 0 no difference, 1
  * differences, 2 error — the diff(1), Argo CD and Flux convention.
  */
-import { destroyAwsClients } from '../aws/clients.js';
 import { AWS_OPTIONS, PRUNE_OPTIONS, awsSettings, parseCommandLine, pruneSettings, UsageError, type OptionTable } from '../config.js';
 import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, withApplication, type CommandIO } from './common.js';
 import { OUTPUT_OPTIONS, emit, fail, outputFormat } from './output.js';
@@ -24,7 +23,13 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
   const desired = await loadOrExplain(dir, io, output);
   if (typeof desired === 'number') return desired;
   const aws = await withApplication(awsSettings(values), dir, io, output);
-  const clients = clientsFor(aws);
+  let target;
+  try {
+    target = await clientsFor(aws);
+  } catch (err) {
+    return fail(io, output, describeAwsFailure(err));
+  }
+  const { clients } = target;
   try {
     const { plan } = await readAndPlan(desired, clients, aws, prune);
     emit(io, output, planJson(plan), () => renderPlan(plan, { color: io.color, all: values.all === true }));
@@ -32,6 +37,6 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
   } catch (err) {
     return fail(io, output, describeAwsFailure(err));
   } finally {
-    destroyAwsClients(clients);
+    target.close();
   }
 }

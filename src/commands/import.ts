@@ -10,7 +10,6 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
-import { destroyAwsClients } from '../aws/clients.js';
 import { ImportNotFound, createRoute53Client, readForImport } from '../aws/import.js';
 import { AWS_OPTIONS, UsageError, awsSettings, parseCommandLine, type AwsSettings } from '../config.js';
 import { importDocuments, type ImportedFile, type ImportProblem } from '../core/import.js';
@@ -89,15 +88,22 @@ export async function importCommand(argv: string[], io: CommandIO): Promise<numb
     if (output === 'text' || !(err instanceof UsageError)) throw err;
     return finish(2, err.message);
   }
-  const clients = clientsFor(aws);
-  const route53 = createRoute53Client(aws);
+  let target;
+  try {
+    target = await clientsFor(aws);
+  } catch (err) {
+    return finish(2, describeAwsFailure(err));
+  }
+  const { clients } = target;
+  // Route 53 with the same credentials (a target role's, when assumed).
+  const route53 = createRoute53Client({ ...aws, credentials: clients.ecs.config.credentials });
   let source;
   try {
     source = await readForImport({ ...clients, route53 }, { ...(cluster !== undefined ? { cluster } : {}), ...(services.length ? { services } : {}), namespaces });
   } catch (err) {
     return finish(2, err instanceof ImportNotFound ? err.message : describeAwsFailure(err));
   } finally {
-    destroyAwsClients(clients);
+    target.close();
     route53.destroy();
   }
   const result = importDocuments(source, { vpcs, controllerId: aws.controllerId, ...(aws.application !== undefined ? { application: aws.application } : {}) });

@@ -60,6 +60,8 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!match || Number(match[2]) > 65535) throw new UsageError(`--listen must be HOST:PORT, not ${JSON.stringify(listen)}`);
   const aws = awsSettings(values, env);
   if (embeddedAws && aws.endpoint) throw new UsageError('--embedded-aws and --endpoint exclude each other');
+  // The simulator keeps one account's state and refuses AssumeRole (src/sim/README.md).
+  if (embeddedAws && aws.roleArn) throw new UsageError('--role-arn needs AWS or moto: the embedded simulator keeps one account and does not assume roles');
   const stopGraceMs = parseDuration((values['stop-timeout'] as string | undefined) ?? '20s', '--stop-timeout');
   if (stopGraceMs >= 30_000) throw new UsageError('--stop-timeout must stay below ECS\'s 30 s stopTimeout');
   return Object.freeze({

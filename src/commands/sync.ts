@@ -6,7 +6,6 @@
  * CI does not go green on a sync that could not do its job); 2 invalid config or usage
  * error.
  */
-import { destroyAwsClients } from '../aws/clients.js';
 import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, parseCommandLine, parseDuration, pruneSettings, type OptionTable } from '../config.js';
 import { systemClock } from '../runtime/clock.js';
 import type { Clock } from '../core/clock.js';
@@ -40,7 +39,13 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
   const desired = await loadOrExplain(dir, io, output);
   if (typeof desired === 'number') return desired;
   const aws = await withApplication(awsSettings(values), dir, io, output);
-  const clients = clientsFor(aws);
+  let target;
+  try {
+    target = await clientsFor(aws);
+  } catch (err) {
+    return fail(io, output, describeAwsFailure(err));
+  }
+  const { clients } = target;
   const text = output === 'text';
   try {
     const { plan } = await readAndPlan(desired, clients, aws, prune);
@@ -73,7 +78,7 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
   } catch (err) {
     return fail(io, output, describeAwsFailure(err));
   } finally {
-    destroyAwsClients(clients);
+    target.close();
   }
 }
 

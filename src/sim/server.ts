@@ -6,6 +6,7 @@ import { ManualClock } from './clock.js';
 import type { FaultSettings } from './context.js';
 import type { SimEngine } from './engine.js';
 import { requestId } from './ids.js';
+import { answerSts, isStsRequest } from './sts.js';
 
 const MAX_BODY = 5 * 1024 * 1024;
 
@@ -78,6 +79,11 @@ export function createSimServer(engine: SimEngine): Server {
         const latency = engine.faults.latencyMs;
         if (latency > 0) await new Promise((r) => setTimeout(r, latency));
         const header = req.headers['x-amz-target'];
+        if (isStsRequest(Array.isArray(header) ? header[0] : header, req.headers['content-type'])) {
+          const sts = answerSts(body, engine.accountId);
+          res.writeHead(sts.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(sts.body) });
+          return void res.end(sts.body);
+        }
         const result = engine.invoke(Array.isArray(header) ? header[0] : header, body);
         if (result.drop) return void res.destroy();
         send(res, result.status, result.body);

@@ -33,6 +33,8 @@ export function setup(t: { teardown(fn: () => unknown): void }, options: { apiTo
   const clock = { advance: (ms: number) => (now += ms) };
   const status = new StatusStore(() => now);
   const calls = new CallRecorder();
+  // The clients' target, as a target pool names it: the AWS series exist for it from the first scrape.
+  calls.addTarget({ account: '123456789012', region: 'us-east-1', limiter: undefined });
   const metrics = createMetrics({ status, calls });
   const logLines: Record<string, unknown>[] = [];
   const destination = new Writable({
