@@ -18,14 +18,21 @@ export interface Template {
 }
 
 export function loadTemplate(): Template {
-  return parse(readFileSync(TEMPLATE_PATH, 'utf8')) as Template;
+  return loadTemplateAt(TEMPLATE_PATH);
+}
+
+/** Another template of the repository (`path` relative to its root). */
+export function loadTemplateAt(path: string): Template {
+  return parse(readFileSync(resolve(ROOT, path), 'utf8')) as Template;
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');
 
 export function render(template: Template, values: Record<string, string | string[]>): Template {
   const params: Record<string, unknown> = {};
-  for (const [name, p] of Object.entries(template.Parameters)) params[name] = values[name] ?? p.Default;
+  // A list parameter's default is its comma-separated text, as CloudFormation reads it.
+  const fallback = (p: Template['Parameters'][string]) => (p.Type === 'CommaDelimitedList' && typeof p.Default === 'string' ? p.Default.split(',') : p.Default);
+  for (const [name, p] of Object.entries(template.Parameters)) params[name] = values[name] ?? fallback(p);
   const conditions = new Map<string, boolean>();
   const condition = (name: string): boolean => {
     if (!conditions.has(name)) conditions.set(name, truth(template.Conditions[name]));
@@ -36,6 +43,11 @@ export function render(template: Template, values: Record<string, string | strin
     if (o && typeof o === 'object' && !Array.isArray(o) && Object.keys(o).length === 1 && 'Ref' in o) {
       const ref = o.Ref as string;
       return ref === 'AWS::NoValue' ? NO_VALUE : ref in params ? params[ref] : x;
+    }
+    if (o && typeof o === 'object' && !Array.isArray(o) && Object.keys(o).length === 1 && 'Fn::Join' in o) {
+      const [separator, list] = o['Fn::Join'] as [string, Json];
+      const items = value(list);
+      return Array.isArray(items) ? items.map((i) => String(value(i as Json))).join(separator) : x;
     }
     return x;
   };

@@ -26,9 +26,9 @@ const controller = (tpl: Template) => containers(tpl).find((c) => c.Name === 'ec
 const env = (c: ContainerDefinition) => Object.fromEntries((c.Environment ?? []).map((e) => [e.Name, e.Value]));
 const secrets = (c: ContainerDefinition) => Object.fromEntries((c.Secrets ?? []).map((e) => [e.Name, e.ValueFrom]));
 
-t.test('cfn-lint accepts the template', async (t) => {
+t.test('cfn-lint accepts the templates (the controller, and the role in a target account)', async (t) => {
   const result = await new Promise<{ code: number; output: string } | undefined>((resolve) => {
-    execFile('cfn-lint', ['--format', 'parseable', TEMPLATE_PATH], { timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile('cfn-lint', ['--format', 'parseable', TEMPLATE_PATH, join(ROOT, 'deploy/target-account-role.yaml')], { timeout: 120_000 }, (err, stdout, stderr) => {
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return resolve(undefined);
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
     });
@@ -165,4 +165,14 @@ t.test('an existing cluster or a new one', async (t) => {
   const existing = render(template, { ...REQUIRED, ClusterName: 'platform' });
   t.notOk(existing.Resources.Cluster, 'no cluster created');
   t.equal((existing.Resources.Service.Properties as { Cluster: unknown }).Cluster, 'platform');
+});
+
+t.test('a target role: TargetRoleArn and TargetExternalId become the controller\'s --role-arn and --external-id; unset, neither is there', async (t) => {
+  const role = 'arn:aws:iam::210987654321:role/ecs-gitops-target';
+  const targeted = env(controller(render(template, { ...REQUIRED, TargetRoleArns: [role], TargetRoleArn: role, TargetExternalId: 'acme-ecs' })));
+  t.equal(targeted.ECS_GITOPS_ROLE_ARN, role);
+  t.equal(targeted.ECS_GITOPS_EXTERNAL_ID, 'acme-ecs');
+  const local = env(controller(render(template, REQUIRED)));
+  t.notOk('ECS_GITOPS_ROLE_ARN' in local, 'no role by default: the task role works in its own account');
+  t.notOk('ECS_GITOPS_EXTERNAL_ID' in local);
 });

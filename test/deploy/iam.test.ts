@@ -6,13 +6,13 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { API_OPERATIONS, isReadOperation, type AwsService } from '../../src/aws/clients.js';
+import { API_OPERATIONS, isReadOperation, type ApiService } from '../../src/aws/clients.js';
 import { DEFAULT_CONTROLLER_ID } from '../../src/config.js';
 import { emptyLiveState } from '../../src/core/live.js';
 import { planSync } from '../../src/core/plan.js';
 import { OWNER_TAG } from '../../src/core/tags.js';
 import { loadConfig } from '../../src/load/index.js';
-import { ROOT, loadTemplate } from './cfn.js';
+import { ROOT, loadTemplate, loadTemplateAt, render } from './cfn.js';
 
 interface Statement {
   Sid?: string;
@@ -36,8 +36,8 @@ const allActions = (p: Policy) => new Set(p.Statement.flatMap(actionsOf));
 /** Statements that allow `action` with no condition at all. */
 const unconditionally = (p: Policy, action: string) => p.Statement.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action) && !s.Condition);
 
-const IAM_PREFIX: Record<AwsService, string> = { ecs: 'ecs', servicediscovery: 'servicediscovery' };
-const codeActions = (Object.keys(API_OPERATIONS) as AwsService[]).flatMap((service) => Object.keys(API_OPERATIONS[service]).map((op) => ({ service, op, action: `${IAM_PREFIX[service]}:${op}` })));
+const IAM_PREFIX: Record<ApiService, string> = { ecs: 'ecs', servicediscovery: 'servicediscovery', sts: 'sts' };
+const codeActions = (Object.keys(API_OPERATIONS) as ApiService[]).flatMap((service) => Object.keys(API_OPERATIONS[service]).map((op) => ({ service, op, action: `${IAM_PREFIX[service]}:${op}` })));
 
 /**
  * What AWS Cloud Map calls on the caller's behalf, and so needs the caller to be allowed
@@ -73,8 +73,9 @@ t.test('every operation the code may call is allowed by the policy', async (t) =
 
 t.test('writes are tied to the owner tag: creates on aws:RequestTag, changes and deletes on aws:ResourceTag; the exceptions are written down', async (t) => {
   const ownerIs = (s: Statement, key: string) => s.Condition?.StringEquals?.[`${key}/${OWNER_TAG}`] === DEFAULT_CONTROLLER_ID;
-  for (const { op, action } of codeActions) {
-    if (isReadOperation(op) || op === 'GetOperation') continue;
+  for (const { service, op, action } of codeActions) {
+    // STS's AssumeRole is tied to the target roles instead (its own test).
+    if (isReadOperation(op) || op === 'GetOperation' || service === 'sts') continue;
     if (UNCONDITIONED_WRITES.includes(action)) continue;
     const statements = allowing(policy, action);
     const creates = /^(Create|RegisterTaskDefinition)/.test(op);
@@ -166,9 +167,36 @@ t.test('the read-only policy (for `ecs-gitops diff` in CI) holds exactly the rea
   for (const s of readonly.Statement) t.notOk(s.Condition, `${s.Sid}: unconditional reads`);
 });
 
+t.test('sts:AssumeRole: only the listed target roles, by ARN; the account lookup needs no resource', async (t) => {
+  const assume = allowing(policy, 'sts:AssumeRole');
+  t.equal(assume.length, 1, 'one AssumeRole statement');
+  t.same(actionsOf(assume[0]), ['sts:AssumeRole'], 'that allows nothing else');
+  const resources = assume[0].Resource as string[];
+  t.ok(Array.isArray(resources) && resources.length > 0 && resources.every((r) => /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(r)), 'role ARNs, no wildcard');
+  t.same(actionsOf(allowing(policy, 'sts:GetCallerIdentity')[0]), ['sts:GetCallerIdentity']);
+  t.notOk(allowing(readonly, 'sts:AssumeRole').length, 'the read-only policy assumes no role');
+});
+
+/** The task role's statements as the template renders them for `values`. */
+function taskRoleStatements(values: Record<string, string | string[]>): Statement[] {
+  const role = render(loadTemplate(), { PassRoleArns: ['arn:aws:iam::123456789012:role/x'], ...values }).Resources.TaskRole.Properties as { Policies: { PolicyDocument: Policy }[] };
+  return role.Policies[0].PolicyDocument.Statement;
+}
+
+t.test('the task role may assume the TargetRoleArns, and no role when the list is empty', async (t) => {
+  const roles = ['arn:aws:iam::210987654321:role/ecs-gitops-target', 'arn:aws:iam::345678901234:role/ecs-gitops-target'];
+  const withRoles = taskRoleStatements({ TargetRoleArns: roles }).find((s) => s.Sid === 'AssumeTargetRoles');
+  t.same(withRoles?.Resource, roles, 'sts:AssumeRole on exactly the listed roles');
+  t.same(withRoles && actionsOf(withRoles), ['sts:AssumeRole']);
+  t.notOk(taskRoleStatements({}).some((s) => actionsOf(s).includes('sts:AssumeRole')), 'by default the controller assumes no role');
+});
+
 t.test('the CloudFormation task role carries the same statements as deploy/iam-policy.json', async (t) => {
   const template = loadTemplate();
   const role = template.Resources.TaskRole.Properties as { Policies: { PolicyDocument: Policy }[] };
+  // The AssumeRole statement exists when TargetRoleArns names roles.
+  const resolve = (s: Statement | { 'Fn::If': [string, Statement, unknown] }): Statement => ('Fn::If' in s ? s['Fn::If'][1] : s);
+  role.Policies[0].PolicyDocument.Statement = role.Policies[0].PolicyDocument.Statement.map(resolve);
   t.equal(role.Policies.length, 1);
   const cfn = role.Policies[0].PolicyDocument;
   t.same(cfn.Statement.map((s) => s.Sid), policy.Statement.map((s) => s.Sid), 'same statements in the same order');
@@ -180,6 +208,9 @@ t.test('the CloudFormation task role carries the same statements as deploy/iam-p
     if (s.Sid === 'PassTaskRoles') {
       t.same(c.Resource, ref('PassRoleArns'), 'PassRole resources come from the PassRoleArns parameter');
       t.same(c.Condition, s.Condition);
+    } else if (s.Sid === 'AssumeTargetRoles') {
+      t.same(c.Resource, ref('TargetRoleArns'), 'AssumeRole resources come from the TargetRoleArns parameter');
+      t.notOk(c.Condition);
     } else {
       t.same(c.Resource, s.Resource, `${s.Sid}: same resources`);
       // The owner tag value is the ControllerId parameter in the template.
@@ -188,4 +219,35 @@ t.test('the CloudFormation task role carries the same statements as deploy/iam-p
     }
   }
   t.equal(template.Parameters.ControllerId.Default, DEFAULT_CONTROLLER_ID, 'the template defaults to the CLI\'s controller id');
+});
+
+t.test('deploy/target-account-role.yaml: trusts the controller\'s task role only, with the external id when set, and allows what the task role does in its own account', async (t) => {
+  const template = loadTemplateAt('deploy/target-account-role.yaml');
+  const controllerRole = 'arn:aws:iam::123456789012:role/ecs-gitops-TaskRole-ABC';
+  const values = { ControllerRoleArn: controllerRole, PassRoleArns: ['arn:aws:iam::210987654321:role/app-task'] };
+  const roleOf = (tpl: typeof template) => tpl.Resources.TargetRole.Properties as { AssumeRolePolicyDocument: Policy & { Statement: (Statement & { Principal: unknown })[] }; Policies: { PolicyDocument: Policy }[] };
+
+  const trust = roleOf(render(template, values)).AssumeRolePolicyDocument.Statement;
+  t.equal(trust.length, 1, 'one trust statement');
+  t.same(trust[0].Principal, { AWS: controllerRole }, "the controller's task role is the only principal");
+  t.same(trust[0].Action, 'sts:AssumeRole');
+  t.notOk(trust[0].Condition, 'no external id asked for unless one is set');
+  const withId = roleOf(render(template, { ...values, ExternalId: 'acme-ecs' })).AssumeRolePolicyDocument.Statement[0];
+  t.same(withId.Condition, { StringEquals: { 'sts:ExternalId': 'acme-ecs' } }, 'the external id is a condition of the trust when set');
+
+  const statements = roleOf(template).Policies[0].PolicyDocument.Statement;
+  const expected = policy.Statement.filter((s) => !actionsOf(s).some((a) => a.startsWith('sts:')));
+  t.same(statements.map((s) => s.Sid), expected.map((s) => s.Sid), "the task role's statements but STS (the target role assumes no further role)");
+  for (const s of expected) {
+    const c = statements.find((x) => x.Sid === s.Sid)!;
+    t.same(actionsOf(c), actionsOf(s), `${s.Sid}: same actions`);
+    if (s.Sid === 'PassTaskRoles') {
+      t.same(c.Resource, { Ref: 'PassRoleArns' }, "PassRole: the target account's roles the config names");
+      continue;
+    }
+    t.same(c.Resource, s.Resource, `${s.Sid}: same resources`);
+    const owner = JSON.parse(JSON.stringify(s.Condition ?? null).replaceAll(`"${DEFAULT_CONTROLLER_ID}"`, JSON.stringify({ Ref: 'ControllerId' })));
+    t.same(c.Condition ?? null, owner, `${s.Sid}: the same owner-tag conditions`);
+  }
+  t.equal(template.Parameters.ControllerId.Default, DEFAULT_CONTROLLER_ID);
 });
