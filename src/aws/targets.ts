@@ -69,6 +69,7 @@ export function sessionName(controllerId: string): string {
 }
 
 const DEFAULT_SESSION_SECONDS = 3600;
+const ACCOUNT_LOOKUP_MS = 5_000;
 
 interface Shared {
   limiter: RateLimiter | undefined;
@@ -115,7 +116,8 @@ export class TargetPool {
     this.defaultAccount ??= (async () => {
       const sts = new STSClient(this.stsConfig(region));
       try {
-        return (await sts.send(new GetCallerIdentityCommand({}))).Account;
+        // Bounded: a network without a route to STS must not hold the daemon's start.
+        return (await sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(ACCOUNT_LOOKUP_MS) })).Account;
       } catch (err) {
         this.options.onWarning?.('cannot learn the account of the AWS credentials (STS GetCallerIdentity); metrics and rate limits show it as ""', err);
         return undefined;

@@ -9,6 +9,7 @@ import { AWS_OPTIONS, UsageError, awsSettings, parseCommandLine } from '../../sr
 import { startSimulator } from '../../src/sim/index.js';
 import { cluster } from '../load/docs.js';
 import { cli } from '../helpers/cli.js';
+import { freePort } from '../helpers/moto.js';
 
 const ROLE = 'arn:aws:iam::210987654321:role/teams/ecs-gitops-target';
 const settings = (argv: string[], env: NodeJS.ProcessEnv = {}) => awsSettings(parseCommandLine(argv, AWS_OPTIONS, env).values, env);
@@ -58,4 +59,15 @@ t.test('the simulator answers GetCallerIdentity with its account and refuses Ass
   const r = await cli('sync', dir, '--endpoint', sim.endpoint, '--application', 'app', '--role-arn', ROLE);
   t.equal(r.code, 2, 'the sync fails before it changes anything');
   t.match(r.err, /does not assume roles/);
+});
+
+t.test('when STS cannot be reached the target still opens, its account unknown, and the pool says so', async (t) => {
+  const warnings: string[] = [];
+  const pool = new TargetPool({ endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1, onWarning: (message) => warnings.push(message) });
+  t.teardown(() => pool.close());
+  const opened = await pool.open({ region: 'us-east-1' }, 'app');
+  t.equal(opened.account, undefined);
+  t.match(warnings, [/cannot learn the account of the AWS credentials/]);
+  await pool.open({ region: 'eu-west-1' }, 'app');
+  t.equal(warnings.length, 1, 'the account is asked for once, not per target');
 });

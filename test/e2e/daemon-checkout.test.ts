@@ -105,7 +105,7 @@ t.test('git-sync style: the checkout link swapped to other worktrees mid-run, ol
   const td = ecs<{ taskDefinition: { containerDefinitions: { image: string }[] } }>('DescribeTaskDefinition', { taskDefinition: 'inventory:2' });
   t.match(td.taskDefinition.containerDefinitions[0].image, /store\/inventory:3\.0\.0$/);
   const after = await daemon.metrics();
-  const registrations = (m: typeof after) => m.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'RegisterTaskDefinition' }) ?? 0;
+  const registrations = (m: typeof after) => m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'RegisterTaskDefinition' }) ?? 0;
   t.equal(registrations(after) - registrations(before), 1, 'one registration');
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: b }), 1);
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: a }), undefined);
@@ -121,7 +121,7 @@ t.test('git-sync style: the checkout link swapped to other worktrees mid-run, ol
   const last = await daemon.metrics();
   t.equal(last.value('ecs_gitops_git_revision_info', { revision: c }), 1);
   t.equal(registrations(last), registrations(after), 'no registration for a comment');
-  t.equal(last.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'UpdateService' }), after.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'UpdateService' }), 'no service update');
+  t.equal(last.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'UpdateService' }), after.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'UpdateService' }), 'no service update');
   await stopped(t, daemon);
 });
 
@@ -131,7 +131,7 @@ t.test('a deleted file with pruning on: the service is scaled to 0, then deleted
   const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, prune: true });
   await synced(daemon);
   const before = await daemon.metrics();
-  const calls = (m: typeof before, service: string, operation: string) => m.value('ecs_gitops_aws_api_calls_total', { service, operation }) ?? 0;
+  const calls = (m: typeof before, service: string, operation: string) => m.sum('ecs_gitops_aws_api_calls_total', { service, operation }) ?? 0;
   t.equal(calls(before, 'ecs', 'DeleteService'), 0);
 
   rmSync(join(repo.dir, 'store', 'shipping.yaml'));

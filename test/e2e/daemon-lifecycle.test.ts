@@ -75,7 +75,7 @@ t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, 
   t.equal(services.length, 5, 'five services');
   t.same(services.map((arn) => arn.split('/').pop()).sort(), ['api-gateway', 'billing', 'inventory', 'shipping', 'storefront']);
   const m = await next.metrics();
-  t.equal(m.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'CreateService' }), 5 - created.length, 'the restart creates only what was missing');
+  t.equal(m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'CreateService' }), 5 - created.length, 'the restart creates only what was missing');
   t.equal(m.sum('ecs_gitops_reconcile_total', { result: 'error' }), 0, 'without errors');
   t.equal((await next.stop('SIGTERM')).code, 0);
 });

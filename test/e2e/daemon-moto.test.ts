@@ -29,7 +29,7 @@ t.test('moto: first sync, an image change, an invalid commit, drift healed', asy
   const service = async (name: string) => (await ecs.send(new DescribeServicesCommand({ cluster: 'store', services: [name] }))).services?.[0];
   const cliService = async (name: string) =>
     ((await awsCli(moto.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', name, '--include', 'TAGS'])) as CliServices).services[0];
-  const calls = (m: Metrics, operation: string) => m.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation }) ?? 0;
+  const calls = (m: Metrics, operation: string) => m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation }) ?? 0;
 
   await t.test('reaches Synced: every object exists, tagged as owned', async (t) => {
     await daemon.until(async () => {

@@ -65,7 +65,7 @@ for (const selfHeal of [false, true]) {
     t.equal(service.taskDefinition, arns.at(-1), 'billing runs the last commit');
 
     const after = await daemon.metrics();
-    const calls = (m: Metrics, operation: string) => m.value('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation }) ?? 0;
+    const calls = (m: Metrics, operation: string) => m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation }) ?? 0;
     t.equal(calls(after, 'UpdateService') - calls(before, 'UpdateService'), COMMITS, 'one UpdateService per commit: each image deployed');
     t.equal(after.sum('ecs_gitops_drift_detected_total'), 0, `no drift counted: ${JSON.stringify(daemon.logged('drift detected').map((l) => [l.name, l.revision]))}`);
     const status = await daemon.status();

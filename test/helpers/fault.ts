@@ -7,6 +7,7 @@
 //   const d = await inProcessDaemon(t, { repo: fleet.root, endpoint: sim.endpoint });
 //   t.ok(await eventually(() => d.allSynced(fleet.documents), 60_000));
 //   checkInventory(t, await inventory(sim), fleet);
+import { answerSts, isStsRequest } from '../../src/sim/sts.js';
 import { spawnDaemon as spawnChild } from './daemon.js';
 import { eventually } from './eventually.js';
 import { serviceDocuments } from './fleet.js';
@@ -556,6 +557,13 @@ export async function crashFront(sim: RunningSimulator, latencyMs = 0): Promise<
         if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
         const header = req.headers['x-amz-target'];
         const target = Array.isArray(header) ? header[0] : header;
+        // STS (the daemon learning its account) is no ECS or Cloud Map write: answered, not counted.
+        if (isStsRequest(target, req.headers['content-type'])) {
+          const sts = answerSts(Buffer.concat(chunks).toString('utf8'), sim.accountId);
+          res.writeHead(sts.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(sts.body) });
+          res.end(sts.body);
+          return;
+        }
         const name = (target ?? '').slice((target ?? '').lastIndexOf('.') + 1);
         const write = !isRead(name);
         const operation = `${(target ?? '').startsWith('Route53AutoNaming') ? 'servicediscovery' : 'ecs'}:${name}`;
