@@ -173,8 +173,14 @@ export class EventDetector {
       this.open.delete(key);
       this.seenEvent.delete(key);
     }
-    const batches = new Map<NotificationEvent, NotifiedResource[]>();
-    const add = (event: NotificationEvent, view: NotifiedResource) => batches.set(event, [...(batches.get(event) ?? []), view]);
+    // Per event, the first LISTED_MAX resources' views and how many there are in all.
+    const batches = new Map<NotificationEvent, { listed: NotifiedResource[]; total: number }>();
+    const add = (event: NotificationEvent, view: () => NotifiedResource) => {
+      const batch = batches.get(event) ?? { listed: [], total: 0 };
+      batches.set(event, batch);
+      if (batch.listed.length < LISTED_MAX) batch.listed.push(view());
+      batch.total++;
+    };
     const notifications: Notification[] = [];
     const revision = { applied: controller.appliedRevision ?? null, attempted: controller.attemptedRevision ?? null };
 
@@ -184,23 +190,24 @@ export class EventDetector {
       const before = this.open.get(r.key) ?? new Map<Problem, string>();
       const now = problemsOf(r);
       for (const [problem, about] of now) {
-        if (before.get(problem) !== about) add(problem, resourceView(r, problem));
+        if (before.get(problem) !== about) add(problem, () => resourceView(r, problem));
         before.set(problem, about);
       }
       if (before.size > 0 && isRecovered(r)) {
-        add('recovered', resourceView(r, 'recovered', [...before.keys()]));
+        const from = [...before.keys()];
+        add('recovered', () => resourceView(r, 'recovered', from));
         before.clear();
       }
       if (before.size > 0) this.open.set(r.key, before);
       else this.open.delete(r.key);
-      if (this.newEvents(r).some((e) => e.reason === DRIFT_HEALED)) add('drift-healed', resourceView(r, 'drift-healed'));
+      if (this.newEvents(r).some((e) => e.reason === DRIFT_HEALED)) add('drift-healed', () => resourceView(r, 'drift-healed'));
     }
 
     for (const event of NOTIFICATION_EVENTS) {
-      const all = batches.get(event);
-      if (!all) continue;
-      const resources = all.slice(0, LISTED_MAX);
-      notifications.push({ event, application: this.application, at, summary: summaryOf(event, resources, all.length), revision, resources, moreResources: all.length - resources.length });
+      const batch = batches.get(event);
+      if (!batch) continue;
+      const { listed, total } = batch;
+      notifications.push({ event, application: this.application, at, summary: summaryOf(event, listed, total), revision, resources: listed, moreResources: total - listed.length });
     }
     return notifications.sort((a, b) => NOTIFICATION_EVENTS.indexOf(a.event) - NOTIFICATION_EVENTS.indexOf(b.event));
   }
