@@ -200,6 +200,29 @@ t.test('Retry-After is honoured; a 4xx is not retried; attempts are bounded', as
   t.equal(await count({ event: 'recovered', result: 'failed' }), 1, 'five 503s: failed');
 });
 
+t.test('each sink is paced by its token bucket', async (t) => {
+  const clock = new ManualClock({ start: Date.now(), autoAdvance: true });
+  const receiver = await startReceiver(t, () => clock.now());
+  const status = new StatusStore();
+  const notifier = new Notifier({ webhook: { url: receiver.url } }, { clock, tuning: { burst: 2, perSecond: 0.5 } });
+  clock.pauseWhile(() => notifier.busy());
+  notifier.watch(status, APP);
+  t.teardown(() => notifier.close(0));
+  pass(status, [service('a')]);
+  await tick();
+  const startedAt = clock.now();
+  for (let i = 0; i < 2; i++) {
+    pass(status, [service('a', { health: { status: 'Degraded', reason: 'DeploymentFailed', message: 'failed' } })]);
+    await tick();
+    pass(status, [service('a')]);
+    await tick();
+  }
+  const arrived = (await receiver.until(4)).map((r) => r.at - startedAt);
+  t.same(arrived.slice(0, 2), [0, 0], 'a burst of two goes at once');
+  t.ok(arrived[2] >= 2_000 && arrived[3] >= 4_000, `then one every 2 s (${arrived.join(', ')} ms on the clock)`);
+  t.same(receiver.received.map((r) => r.body.event), ['degraded', 'recovered', 'degraded', 'recovered'], 'in order');
+});
+
 t.test('a receiver that never answers holds neither the store nor the shutdown', async (t) => {
   const receiver = await startReceiver(t);
   const clock = new ManualClock({ start: Date.now() });

@@ -13,6 +13,8 @@ export interface Received {
   body: Record<string, unknown> & { event?: string; id?: string; summary?: string; resources?: { key: string; field?: string; recoveredFrom?: string[] }[] };
   /** Whether the test's answer went out (false while the receiver holds the request). */
   answered: boolean;
+  /** When it arrived, on the test's clock. */
+  at: number;
 }
 
 /** How to answer one request: a status (with headers), or 'hang' to never answer. */
@@ -28,7 +30,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(t: { teardown(fn: () => unknown): void }): Promise<Receiver> {
+export async function startReceiver(t: { teardown(fn: () => unknown): void }, now: () => number = Date.now): Promise<Receiver> {
   const received: Received[] = [];
   const answers: Answer[] = [];
   const waiters: { n: number; resolve(r: Received[]): void }[] = [];
@@ -44,7 +46,7 @@ export async function startReceiver(t: { teardown(fn: () => unknown): void }): P
       } catch {
         // kept raw
       }
-      const entry: Received = { headers: req.headers, raw, body, answered: false };
+      const entry: Received = { headers: req.headers, raw, body, answered: false, at: now() };
       received.push(entry);
       const answer = answers.shift() ?? { status: 200 };
       if (answer === 'hang') held.push(res);
