@@ -77,7 +77,8 @@ function problemsOf(r: ResourceStatus): Map<Problem, string> {
   if (rolledBack) open.set('rollback', /from \S+ to \S+/.exec(r.health.message ?? '')?.[0] ?? '');
   else if (r.health.status === 'Degraded') open.set('degraded', r.health.reason ?? '');
   // A rolled-back revision is held until a commit: that stall is the rollback's, already told.
-  if (r.action === 'stalled' && !rolledBack) open.set('stalled', r.message ?? '');
+  // What it is about is the field: the message around it may change (a revision waiting for it).
+  if (r.action === 'stalled' && !rolledBack) open.set('stalled', stalledField(r) ?? r.message ?? '');
   return open;
 }
 
@@ -85,9 +86,9 @@ function isRecovered(r: ResourceStatus): boolean {
   return r.sync === 'Synced' && r.health.status === 'Healthy' && !r.lastError && r.action !== 'stalled' && r.action !== 'conflict';
 }
 
-/** The field a stall names: the planner's message starts with it (`spec.launchType cannot be changed in place…`). */
+/** The field a stall names: the planner's message says it (`spec.launchType cannot be changed in place…`). */
 export function stalledField(r: Pick<ResourceStatus, 'message' | 'lastDiff'>): string | undefined {
-  const named = /^(spec[\w.[\]-]*) cannot be changed in place/.exec(r.message ?? '')?.[1];
+  const named = /(spec[\w.[\]-]*) cannot be changed in place/.exec(r.message ?? '')?.[1];
   if (named) return named;
   // A held revision (a rollback the history shows) holds the task definition.
   if (/not deploying it again|not running/.test(r.message ?? '')) return 'spec.taskDefinition';
