@@ -143,7 +143,15 @@ export class SinkQueue {
         this.count(message, 'dropped');
         continue;
       }
-      this.count(message, await this.deliver(message));
+      let result: NotificationResult;
+      try {
+        result = await this.deliver(message);
+      } catch (err) {
+        // A defect here must cost one message, never the daemon (a rejection nobody awaits ends the process).
+        this.deps.logger?.warn({ sink: this.target.type, to: this.target.shownAs, event: message.event, err: { message: (err as Error).message } }, 'notification not delivered');
+        result = 'failed';
+      }
+      this.count(message, result);
     }
   }
 

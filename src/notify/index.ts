@@ -83,6 +83,16 @@ export interface NotifierDeps {
   random?: () => number;
 }
 
+/** `https://user:pass@host/…` → the URL without them, and the Basic authorization header they stand for. */
+function withoutCredentials(text: string): { url: string; authorization: Record<string, string> } {
+  const url = new URL(text);
+  if (!url.username && !url.password) return { url: url.href, authorization: {} };
+  const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+  url.username = '';
+  url.password = '';
+  return { url: url.href, authorization: { authorization: `Basic ${basic}` } };
+}
+
 /** A URL as a log line may show it: scheme and host, no path (Slack's path is its credential) and no user. */
 function shown(url: string): string {
   return new URL(url).origin;
@@ -108,8 +118,10 @@ export class Notifier {
     const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
     const queueDeps = { clock: this.clock, tuning, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.logger ? { logger: deps.logger } : {}), ...(deps.random ? { random: deps.random } : {}) };
     if (settings.webhook) {
-      const { url, secret } = settings.webhook;
-      const target: SinkTarget = { type: 'webhook', url, shownAs: shown(url), headers: (message, now) => webhookHeaders(message, now, secret) };
+      const { secret } = settings.webhook;
+      // fetch refuses a URL with credentials in it: they go as Basic authentication instead.
+      const { url, authorization } = withoutCredentials(settings.webhook.url);
+      const target: SinkTarget = { type: 'webhook', url, shownAs: shown(url), headers: (message, now) => ({ ...webhookHeaders(message, now, secret), ...authorization }) };
       this.sinks.push({ queue: new SinkQueue(target, queueDeps), format: webhookBody });
       if (!secret) deps.logger?.warn({ sink: 'webhook', to: target.shownAs }, `notifications to the webhook are not signed: set ${WEBHOOK_SECRET_ENV}`);
     }

@@ -254,6 +254,21 @@ t.test('a receiver that never answers holds neither the store nor the shutdown',
   t.equal(await count({ result: 'sent' }), 0);
 });
 
+t.test('credentials in the webhook URL go as Basic authentication', async (t) => {
+  const receiver = await startReceiver(t);
+  const url = receiver.url.replace('http://', 'http://hook%40user:p%3Ass@');
+  const status = new StatusStore();
+  const notifier = new Notifier({ webhook: { url } });
+  notifier.watch(status, APP);
+  t.teardown(() => notifier.close(0));
+  pass(status, [service('a')]);
+  await tick();
+  pass(status, [service('a', { health: { status: 'Degraded', reason: 'DeploymentFailed', message: 'failed' } })]);
+  const [got] = await receiver.until(1);
+  t.equal(got.headers.authorization, `Basic ${Buffer.from('hook@user:p:ss').toString('base64')}`);
+  t.equal(got.headers['x-ecs-gitops-signature'], undefined, 'no secret, no signature');
+});
+
 t.test('settings: flags and environment; the secret only from the environment', async (t) => {
   const s = notificationSettings({ 'notify-webhook': 'https://hooks.example.com/x', 'notify-events': 'rollback, recovered' }, { ECS_GITOPS_NOTIFY_WEBHOOK_SECRET: 's3' });
   t.same(s, { webhook: { url: 'https://hooks.example.com/x', secret: 's3' }, events: ['rollback', 'recovered'] });
