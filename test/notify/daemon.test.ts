@@ -1,7 +1,8 @@
 // Notifications end to end: `ecs-gitops run` against the simulator with a webhook and a
 // Slack sink pointed at local receivers, driven through a git repository. The first sync
 // and resyncs tell nothing; an invalid commit, an out-of-band change, a create-only field
-// and a failing image each tell their event once, and each fix tells `recovered` once.
+// a failing image and AWS failing a write each tell their event once, and each fix tells
+// `recovered` once.
 import t from 'tap';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { gitRepo, startDaemon, withImageTag, type RunningDaemon } from '../helpers/daemon.js';
@@ -119,6 +120,19 @@ t.test('a failing image: rollback, once; the revert: recovered', async (t) => {
   t.match(recovered.body, { event: 'recovered', resources: [{ key: 'Service/billing', recoveredFrom: ['rollback'], sync: 'Synced', health: 'Healthy' }] });
 });
 
+t.test('AWS failing a write: sync-failed with the error, once; AWS back: recovered', async (t) => {
+  sim.faults.set({ errorRate: 1, errorOperations: ['UpdateService'] });
+  repo.edit('store/inventory.yaml', (text) => text.replace('desiredCount: 2', 'desiredCount: 3'));
+  repo.commit('inventory: 3 tasks');
+  const failed = await nth(8, 'sync-failed');
+  t.match(failed.body, { event: 'sync-failed', resources: [{ key: 'Service/inventory', error: { code: /\w/, reaction: 'retry' } }] });
+  await resyncs();
+  t.same(events().slice(7), ['sync-failed Service/inventory'], 'once, however many retries and resyncs');
+  sim.faults.set({ errorRate: 0, errorOperations: [] });
+  const recovered = await nth(9, 'recovered');
+  t.match(recovered.body, { event: 'recovered', resources: [{ key: 'Service/inventory', recoveredFrom: ['sync-failed'] }] });
+});
+
 t.test('every message signed and counted; Slack got the same, in its format', async (t) => {
   await resyncs();
   t.same(events(), [
@@ -129,6 +143,8 @@ t.test('every message signed and counted; Slack got the same, in its format', as
     'recovered Service/billing',
     'rollback Service/billing',
     'recovered Service/billing',
+    'sync-failed Service/inventory',
+    'recovered Service/inventory',
   ]);
   for (const r of webhook.received) t.ok(signatureValid(SECRET, r), `${r.body.event}: signature valid`);
   await daemon.until(() => slack.received.length >= webhook.received.length, 'Slack has every message');
@@ -139,8 +155,8 @@ t.test('every message signed and counted; Slack got the same, in its format', as
   }
   t.match((slack.received[0].body as { blocks: { text?: { text: string } }[] }).blocks[1].text?.text, /inventory\.yaml:\d+:\d+/, 'the load error with file:line');
   const m = await daemon.metrics();
-  t.equal(m.sum('ecs_gitops_notifications_total', { sink: 'webhook', result: 'sent' }), 7);
-  t.equal(m.sum('ecs_gitops_notifications_total', { sink: 'slack', result: 'sent' }), 7);
+  t.equal(m.sum('ecs_gitops_notifications_total', { sink: 'webhook', result: 'sent' }), 9);
+  t.equal(m.sum('ecs_gitops_notifications_total', { sink: 'slack', result: 'sent' }), 9);
   t.equal(m.value('ecs_gitops_notifications_total', { sink: 'webhook', event: 'rollback', result: 'sent' }), 1);
   t.equal(m.sum('ecs_gitops_notifications_total', { result: 'failed' }) + m.sum('ecs_gitops_notifications_total', { result: 'dropped' }), 0);
   t.equal(m.value('ecs_gitops_notifications_total', { sink: 'slack', event: 'degraded', result: 'failed' }), 0, 'every series from the first scrape');
