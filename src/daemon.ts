@@ -17,6 +17,7 @@ import { systemClock } from './runtime/clock.js';
 import { buildServer } from './http/index.js';
 import { Controller } from './runtime/controller.js';
 import { StatusStore } from './runtime/status.js';
+import { Notifier, type NotificationSettings } from './notify/index.js';
 import { gitRevision } from './source/git.js';
 import { createSource, SourceError, type Snapshot, type Source } from './source/index.js';
 import { LoadCache, loadConfig } from './load/index.js';
@@ -50,6 +51,8 @@ export interface DaemonConfig {
   stopGraceMs: number;
   apiToken?: string;
   webhookSecret?: string;
+  /** Where notifications go (none when absent). */
+  notifications?: NotificationSettings;
   /** Logs go here (default stdout). */
   logDestination?: NodeJS.WritableStream;
 }
@@ -79,6 +82,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const status = new StatusStore();
     const metrics = createMetrics({ status, calls: clients.calls });
     closers.push(() => metrics.close());
+    // Closed after the controller (closers run in reverse): the last pass is still told, within a bound.
+    const notifier = new Notifier(config.notifications ?? {}, { metrics, logger: logger.child({ component: 'notify' }) });
+    notifier.watch(status, aws.application);
+    closers.push(() => notifier.close());
     const controller = new Controller({
       clients,
       aws,

@@ -17,6 +17,8 @@ import type { Kind } from './api/kinds.js';
 import { API_OPERATIONS } from './aws/clients.js';
 import type { AwsService, CallEvent, CallRecorder, RecordedTarget } from './aws/clients.js';
 import type { HealthStatus } from './core/health.js';
+import { NOTIFICATION_RESULTS, SINK_TYPES, type NotificationResult, type SinkType } from './notify/delivery.js';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from './notify/events.js';
 import type { SyncStatus } from './core/plan.js';
 import type { StatusStore } from './runtime/status.js';
 
@@ -121,6 +123,7 @@ export const METRICS = {
   lastSuccessfulSync: { name: 'ecs_gitops_last_successful_sync_timestamp_seconds', type: 'gauge', labels: [], help: 'When the last full sync without errors finished, in seconds since the epoch (0 before the first).' },
   loadErrors: { name: 'ecs_gitops_snapshot_load_errors', type: 'gauge', labels: [], help: 'Errors in the newest snapshot of the config repository (0 when it is valid).' },
   loadFailures: { name: 'ecs_gitops_snapshot_load_failures_total', type: 'counter', labels: [], help: 'Snapshots of the config repository that failed to load.' },
+  notifications: { name: 'ecs_gitops_notifications_total', type: 'counter', labels: ['sink', 'event', 'result'], help: 'Notifications by sink, event and result (sent, failed after every attempt, dropped unsent).' },
 } as const satisfies Record<string, { name: `${typeof METRIC_PREFIX}${string}`; type: 'counter' | 'gauge' | 'histogram'; labels: readonly string[]; help: string }>;
 
 /** The names of every metric the controller defines, for docs and tests. */
@@ -141,6 +144,7 @@ export interface Metrics {
   /** Errors in the newest snapshot (0 when it loaded). */
   setLoadErrors(n: number): void;
   loadFailed(): void;
+  notification(sink: SinkType, event: NotificationEvent, result: NotificationResult): void;
   /** Stops listening to the call recorder. */
   close(): void;
 }
@@ -279,6 +283,9 @@ export function createMetrics({ status, calls }: { status: StatusStore; calls: C
   loadErrors.set(0);
   loadFailures.inc(0);
 
+  const notifications = new Counter({ ...described(m.notifications), registers });
+  for (const sink of SINK_TYPES) for (const event of NOTIFICATION_EVENTS) for (const result of NOTIFICATION_RESULTS) notifications.inc({ sink, event, result }, 0);
+
   return {
     registry,
     observeReconcile(kind, result, seconds) {
@@ -302,6 +309,7 @@ export function createMetrics({ status, calls }: { status: StatusStore; calls: C
     setLastSuccessfulSync: (epochMs) => lastSuccessfulSync.set(epochMs / 1000),
     setLoadErrors: (n) => loadErrors.set(n),
     loadFailed: () => loadFailures.inc(),
+    notification: (sink, event, result) => notifications.inc({ sink, event, result }),
     close: unsubscribe,
   };
 }

@@ -68,6 +68,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       '  ECS_GITOPS_API_TOKEN          bearer token for POST /api/v1/sync (off without it)',
       '  ECS_GITOPS_WEBHOOK_SECRET     HMAC secret for POST /api/v1/webhooks/git (off without it)',
       '  ECS_GITOPS_GIT_USERNAME, ECS_GITOPS_GIT_PASSWORD   HTTPS credentials for --git-url',
+      '  ECS_GITOPS_NOTIFY_WEBHOOK_SECRET   HMAC-SHA256 key signing --notify-webhook messages (unsigned without it)',
       'Durations are written 500ms, 30s, 5m, 1h, 1m30s.',
     ],
     load: () => import('./run.js').then((m) => ({ options: m.RUN_OPTIONS, run: m.runCommand })),

@@ -15,6 +15,7 @@ import {
   type OptionTable,
 } from '../config.js';
 import { startDaemon, type DaemonConfig } from '../daemon.js';
+import { NOTIFY_OPTIONS, notificationSettings } from '../notify/index.js';
 import { redact } from '../source/git.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../telemetry.js';
 import type { CommandIO } from './common.js';
@@ -46,6 +47,7 @@ export const RUN_OPTIONS = {
   'sim-state-file': { type: 'string', placeholder: 'F', description: "with --embedded-aws, keep the simulator's state across restarts" },
   'no-rate-limit': { type: 'boolean', description: "do not pace calls to AWS by client-side token buckets at ECS's published limits" },
   'stop-timeout': { type: 'string', placeholder: 'D', default: '20s', description: "on SIGTERM, how long in-flight AWS calls may finish (below ECS's 30 s)" },
+  ...NOTIFY_OPTIONS,
 } as const satisfies OptionTable;
 
 /** `logsToTerminal`: whether standard output, where the logs go, is a terminal. */
@@ -86,6 +88,7 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
     stopGraceMs,
     ...(env.ECS_GITOPS_API_TOKEN ? { apiToken: env.ECS_GITOPS_API_TOKEN } : {}),
     ...(env.ECS_GITOPS_WEBHOOK_SECRET ? { webhookSecret: env.ECS_GITOPS_WEBHOOK_SECRET } : {}),
+    notifications: notificationSettings(values, env),
   });
 }
 

@@ -20,7 +20,7 @@ import { changedKeys, reconcileScope, withReferrers } from '../core/scope.js';
 import type { LoadResult } from '../load/index.js';
 import { executePlan, type StepResult } from './executor.js';
 import { WorkQueue, type BackoffOptions } from './queue.js';
-import { serviceSummary, type ReconcileResult, type ResourceOutcome, type ServiceSummary, type StatusStore, type UnreadResource } from './status.js';
+import { DRIFT_HEALED, serviceSummary, type ReconcileResult, type ResourceOutcome, type ServiceSummary, type StatusStore, type UnreadResource } from './status.js';
 
 /** The whole desired state, with pruning: the resync, a manual sync, a deleted document. */
 export const FULL_SYNC = '*';
@@ -264,7 +264,7 @@ export class Controller {
       logger?.info({ ...pass.log, kind: r.kind, name: r.name, changes: r.changes.map((c) => c.path) }, 'drift detected');
     }
     const held = new Set(selfHeal ? [] : drift.map((r) => r.key));
-    return { plan, held, steps: withoutDependents(plan.steps, (s) => held.has(s.key)) };
+    return { plan, held, drift: new Set(drift.map((r) => r.key)), steps: withoutDependents(plan.steps, (s) => held.has(s.key)) };
   }
 
   /**
@@ -326,6 +326,8 @@ export class Controller {
     for (const o of outcomes) o.resource = this.withPending(o.resource);
     const appliedRevision = this.appliedRevision(pass);
     const synced = status.recordPass({ at: now, full: pass.full, plan: planned.plan, resources: outcomes, ...(appliedRevision ? { appliedRevision } : {}) });
+    // Reverted drift is news (notifications, the resource's events); a git change applied is not.
+    for (const o of outcomes) if (planned.drift.has(o.resource.key) && o.applied.length > 0) status.recordEvent(o.resource.key, 'Normal', DRIFT_HEALED, driftHealed(o.resource));
     for (const o of outcomes) metrics?.observeReconcile(o.resource.kind, o.result, seconds);
     if (synced) metrics?.setLastSuccessfulSync(now);
     if (appliedRevision) metrics?.setRevision(appliedRevision);
@@ -447,9 +449,10 @@ interface Pass {
   log: { reconcileId: string; revision: string; full: boolean; keys: number | 'all' };
 }
 
-/** The plan phase's result: the plan, the drift left alone (self-heal off), and the steps to run. */
+/** The plan phase's result: the plan, the drift found and the drift left alone (self-heal off), and the steps to run. */
 interface Planned {
   plan: Plan;
+  drift: Set<ResourceKey>;
   held: Set<ResourceKey>;
   steps: Step[];
 }
@@ -534,6 +537,13 @@ function afterApply(resource: ResourcePlan, results: StepResult[], held: boolean
   if (resource.action === 'delete') return { ...resource, sync: 'Synced', health: { status: 'Missing', message: 'deleted (pruned)' } };
   const health = resource.health.status === 'Missing' || resource.health.status === 'Healthy' ? { status: 'Progressing' as const, message: 'applied; waiting for AWS to confirm' } : resource.health;
   return { ...resource, sync: 'Synced', health, desired: resource.desired, live: resource.desired };
+}
+
+/** What reverting drift did, for the resource's event: recreated it, or the first few fields it set back. */
+function driftHealed(resource: ResourcePlan): string {
+  if (resource.action === 'create') return 'recreated what was deleted outside git';
+  const paths = resource.changes.slice(0, 5).map((c) => c.path);
+  return `reverted ${paths.join(', ')}${resource.changes.length > 5 ? ', …' : ''}`;
 }
 
 /** Drops the steps `drop` selects and every step that depends on one of them. */

@@ -13,6 +13,9 @@ import type { Plan, ResourceAction, ResourcePlan, SyncStatus } from '../core/pla
 
 export const EVENTS_KEPT = 20;
 
+/** The event reason of a resource whose drift (a change made outside git) was reverted. */
+export const DRIFT_HEALED = 'DriftHealed';
+
 /** What the status API shows of a live Service beyond its spec (and `sync --wait` reports). */
 export type ServiceSummary = ReturnType<typeof serviceSummary>;
 

@@ -44,6 +44,8 @@ export interface DaemonOptions {
   args?: string[];
   apiToken?: string;
   webhookSecret?: string;
+  /** Further environment variables (set after the test's own ECS_GITOPS_* are cleared). */
+  env?: Record<string, string>;
   /** How long to wait for the `status API:` line; default 20 s. */
   startTimeoutMs?: number;
 }
@@ -145,6 +147,7 @@ export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
   for (const key of Object.keys(env)) if (key.startsWith('ECS_GITOPS_')) delete env[key];
   if (options.apiToken) env.ECS_GITOPS_API_TOKEN = options.apiToken;
   if (options.webhookSecret) env.ECS_GITOPS_WEBHOOK_SECRET = options.webhookSecret;
+  Object.assign(env, options.env);
 
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const logs: LogLine[] = [];
