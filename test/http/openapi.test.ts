@@ -13,6 +13,9 @@ const ROUTES = [
   ['post', '/api/v1/sync'],
   ['post', '/api/v1/webhooks/git'],
   ['get', '/openapi.json'],
+  ['get', '/'],
+  ['get', '/ui/{file}'],
+  ['get', '/api/v1/events'],
 ];
 
 t.test('/openapi.json is an OpenAPI 3 document listing every route, and nothing else', async (t) => {
