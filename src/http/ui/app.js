@@ -671,7 +671,7 @@ function syncDialog() {
   const input = document.getElementById('sync-token');
   const remember = document.getElementById('sync-remember');
   const result = document.getElementById('sync-result');
-  // The token lives in this variable; sessionStorage (this tab only) when asked. Never localStorage or a cookie.
+  // The token lives in this variable; sessionStorage (this tab only) when asked; nothing that outlives the tab, no cookie.
   state.token = sessionStorage.getItem('ecs-gitops-token');
   document.getElementById('sync-open').addEventListener('click', () => {
     input.value = state.token ?? '';
