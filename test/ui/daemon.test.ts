@@ -8,7 +8,7 @@ import t from 'tap';
 import { startSimulator } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { gitRepo, startDaemon } from '../helpers/daemon.js';
-import { launchBrowser, openPage } from './browser.js';
+import { launchBrowser, lowContrast, openPage } from './browser.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const TOKEN = 'ui-sync-token-for-tests';
@@ -36,6 +36,7 @@ if (browser) {
     t.match(await page.locator('a.count.h-Healthy').textContent(), /^19\s*Healthy$/);
     t.match(await page.locator('#load-errors').textContent(), /None/);
     t.match(await page.locator('#live').textContent(), /^live/, 'the event stream is open');
+    t.same(await lowContrast(page), [], 'every text has a contrast ratio of at least 4.5:1');
     t.same(errors, [], 'no script errors');
     await page.close();
   });
@@ -92,6 +93,7 @@ if (browser) {
 
     const { page, errors } = await openPage(browser, `${daemon.url}/#/resources`);
     await page.locator('#filter-status').selectOption('Degraded');
+    await page.locator('#tree-summary', { hasText: 'match' }).waitFor(WAIT);
     const billing = page.locator('tr[data-key="Service/billing"]:not(.context) a', { hasText: 'billing' });
     // The tree updates by itself when the rollback is seen.
     await billing.waitFor(WAIT);
@@ -106,6 +108,7 @@ if (browser) {
     t.equal(await health.count(), 1, 'Degraded: rolled back from billing:2 to billing:1');
     t.equal(await page.locator('#runs').textContent(), 'billing:1', 'the revision it runs');
     t.match(await page.locator('#deployments').textContent(), /billing:1/);
+    t.same(await lowContrast(page), [], 'every text has a contrast ratio of at least 4.5:1');
     t.same(errors, [], 'no script errors');
     await page.close();
   });

@@ -6,7 +6,7 @@ import t from 'tap';
 import type { AddressInfo } from 'node:net';
 import type { ResourcePlan } from '../../src/core/plan.js';
 import { resourcePlan, setup, T0 } from '../http/fixture.js';
-import { launchBrowser, openPage } from './browser.js';
+import { launchBrowser, lowContrast, openPage } from './browser.js';
 
 export const BUDGET_MS = 1000;
 const CLUSTERS = 5;
@@ -89,6 +89,7 @@ if (browser) {
     await page.locator('#filter-q').fill('');
     await page.locator('#filter-status').selectOption('Degraded');
     await page.locator('#tree-summary', { hasText: `8 of ${TOTAL} resources match` }).waitFor({ timeout: 10_000 });
+    t.same(await lowContrast(page), [], 'every text has a contrast ratio of at least 4.5:1');
     t.same(errors, [], 'no script errors');
     await page.close();
   });

@@ -412,8 +412,8 @@ function lineDiff(from, to) {
     if (i < n && j < m && a[i] === b[j]) {
       out.push({ op: ' ', t: a[i++] });
       j++;
-    } else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) out.push({ op: '+', t: b[j++] });
-    else out.push({ op: '-', t: a[i++] });
+    } else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) out.push({ op: '-', t: a[i++] });
+    else out.push({ op: '+', t: b[j++] });
   }
   return out;
 }
