@@ -13,6 +13,7 @@ import { launchBrowser, lowContrast, openPage } from './browser.js';
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const TOKEN = 'ui-sync-token-for-tests';
 const WAIT = { timeout: 60_000 };
+// Code run in the page is written as strings: the tests are type-checked without the DOM library.
 
 const browser = await launchBrowser(t);
 if (browser) {
@@ -47,7 +48,7 @@ if (browser) {
     await page.locator('#sync-open').focus();
     await page.keyboard.press('Enter');
     await page.locator('#sync-dialog[open]').waitFor(WAIT);
-    t.equal(await page.evaluate(() => document.activeElement?.id), 'sync-token', 'the token field has the focus');
+    t.equal(await page.evaluate('document.activeElement?.id'), 'sync-token', 'the token field has the focus');
     await page.keyboard.press('Enter');
     await page.locator('#sync-result.refused').waitFor(WAIT);
     t.match(await page.locator('#sync-result').textContent(), /^Refused: .*\(401 UNAUTHORIZED\) — enter the API token$/);
@@ -61,7 +62,7 @@ if (browser) {
     await page.locator('#sync-result.accepted').waitFor(WAIT);
     t.match(await page.locator('#sync-result').textContent(), /^Accepted: /);
 
-    const kept = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie }));
+    const kept = await page.evaluate('({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie })');
     t.same(kept, { local: 0, session: 0, cookie: '' }, 'the token is kept in the page’s memory only');
     t.same(errors, [], 'no script errors');
     await page.close();
@@ -70,7 +71,7 @@ if (browser) {
   t.test('a change made in AWS behind the controller’s back appears in the open diff view without a reload', async (t) => {
     const { page, errors } = await openPage(browser, `${daemon.url}/#/resource/Service/inventory`);
     await page.locator('#no-diff').waitFor(WAIT);
-    await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
+    await page.evaluate("window.marker = 'same page'");
 
     await awsCli(sim.endpoint, ['ecs', 'update-service', '--cluster', 'store', '--service', 'inventory', '--desired-count', '5']);
     const row = page.locator('#changes tr', { hasText: 'desiredCount' });
@@ -79,8 +80,8 @@ if (browser) {
     t.match(await page.locator('#diff .del', { hasText: 'desiredCount' }).textContent(), /"desiredCount": 5/);
     t.match(await page.locator('#diff .add', { hasText: 'desiredCount' }).textContent(), /"desiredCount": 2/);
     t.match(await page.locator('#sync').textContent(), /OutOfSync/);
-    t.equal(await page.evaluate(() => (window as unknown as { marker?: string }).marker), 'same page', 'the page was not reloaded');
-    t.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'one navigation');
+    t.equal(await page.evaluate('window.marker'), 'same page', 'the page was not reloaded');
+    t.equal(await page.evaluate("performance.getEntriesByType('navigation').length"), 1, 'one navigation');
     t.same(errors, [], 'no script errors');
     await page.close();
   });

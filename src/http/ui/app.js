@@ -193,9 +193,17 @@ function attentionList(resources) {
   return h('div', {}, table('resources that need attention', ['resource', 'sync', 'health', 'why'], rows), needs.length > 25 ? h('p', {}, h('a', { href: '#/resources?status=attention' }, `all ${needs.length}…`)) : null);
 }
 
+/** The resources the overview lists: not Synced, or not Healthy (a few filtered reads, not the whole list). */
+async function loadAttention() {
+  const filters = ['sync=OutOfSync', 'sync=Unknown', 'health=Degraded', 'health=Progressing', 'health=Missing', 'health=Unknown'];
+  const lists = await Promise.all(filters.map((f) => api(`/api/v1/resources?${f}`)));
+  const byKey = new Map(lists.flatMap((l) => l.items).map((r) => [r.key, r]));
+  return [...byKey.values()];
+}
+
 async function overviewPage() {
   const render = async () => {
-    await Promise.all([loadStatus(), loadResources()]);
+    const [attention] = await Promise.all([loadAttention(), loadStatus()]);
     const s = state.status;
     const apps = state.applications;
     setMain(
@@ -207,7 +215,7 @@ async function overviewPage() {
       h('h2', {}, 'Load errors'),
       h('div', { id: 'load-errors' }, loadErrorsBlock(s.loadErrors)),
       h('h2', {}, 'Needs attention'),
-      attentionList(state.resources),
+      attentionList(attention),
     );
   };
   await render();
