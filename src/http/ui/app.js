@@ -509,6 +509,8 @@ function instancesBlock(registrations) {
   if (!registrations) return null;
   if (!Array.isArray(registrations)) return h('p', { class: 'muted' }, `Could not read the Cloud Map instances: ${registrations.error ?? 'unknown error'}`);
   if (!registrations.length) return h('p', { class: 'muted' }, 'Not registered in Cloud Map.');
+  // Registrations (a Cloud Map service and its instances), or a plain list of instances.
+  if (!registrations.some((r) => Array.isArray(r.instances))) registrations = [{ instances: registrations }];
   return registrations.map((reg) =>
     h(
       'div',
