@@ -34,11 +34,12 @@ function h(tag, attrs, ...children) {
 const Node = window.Node;
 
 const badge = (prefix, value) => h('span', { class: `badge ${prefix}-${value}` }, value);
-const resourceHref = (key) => {
+/** A resource's page; with several applications a key is unique within its application only. */
+const resourceHref = (key, app) => {
   const i = key.indexOf('/');
-  return `#/resource/${encodeURIComponent(key.slice(0, i))}/${encodeURIComponent(key.slice(i + 1))}`;
+  return `#/resource/${encodeURIComponent(key.slice(0, i))}/${encodeURIComponent(key.slice(i + 1))}${app ? `?app=${encodeURIComponent(app)}` : ''}`;
 };
-const link = (key, text) => h('a', { href: resourceHref(key) }, text ?? key);
+const link = (key, text, app) => h('a', { href: resourceHref(key, app) }, text ?? key);
 const short = (rev) => (rev ? (rev.length > 14 && /^[0-9a-f]+$/.test(rev) ? rev.slice(0, 12) : rev) : '—');
 
 function ago(iso) {
@@ -96,7 +97,7 @@ function route() {
   const params = new URLSearchParams(query ?? '');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'resources') return { page: 'resources', params };
-  if (parts[0] === 'resource' && parts.length >= 3) return { page: 'resource', key: `${parts[1]}/${parts.slice(2).join('/')}` };
+  if (parts[0] === 'resource' && parts.length >= 3) return { page: 'resource', key: `${parts[1]}/${parts.slice(2).join('/')}`, app: params.get('app') };
   if (parts[0] === 'plan') return { page: 'plan' };
   return { page: 'overview' };
 }
@@ -188,7 +189,7 @@ function attentionList(resources) {
   const needs = resources.filter((r) => r.sync !== 'Synced' || r.health.status !== 'Healthy' || r.lastError);
   if (!needs.length) return h('p', { class: 'muted' }, 'Nothing: every resource is Synced and Healthy.');
   const rows = needs.slice(0, 25).map((r) =>
-    h('tr', {}, h('td', {}, link(r.key)), h('td', {}, badge('s', r.sync)), h('td', {}, badge('h', r.health.status)), h('td', { class: 'msg' }, r.lastError ? `${r.lastError.code}: ${r.lastError.message}` : (r.health.message ?? r.message ?? ''))),
+    h('tr', {}, h('td', {}, link(r.key, r.application ? `${r.application}: ${r.key}` : r.key, r.application)), h('td', {}, badge('s', r.sync)), h('td', {}, badge('h', r.health.status)), h('td', { class: 'msg' }, r.lastError ? `${r.lastError.code}: ${r.lastError.message}` : (r.health.message ?? r.message ?? ''))),
   );
   return h('div', {}, table('resources that need attention', ['resource', 'sync', 'health', 'why'], rows), needs.length > 25 ? h('p', {}, h('a', { href: '#/resources?status=attention' }, `all ${needs.length}…`)) : null);
 }
@@ -232,6 +233,19 @@ async function overviewPage() {
  * a leaf (revision, registration).
  */
 function treeRows(resources) {
+  const apps = [...new Set(resources.map((r) => r.application).filter(Boolean))].sort();
+  if (apps.length < 2) return applicationTree(resources, null, []);
+  const rows = [];
+  for (const app of apps) {
+    const top = { type: 'group', depth: 0, text: `Application ${app}`, children: [] };
+    rows.push(top);
+    applicationTree(resources.filter((r) => r.application === app), top, rows);
+  }
+  return rows;
+}
+
+/** One application's tree, appended to `rows` under `top` (a group row, or null). */
+function applicationTree(resources, top, rows) {
   const byKey = new Map(resources.map((r) => [r.key, r]));
   const children = new Map();
   const registered = new Map();
@@ -248,31 +262,30 @@ function treeRows(resources) {
       registered.get(k).push(r);
     }
   }
-  const rows = [];
   const add = (r, depth, parent) => {
     placed.add(r.key);
     const node = { type: 'resource', r, depth, parent, children: [] };
     const index = rows.push(node) - 1;
     if (r.kind === 'Service' && r.revision) {
       const td = (r.refs ?? []).find((k) => k.startsWith('TaskDefinition/'));
-      node.children.push(rows.push({ type: 'leaf', depth: depth + 1, parent: node, text: `runs ${r.revision}`, href: td ? resourceHref(td) : null }) - 1);
+      node.children.push(rows.push({ type: 'leaf', depth: depth + 1, parent: node, text: `runs ${r.revision}`, href: td ? resourceHref(td, r.application) : null }) - 1);
     }
     for (const c of children.get(r.key) ?? []) node.children.push(add(c, depth + 1, node));
     if (r.kind === 'CloudMapService') for (const svc of registered.get(r.key) ?? []) {
-      node.children.push(rows.push({ type: 'leaf', depth: depth + 1, parent: node, text: `tasks of ${svc.key}`, href: resourceHref(svc.key), of: svc }) - 1);
+      node.children.push(rows.push({ type: 'leaf', depth: depth + 1, parent: node, text: `tasks of ${svc.key}`, href: resourceHref(svc.key, svc.application), of: svc }) - 1);
     }
     return index;
   };
   const group = (title, list) => {
     if (!list.length) return;
-    const g = { type: 'group', depth: 0, text: title, children: [] };
+    const g = { type: 'group', depth: 0, text: title, parent: top, children: [] };
     rows.push(g);
     for (const r of list) g.children.push(add(r, 1, g));
   };
   const ofKind = (kind) => resources.filter((r) => r.kind === kind);
-  for (const c of ofKind('Cluster')) add(c, 0, null);
+  for (const c of ofKind('Cluster')) add(c, 0, top);
   group('Task definitions', ofKind('TaskDefinition'));
-  for (const ns of ofKind('CloudMapNamespace')) add(ns, 0, null);
+  for (const ns of ofKind('CloudMapNamespace')) add(ns, 0, top);
   group('Not under a cluster or namespace in git', resources.filter((r) => !placed.has(r.key)));
   return rows;
 }
@@ -315,7 +328,7 @@ function treeRow({ row, context }) {
   return h(
     'tr',
     { class: context ? 'context' : null, 'data-key': r.key },
-    h('td', { class: indent }, link(r.key, r.name), r.awsName !== r.name ? h('span', { class: 'muted' }, ` (${r.awsName})`) : ''),
+    h('td', { class: indent }, link(r.key, r.name, r.application), r.awsName !== r.name ? h('span', { class: 'muted' }, ` (${r.awsName})`) : ''),
     h('td', {}, r.kind),
     h('td', {}, badge('s', r.sync)),
     h('td', {}, badge('h', r.health.status)),
@@ -505,7 +518,7 @@ function deploymentsBlock(live) {
 
 const revisionOf = (arn) => (typeof arn === 'string' ? (/task-definition\/(.+)$/.exec(arn)?.[1] ?? arn) : '');
 
-function instancesBlock(registrations) {
+function instancesBlock(registrations, app) {
   if (!registrations) return null;
   if (!Array.isArray(registrations)) return h('p', { class: 'muted' }, `Could not read the Cloud Map instances: ${registrations.error ?? 'unknown error'}`);
   if (!registrations.length) return h('p', { class: 'muted' }, 'Not registered in Cloud Map.');
@@ -515,7 +528,7 @@ function instancesBlock(registrations) {
     h(
       'div',
       {},
-      h('p', {}, 'In ', reg.cloudMapService ? link(`CloudMapService/${reg.cloudMapService}`) : 'Cloud Map', `: ${(reg.instances ?? []).length} instance(s)`),
+      h('p', {}, 'In ', reg.cloudMapService ? link(`CloudMapService/${reg.cloudMapService}`, undefined, app) : 'Cloud Map', `: ${(reg.instances ?? []).length} instance(s)`),
       (reg.instances ?? []).length
         ? table('instances', ['instance', 'attributes'], reg.instances.map((i) => h('tr', {}, h('td', { class: 'mono' }, i.id ?? i.instanceId ?? ''), h('td', { class: 'mono' }, Object.entries(i.attributes ?? {}).map(([k, v]) => `${k}=${v}`).join('  ')))))
         : null,
@@ -526,15 +539,16 @@ function instancesBlock(registrations) {
 async function resourcePage(r, mine) {
   const [kind, ...rest] = r.key.split('/');
   const name = rest.join('/');
+  const base = r.app ? `/api/v1/applications/${encodeURIComponent(r.app)}/resources` : '/api/v1/resources';
   const render = async () => {
-    const res = await api(`/api/v1/resources/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`);
+    const res = await api(`${base}/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`);
     if (current !== mine) return;
     const live = res.liveSummary ?? {};
     const ecsEvents = Array.isArray(live.events) ? live.events : [];
     const openDetails = [...main().querySelectorAll('details[open]')].map((d) => d.id);
     setMain(
       h('p', {}, h('a', { href: '#/resources' }, '‹ Resources')),
-      h('h1', {}, `${res.kind}/${res.name}`),
+      h('h1', {}, `${res.kind}/${res.name}`, r.app ? h('span', { class: 'muted' }, ` in ${r.app}`) : null),
       h(
         'dl',
         { class: 'facts' },
@@ -548,14 +562,14 @@ async function resourcePage(r, mine) {
         h('dt', {}, 'Live object'),
         h('dd', { class: 'mono' }, res.liveId ?? 'not in AWS'),
         res.revision ? [h('dt', {}, 'Runs'), h('dd', { class: 'mono', id: 'runs' }, res.revision)] : null,
-        res.refs?.length ? [h('dt', {}, 'Refers to'), h('dd', {}, res.refs.flatMap((k, i) => [i ? ', ' : '', link(k)]))] : null,
+        res.refs?.length ? [h('dt', {}, 'Refers to'), h('dd', {}, res.refs.flatMap((k, i) => [i ? ', ' : '', link(k, k, r.app)]))] : null,
         h('dt', {}, 'Compared'),
         h('dd', {}, ago(res.lastReconciledAt)),
       ),
       res.lastError ? errorBox(res.lastError) : null,
       res.kind === 'Service' && res.liveSummary ? [h('h2', {}, 'Deployments'), h('div', { id: 'deployments' }, deploymentsBlock(live))] : null,
       ecsEvents.length ? [h('h2', {}, 'Recent ECS events'), table('ECS events', ['when', 'event'], ecsEvents.map((e) => h('tr', {}, h('td', {}, ago(e.at)), h('td', {}, e.message ?? ''))))] : null,
-      'cloudMapInstances' in live ? [h('h2', {}, 'Cloud Map instances'), h('div', { id: 'instances' }, instancesBlock(live.cloudMapInstances))] : null,
+      'cloudMapInstances' in live ? [h('h2', {}, 'Cloud Map instances'), h('div', { id: 'instances' }, instancesBlock(live.cloudMapInstances, r.app))] : null,
       h('h2', {}, 'Desired (git) against live (AWS)'),
       h('div', { id: 'changes' }, changesTable(res.lastDiff)),
       res.normalizedDesired || res.normalizedLive ? diffBlock(res.normalizedLive, res.normalizedDesired) : h('p', { class: 'muted' }, res.normalizedLive ? 'Not in git.' : 'Not in AWS yet.'),
