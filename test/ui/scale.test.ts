@@ -61,12 +61,12 @@ if (browser) {
    * is the one that measures the page.
    */
   const fastest = async (url: string, ready: string) => {
-    let best = { rendered: Infinity, firstContentfulPaint: Infinity };
+    let best = { rendered: Infinity, firstContentfulPaint: Infinity, steps: '' };
     for (let visit = 0; visit < 3; visit++) {
       const { page, errors } = await openPage(browser, url);
       await page.locator(ready).waitFor({ timeout: 30_000 });
       const timing = (await page.evaluate(
-        "({ rendered: performance.getEntriesByName('ecs-gitops:rendered')[0]?.startTime ?? Infinity, firstContentfulPaint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Infinity })",
+        "({ rendered: performance.getEntriesByName('ecs-gitops:rendered')[0]?.startTime ?? Infinity, firstContentfulPaint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Infinity, steps: [...performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/')).map((e) => e.name.replace(/^http:..[^/]+/, '') + ' ' + Math.round(e.startTime) + '→' + Math.round(e.responseStart) + '→' + Math.round(e.responseEnd)), ...performance.getEntriesByType('mark').map((m) => m.name + ' ' + Math.round(m.startTime))].join(', ') })",
       )) as typeof best;
       if (timing.rendered < best.rendered) best = timing;
       if (errors.length) throw new Error(`script errors: ${errors.join('; ')}`);
@@ -76,8 +76,8 @@ if (browser) {
   };
 
   t.test(`the resource tree of ${TOTAL} resources is drawn within ${BUDGET_MS} ms, one page of rows at a time`, async (t) => {
-    const { rendered, firstContentfulPaint } = await fastest(`${url}/#/resources`, `#tree-summary:text("${TOTAL} of ${TOTAL} resources")`);
-    t.comment(`first contentful paint ${firstContentfulPaint.toFixed(0)} ms, tree drawn ${rendered.toFixed(0)} ms after the navigation (fastest of three visits)`);
+    const { rendered, firstContentfulPaint, steps } = await fastest(`${url}/#/resources`, `#tree-summary:text("${TOTAL} of ${TOTAL} resources")`);
+    t.comment(`first contentful paint ${firstContentfulPaint.toFixed(0)} ms, tree drawn ${rendered.toFixed(0)} ms after the navigation (fastest of three visits: ${steps})`);
     t.ok(rendered < BUDGET_MS, `the tree is drawn ${rendered.toFixed(0)} ms after the navigation (budget ${BUDGET_MS} ms)`);
     t.ok(firstContentfulPaint < BUDGET_MS, `first contentful paint at ${firstContentfulPaint.toFixed(0)} ms`);
 

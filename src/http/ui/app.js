@@ -86,6 +86,7 @@ async function loadStatus() {
 
 async function loadResources() {
   state.resources = (await api('/api/v1/resources')).items;
+  performance.mark('ecs-gitops:resources-read');
   state.resourcesAt = Date.now();
 }
 
@@ -398,6 +399,7 @@ async function resourcesPage(r, mine) {
   const reload = async () => {
     await loadResources();
     rows = treeRows(state.resources);
+    performance.mark('ecs-gitops:tree-built');
     if (current === mine) draw();
   };
   setMain(
