@@ -4,7 +4,7 @@
 // lists several applications at /api/v1/applications — one card per application.
 import t from 'tap';
 import type { AddressInfo } from 'node:net';
-import { T0, populate, setup } from '../http/fixture.js';
+import { T0, WEB, populate, setup } from '../http/fixture.js';
 import { launchBrowser, openPage } from './browser.js';
 
 const browser = await launchBrowser(t);
@@ -50,6 +50,18 @@ if (browser) {
     t.equal(await page.locator('#deployments [role="img"]').first().getAttribute('aria-label'), '1 running, 1 pending of 2 desired');
     t.match(await page.locator('#changes').textContent(), /spec\.taskDefinition\s*"web:7"\s*"web:8"/);
     t.match(await page.locator('#instances').textContent(), /10\.0\.0\.7/);
+    t.same(errors, []);
+  });
+
+  t.test('a live update of the tree leaves the keyboard focus where it was', async (t) => {
+    const { url, status } = await serve(t);
+    const { page, errors } = await openPage(browser, `${url}/#/resources`);
+    const web = page.locator('tr[data-key="Service/web"] a');
+    await web.waitFor({ timeout: 10_000 });
+    await web.focus();
+    status.recordPlan({ ...WEB, health: { status: 'Degraded', message: 'the deployment circuit breaker rolled back from web:8 to web:7' } }, {});
+    await page.locator('tr[data-key="Service/web"] .h-Degraded').waitFor({ timeout: 10_000 });
+    t.equal(await page.evaluate('document.activeElement?.getAttribute("href")'), '#/resource/Service/web', 'the same row’s link has the focus');
     t.same(errors, []);
   });
 

@@ -646,12 +646,30 @@ async function planPage(_r, mine) {
 
 // ------------------------------------------------------------------ live updates
 
+/**
+ * Runs a re-render, then puts the keyboard focus back on the element that had it (the
+ * same id, or a link to the same place), so a live update never throws a keyboard user
+ * back to the top of the page.
+ */
+async function keepingFocus(render) {
+  const had = document.activeElement;
+  const inMain = had && had !== main() && main().contains(had);
+  const id = inMain ? had.id : '';
+  const href = inMain ? had.getAttribute('href') : null;
+  const result = await render();
+  if (inMain && !main().contains(had)) {
+    const again = (id && document.getElementById(id)) || (href && [...main().querySelectorAll('a')].find((a) => a.getAttribute('href') === href));
+    again?.focus({ preventScroll: true });
+  }
+  return result;
+}
+
 let pending = null;
 async function onChange(event) {
   const mine = current;
   if (!mine?.refresh) return;
   try {
-    const result = await mine.refresh(event?.keys ?? null);
+    const result = await keepingFocus(() => mine.refresh(event?.keys ?? null));
     // A list read again moments ago: once more when the changes settle.
     if (result === 'later' && !pending) pending = setTimeout(() => ((pending = null), onChange(null)), LIST_REFRESH_MS);
   } catch {
