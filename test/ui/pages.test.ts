@@ -4,6 +4,7 @@
 // lists several applications at /api/v1/applications — one card per application.
 import t from 'tap';
 import type { AddressInfo } from 'node:net';
+import { MAX_STREAMS } from '../../src/http/stream.js';
 import { T0, WEB, populate, setup } from '../http/fixture.js';
 import { launchBrowser, openPage } from './browser.js';
 
@@ -62,6 +63,22 @@ if (browser) {
     status.recordPlan({ ...WEB, health: { status: 'Degraded', message: 'the deployment circuit breaker rolled back from web:8 to web:7' } }, {});
     await page.locator('tr[data-key="Service/web"] .h-Degraded').waitFor({ timeout: 10_000 });
     t.equal(await page.evaluate('document.activeElement?.getAttribute("href")'), '#/resource/Service/web', 'the same row’s link has the focus');
+    t.same(errors, []);
+  });
+
+  t.test('when the server refuses another event stream the page polls instead', async (t) => {
+    const { url, status } = await serve(t);
+    const held = await Promise.all(Array.from({ length: MAX_STREAMS }, async () => {
+      const controller = new AbortController();
+      const res = await fetch(`${url}/api/v1/events`, { signal: controller.signal });
+      t.equal(res.status, 200);
+      return controller;
+    }));
+    t.teardown(() => held.forEach((c) => c.abort()));
+    const { page, errors } = await openPage(browser, `${url}/#/resources`);
+    await page.locator('#live', { hasText: 'live (polling)' }).waitFor({ timeout: 10_000 });
+    status.recordPlan({ ...WEB, health: { status: 'Degraded', message: 'rolled back' } }, {});
+    await page.locator('tr[data-key="Service/web"] .h-Degraded').waitFor({ timeout: 15_000 });
     t.same(errors, []);
   });
 

@@ -700,8 +700,8 @@ function follow() {
   source.addEventListener('error', () => {
     live.className = 'live off';
     live.textContent = 'reconnecting…';
-    // Refused (too many streams) or a proxy that does not stream: poll instead.
-    if (++failures >= 3) {
+    // Refused (too many streams: the browser gives up at once) or a stream that keeps breaking (a proxy that buffers): poll instead.
+    if (source.readyState === EventSource.CLOSED || ++failures >= 3) {
       source.close();
       polling();
     }
