@@ -56,13 +56,13 @@ if (browser) {
 
   /**
    * Milliseconds from the navigation to the page's mark that its content is drawn, and to
-   * the first contentful paint: the fastest of three visits. The machine running the
+   * the first contentful paint: the fastest of five visits. The machine running the
    * tests runs other tests at once; their load only ever adds time, so the fastest visit
    * is the one that measures the page.
    */
   const fastest = async (url: string, ready: string) => {
     let best = { rendered: Infinity, firstContentfulPaint: Infinity, steps: '' };
-    for (let visit = 0; visit < 3; visit++) {
+    for (let visit = 0; visit < 5; visit++) {
       const { page, errors } = await openPage(browser, url);
       await page.locator(ready).waitFor({ timeout: 30_000 });
       const timing = (await page.evaluate(
@@ -77,7 +77,7 @@ if (browser) {
 
   t.test(`the resource tree of ${TOTAL} resources is drawn within ${BUDGET_MS} ms, one page of rows at a time`, async (t) => {
     const { rendered, firstContentfulPaint, steps } = await fastest(`${url}/#/resources`, `#tree-summary:text("${TOTAL} of ${TOTAL} resources")`);
-    t.comment(`first contentful paint ${firstContentfulPaint.toFixed(0)} ms, tree drawn ${rendered.toFixed(0)} ms after the navigation (fastest of three visits: ${steps})`);
+    t.comment(`first contentful paint ${firstContentfulPaint.toFixed(0)} ms, tree drawn ${rendered.toFixed(0)} ms after the navigation (fastest of five visits: ${steps})`);
     t.ok(rendered < BUDGET_MS, `the tree is drawn ${rendered.toFixed(0)} ms after the navigation (budget ${BUDGET_MS} ms)`);
     t.ok(firstContentfulPaint < BUDGET_MS, `first contentful paint at ${firstContentfulPaint.toFixed(0)} ms`);
 
@@ -109,7 +109,7 @@ if (browser) {
 
   t.test(`the overview of ${TOTAL} resources is drawn within ${BUDGET_MS} ms`, async (t) => {
     const { rendered } = await fastest(`${url}/`, `h2:text("Resources (${TOTAL})")`);
-    t.ok(rendered < BUDGET_MS, `drawn ${rendered.toFixed(0)} ms after the navigation (budget ${BUDGET_MS} ms; fastest of three visits)`);
+    t.ok(rendered < BUDGET_MS, `drawn ${rendered.toFixed(0)} ms after the navigation (budget ${BUDGET_MS} ms; fastest of five visits)`);
     const { page, errors } = await openPage(browser, `${url}/`);
     await page.locator('a.count.h-Degraded').waitFor({ timeout: 30_000 });
     t.match(await page.locator('a.count.h-Degraded').textContent(), /^8\s*Degraded$/);
