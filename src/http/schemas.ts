@@ -85,6 +85,8 @@ const summaryProperties = {
   message: nullable('string'),
   lastReconciledAt: time('when the resource was last compared'),
   lastError: lastErrorSchema,
+  refs: { ...strings, description: '`Kind/name` of the documents the spec refers to (a Service’s cluster, task definition and Cloud Map services; a Cloud Map service’s namespace; an instance’s service)' },
+  revision: nullable('string', { description: 'for a Service, the task-definition revision it runs (`family:revision`)' }),
 };
 
 export const resourceSummarySchema = {
@@ -325,6 +327,33 @@ export const ROUTE_SCHEMAS = {
       413: errorResponse('the body is larger than 1 MiB (PAYLOAD_TOO_LARGE)'),
       429: errorResponse('as many deliveries as the server reads at once are being read (TOO_MANY_REQUESTS); retry after Retry-After seconds'),
       503: errorResponse('the controller did not accept the request (SYNC_NOT_ACCEPTED)'),
+    },
+  },
+  ui: {
+    summary: 'The web UI: overview, resource tree, resource pages, the last plan (no outside network needed)',
+    tags: ['ui'],
+    response: {
+      200: { description: 'the page; it loads its script and style from /ui/', content: { 'text/html': { schema: { type: 'string' } } } },
+      404: errorResponse('the UI’s files are missing from the build (NOT_FOUND)'),
+    },
+  },
+  uiAsset: {
+    summary: 'A script or style sheet of the web UI',
+    tags: ['ui'],
+    params: { type: 'object', required: ['file'], properties: { file: { type: 'string', description: 'e.g. app.js' } } },
+    response: {
+      200: { description: 'the file, gzip-compressed when the client accepts it', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },
+      404: errorResponse('no such file (NOT_FOUND)'),
+    },
+  },
+  events: {
+    summary: 'Server-sent events: a `change` event whenever the status changes',
+    description:
+      'A `text/event-stream` that stays open. Changes are gathered for half a second and sent as one `change` event whose data is `{"controller": bool, "keys": ["Kind/name", …] | null}` (`null`: too many to list — read everything again). A comment line every 15 s keeps proxies from closing the stream. At most 32 streams are open at once.',
+    tags: ['status'],
+    response: {
+      200: { description: 'the stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+      429: errorResponse('as many streams as the server keeps are open (TOO_MANY_REQUESTS); poll the status endpoints instead, or retry after Retry-After seconds'),
     },
   },
   openapi: {

@@ -14,6 +14,8 @@ import { healthRoutes } from './health.js';
 import { prioritise } from './shedding.js';
 import { collectRoutes, openApiRoutes } from './openapi.js';
 import { statusRoutes } from './status.js';
+import { streamRoutes } from './stream.js';
+import { uiRoutes } from './ui.js';
 
 export type { ControllerFacade, ServerDeps } from './deps.js';
 
@@ -67,6 +69,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const isClosing = () => closing;
   app.register(healthRoutes, { deps, closing: isClosing });
   app.register(statusRoutes, { deps, closing: isClosing });
+  app.register(streamRoutes, { deps });
+  app.register(uiRoutes);
   app.register(syncRoutes, { deps });
   app.register(webhookRoutes, { deps, maxBodies: limits.maxWebhookBodies });
   app.register(openApiRoutes, { routes, version: deps.version });

@@ -7,6 +7,7 @@ import type { Finding } from '../load/findings.js';
 import { formatFinding } from '../load/findings.js';
 import type { Plan } from '../core/plan.js';
 import type { ControllerStatus, ResourceStatus } from '../runtime/status.js';
+import { resourceRefs, runningRevision } from './ui-refs.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -40,6 +41,8 @@ export function resourceSummaryView(r: ResourceStatus) {
     message: r.message ?? null,
     lastReconciledAt: iso(r.lastReconciledAt),
     lastError: r.lastError ? { ...r.lastError, at: iso(r.lastError.at) } : null,
+    refs: resourceRefs(r),
+    revision: runningRevision(r),
   };
 }
 

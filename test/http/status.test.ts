@@ -84,6 +84,8 @@ t.test('/api/v1/resources lists summaries in apply order and filters by kind, sy
     message: 'task definition changed',
     lastReconciledAt: '2025-06-01T12:00:00.000Z',
     lastError: null,
+    refs: ['Cluster/main', 'TaskDefinition/web'],
+    revision: null,
   });
   t.same(items[2].lastError, { at: '2025-06-01T12:00:00.000Z', code: 'InvalidParameterException', reaction: 'stall', message: 'the role cannot be assumed' });
   t.notOk('normalizedDesired' in items[3], 'summaries leave the bodies out');
