@@ -83,6 +83,10 @@ export interface SimContext {
     serviceExists(registryArn: string): boolean;
     /** The ARN of the namespace with this name or ARN; a new name creates an HTTP namespace (Service Connect defaults). */
     namespaceArn(nameOrArn: string): string | undefined;
+    /** The ARN of the namespace with this name or ARN, if it exists (Service Connect on a service). */
+    existingNamespaceArn(nameOrArn: string): string | undefined;
+    /** The Cloud Map service a Service Connect endpoint is discovered through (see src/sim/README.md). */
+    discoveryArn(namespaceArn: string, discoveryName: string): string;
     /** How many more instances the Cloud Map service takes before its quota. */
     room(registryArn: string): number;
     /** Registers the instances; returns the Cloud Map service id. */

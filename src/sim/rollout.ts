@@ -68,6 +68,8 @@ export function startDeployment(ctx: SimContext, svc: ServiceState, opts: { roll
   if (svc.config.networkConfiguration) d.networkConfiguration = JSON.parse(JSON.stringify(svc.config.networkConfiguration));
   const volumes = svc.config.volumeConfigurations;
   if (Array.isArray(volumes) && volumes.length > 0) d.volumeConfigurations = JSON.parse(JSON.stringify(volumes)) as unknown[];
+  const serviceConnect = svc.config.serviceConnectConfiguration as Record<string, unknown> | undefined;
+  if (serviceConnect) d.serviceConnectConfiguration = JSON.parse(JSON.stringify(serviceConnect)) as Record<string, unknown>;
   if (opts.rollbackTo) {
     // A rollback belongs to the failed deployment's service deployment and rolls out the
     // revision it returns to; it opens no history entry of its own.

@@ -71,6 +71,7 @@ export interface DeploymentState {
   rollback?: boolean;
   networkConfiguration?: unknown;
   volumeConfigurations?: unknown[];
+  serviceConnectConfiguration?: Record<string, unknown>;
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason: string;
   /** The durable service deployment and service revision this deployment belongs to. */

@@ -10,6 +10,8 @@ import {
 import { lastSegment, revisionOf } from '../../core/live.js';
 import { OWNER_TAG, TASK_DEFINITION_TAG, fromTagList } from '../../core/tags.js';
 import { batches, listAll } from '../paging.js';
+import { primaryDeployment } from '../../core/kinds/service-connect.js';
+import { resolveNamespace } from './namespace-names.js';
 import type { KindReader, ReadContext } from './types.js';
 
 export const DESCRIBE_SERVICES_BATCH = 10;
@@ -21,7 +23,10 @@ const ROLLED_BACK: ('ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_F
 async function describe(ctx: ReadContext, cluster: string, names: string[]): Promise<void> {
   for (const batch of batches(names, DESCRIBE_SERVICES_BATCH)) {
     const answer = await ctx.clients.ecs.send(new DescribeServicesCommand({ cluster, services: batch, include: ['TAGS'] }));
-    for (const service of answer.services ?? []) addService(ctx, cluster, service);
+    for (const service of answer.services ?? []) {
+      addService(ctx, cluster, service);
+      if (service.status === 'ACTIVE') await resolveNamespace(ctx, primaryDeployment(service)?.serviceConnectConfiguration?.namespace);
+    }
   }
 }
 
