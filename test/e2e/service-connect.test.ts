@@ -253,7 +253,7 @@ t.test('validate: a volume configured at launch needs its service configuration,
   const run = await cli('validate', dir);
   t.equal(run.code, 1);
   t.match(run.out + run.err, /spec\.volumeConfigurations\[0\]\.name/, 'a configuration without a launch-time volume');
-  write(dir, 'db.yaml', volumeService(20).replace(/  volumeConfigurations:[\s\S]*$/, ''));
+  write(dir, 'db.yaml', volumeService(20).replace(/ {2}volumeConfigurations:[\s\S]*$/, ''));
   const missing = await cli('validate', dir);
   t.equal(missing.code, 1);
   t.match(missing.out + missing.err, /configures the volume "data" at launch/, 'a launch-time volume without a configuration');
