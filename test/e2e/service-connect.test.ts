@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { main } from '../../src/cli.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
+import { serviceSummary } from '../../src/runtime/status.js';
+import type { Service as EcsService } from '@aws-sdk/client-ecs';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const IMAGE = 'public.ecr.aws/docker/library/busybox:1.36';
@@ -139,6 +141,9 @@ t.test('Service Connect: created, read back from the deployment with no diff, ch
   t.equal(primary(created)?.serviceConnectConfiguration?.namespace, arn, 'ECS reports the namespace by ARN, on the deployment');
   t.equal(created.services[0].serviceConnectConfiguration, undefined, 'and not on the service itself');
   t.equal(primary(created, 1)?.serviceConnectConfiguration?.enabled, true, 'the client joined the namespace');
+  const summary = serviceSummary(created.services[0] as unknown as EcsService, new Map([[arn ?? '', 'shop.internal']]));
+  t.same(summary.serviceConnect, { namespace: 'shop.internal', endpoints: [{ portName: 'http', discoveryName: 'http', discoveryArn: summary.serviceConnect?.endpoints[0].discoveryArn, clientAliases: ['orders:80'] }] }, 'the status API shows the endpoint clients use');
+  t.match(summary.serviceConnect?.endpoints[0].discoveryArn, /^arn:aws:servicediscovery:.*:service\/srv-/, 'and the Cloud Map service behind it');
 
   const again = await sync(dir, sim.endpoint);
   t.equal(again.writes, 0, `read back with no diff: ${JSON.stringify(again.plan.resources.filter((r) => r.action !== 'none'))}`);

@@ -86,13 +86,27 @@ export function liveLaunchFields(service: EcsService): Pick<ServiceSpec, 'servic
   };
 }
 
-/** The endpoints a Service Connect setting offers clients, as `dnsName:port` (the status API shows them). */
-export function serviceConnectEndpoints(sc: ServiceConnect | undefined, naming: NamespaceNaming): string[] {
-  if (!sc?.enabled) return [];
-  const namespace = namespaceName(sc.namespace, naming);
-  return (sc.services ?? []).flatMap((s) =>
-    (s.clientAliases ?? []).map((a) => `${a.dnsName ?? `${s.discoveryName ?? s.portName}.${namespace ?? '<namespace>'}`}:${a.port}`),
-  );
+/**
+ * What the status API shows of a service's Service Connect, from its PRIMARY deployment:
+ * the namespace, and per endpoint its Cloud Map service and the `name:port`s clients use.
+ */
+export function serviceConnectStatus(service: EcsService, namespaceNames: ReadonlyMap<string, string>) {
+  const primary = primaryDeployment(service);
+  const sc = primary?.serviceConnectConfiguration;
+  if (!sc?.enabled) return undefined;
+  const namespace = sc.namespace && (namespaceNames.get(sc.namespace) ?? sc.namespace);
+  return {
+    namespace: namespace ?? null,
+    endpoints: (sc.services ?? []).map((s) => {
+      const discoveryName = s.discoveryName ?? s.portName ?? '';
+      return {
+        portName: s.portName,
+        discoveryName,
+        discoveryArn: primary?.serviceConnectResources?.find((r) => r.discoveryName === discoveryName)?.discoveryArn ?? null,
+        clientAliases: (s.clientAliases ?? []).map((a) => `${a.dnsName ?? `${discoveryName}.${namespace ?? ''}`}:${a.port}`),
+      };
+    }),
+  };
 }
 
 /** The UpdateService value: the setting with the namespace as sent, or off. */
