@@ -12,6 +12,7 @@ import { syncCommand } from '../../src/commands/sync.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { cli, plannedCalls } from '../helpers/cli.js';
 import { copyExamples } from '../helpers/repo.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
@@ -42,13 +43,13 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
   t.match(dryRun.out, /\(dry run: nothing was changed\)$/);
   const first = await cli('sync', dir, '--once', '--endpoint', sim.endpoint);
   t.equal(first.code, 0, first.err);
-  t.match(first.out, /Plan: 26 to create, 0 to update, 0 to replace, 0 to delete, 0 in sync\./);
+  t.match(first.out, new RegExp(`Plan: ${EXAMPLES.total} to create, 0 to update, 0 to replace, 0 to delete, 0 in sync\\.`));
   t.match(first.out, /✓ create service store\/billing \[CreateService\]/);
-  t.match(first.out, /26 of 26 steps applied; API calls: .*\(\d+ writes\)/);
+  t.match(first.out, new RegExp(`${EXAMPLES.total} of ${EXAMPLES.total} steps applied; API calls: .*\\(\\d+ writes\\)`));
 
   const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
   t.equal(diff.code, 0, `diff after sync is empty:\n${diff.out}`);
-  t.match(diff.out, /Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 26 in sync\./);
+  t.match(diff.out, new RegExp(`Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, ${EXAMPLES.total} in sync\\.`));
 
   await t.test('what exists is what the YAML says, through the AWS CLI and the API', async (t) => {
     const described = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing', '--include', 'TAGS'])) as {
@@ -70,7 +71,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
     const { count, writes, plan } = await plannedCalls(dir, sim.endpoint, true);
     t.equal(writes, 0);
     t.equal(count('DescribeTaskDefinition'), 0);
-    t.equal(count('DescribeServices'), 1, '8 services in one cluster: one DescribeServices call');
+    t.equal(count('DescribeServices'), 1, `${EXAMPLES.of('Service')} services in one cluster: one DescribeServices call`);
     t.equal(plan.steps.length, 0);
   });
 

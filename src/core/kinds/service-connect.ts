@@ -63,11 +63,11 @@ export function canonicalServiceConnect(sc: ServiceConnect | undefined, naming: 
 /** What AWS fills in for a managed EBS volume (the API reference: gp3, xfs, tags not propagated). */
 const EBS_DEFAULTS = { volumeType: 'gp3', filesystemType: 'xfs' };
 
-/** Volumes in one shape: sorted by name, AWS's defaults left out, tags sorted by key. */
+/** Volumes in one shape: sorted by name, AWS's defaults left out, tags sorted by key. Tolerates partial specs (import drops fields one by one). */
 export function canonicalVolumes(volumes: VolumeConfigurations | undefined): object[] | undefined {
   return sortBy(volumes, (v) => v.name)?.map((v) => ({
     ...v,
-    managedEBSVolume: {
+    managedEBSVolume: v.managedEBSVolume && {
       ...withoutDefaults(v.managedEBSVolume, EBS_DEFAULTS),
       tagSpecifications: v.managedEBSVolume.tagSpecifications?.map((t) => ({
         ...withoutDefaults(t, { propagateTags: 'NONE' }),
