@@ -86,19 +86,27 @@ spec:
   name: shop.internal
 `;
 
-/** A server offering `orders:<port>` and a client that only calls it, both in the namespace document. */
-function pair(dir: string, { port = 80, portName = 'http' } = {}): void {
-  write(dir, 'base.yaml', base);
-  write(dir, 'orders.yaml', `${taskDefinition('orders')}---
+/** A Fargate service of the cluster `shop` running its own task definition, with `extra` added to its spec. */
+const service = (name: string, extra = '') => `${taskDefinition(name)}---
 apiVersion: ecs-gitops.io/v1alpha1
 kind: Service
 metadata:
-  name: orders
+  name: ${name}
 spec:
   cluster: shop
-  taskDefinition: orders
+  taskDefinition: ${name}
   desiredCount: 1
-${network}  serviceConnectConfiguration:
+${network}${extra}`;
+
+const CLIENT = `  serviceConnectConfiguration:
+    enabled: true
+    namespace: internal
+`;
+
+/** A server offering `orders:<port>` and a client that only calls it, both in the namespace document. */
+function pair(dir: string, { port = 80, portName = 'http' } = {}): void {
+  write(dir, 'base.yaml', base);
+  write(dir, 'orders.yaml', service('orders', `  serviceConnectConfiguration:
     enabled: true
     namespace: internal
     services:
@@ -106,20 +114,8 @@ ${network}  serviceConnectConfiguration:
         clientAliases:
           - port: ${port}
             dnsName: orders
-`);
-  write(dir, 'web.yaml', `${taskDefinition('web')}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: web
-spec:
-  cluster: shop
-  taskDefinition: web
-  desiredCount: 1
-${network}  serviceConnectConfiguration:
-    enabled: true
-    namespace: internal
-`);
+`));
+  write(dir, 'web.yaml', service('web', CLIENT));
 }
 
 type Described = { services: { deployments: { status: string; serviceConnectConfiguration?: { enabled: boolean; namespace?: string; services?: { clientAliases?: { port: number }[] }[] }; volumeConfigurations?: { name: string; managedEBSVolume: { sizeInGiB?: number } }[] }[]; serviceConnectConfiguration?: unknown; volumeConfigurations?: unknown }[] };
@@ -157,16 +153,7 @@ t.test('Service Connect: created, read back from the deployment with no diff, ch
   t.equal((await sync(dir, sim.endpoint)).writes, 0, 'and then nothing to do');
 
   // Removed from git: turned off with one UpdateService.
-  write(dir, 'web.yaml', `${taskDefinition('web')}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: web
-spec:
-  cluster: shop
-  taskDefinition: web
-  desiredCount: 1
-${network}`);
+  write(dir, 'web.yaml', service('web'));
   const off = await sync(dir, sim.endpoint);
   t.equal(calls(off, 'ecs:UpdateService'), 1);
   t.equal(primary(await describe(sim.endpoint, 'web'))?.serviceConnectConfiguration?.enabled, false, 'Service Connect is off');
@@ -186,18 +173,9 @@ t.test('validate refuses a Service Connect port name the task definition does no
 t.test('validate: Service Connect needs a namespace when the cluster has no default', async (t) => {
   const dir = t.testdir();
   pair(dir);
-  write(dir, 'web.yaml', `${taskDefinition('web')}---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata:
-  name: web
-spec:
-  cluster: shop
-  taskDefinition: web
-  desiredCount: 1
-${network}  serviceConnectConfiguration:
+  write(dir, 'web.yaml', service('web', `  serviceConnectConfiguration:
     enabled: true
-`);
+`));
   const run = await cli('validate', dir);
   t.equal(run.code, 1);
   t.match(run.out + run.err, /web\.yaml:\d+.*spec\.serviceConnectConfiguration\.namespace/s);
