@@ -291,6 +291,24 @@ export type ServiceSpec = {
     strategy?: 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
     /** Minutes both revisions run side by side after traffic has moved (BLUE_GREEN, LINEAR, CANARY). */
     bakeTimeInMinutes?: number;
+    /** Lambda functions (or pauses) run at stages of a BLUE_GREEN, LINEAR or CANARY deployment; a hook that fails (or times out with action ROLLBACK) rolls the deployment back. */
+    lifecycleHooks?: Array<{
+      /** AWS_LAMBDA (the default) invokes hookTargetArn; PAUSE waits for ContinueServiceDeployment. */
+      targetType?: 'AWS_LAMBDA' | 'PAUSE';
+      /** ARN of the Lambda function. */
+      hookTargetArn?: string;
+      /** Role ECS uses to invoke the function. */
+      roleArn?: string;
+      lifecycleStages: Array<'RECONCILE_SERVICE' | 'PRE_SCALE_UP' | 'POST_SCALE_UP' | 'TEST_TRAFFIC_SHIFT' | 'POST_TEST_TRAFFIC_SHIFT' | 'PRE_PRODUCTION_TRAFFIC_SHIFT' | 'PRODUCTION_TRAFFIC_SHIFT' | 'POST_PRODUCTION_TRAFFIC_SHIFT'>;
+      /** Parameters passed to the function on each invocation. */
+      hookDetails?: Record<string, unknown>;
+      timeoutConfiguration?: {
+        /** Minutes to wait for the hook. Defaults to 1440. */
+        timeoutInMinutes?: number;
+        /** What ECS does when the hook times out. Defaults to ROLLBACK. */
+        action?: 'CONTINUE' | 'ROLLBACK';
+      };
+    }>;
     /** Settings of the LINEAR strategy. */
     linearConfiguration?: {
       /** Percentage of traffic moved per step, in steps of 0.1. Defaults to 10. */

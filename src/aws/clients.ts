@@ -78,6 +78,7 @@ export const API_OPERATIONS: Readonly<Record<AwsService, Readonly<Record<string,
     // Not in AWS's throttling table; counted with the service reads they follow.
     ListServiceDeployments: 'service-read',
     DescribeServiceRevisions: 'service-read',
+    DescribeServiceDeployments: 'service-read',
     TagResource: 'tag-modify',
     UntagResource: 'tag-modify',
     ListTagsForResource: 'tag-read',

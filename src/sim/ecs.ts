@@ -16,6 +16,7 @@ import {
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments, revisionSummary } from './history.js';
 import { paginate } from './paginate.js';
 import { addEvent, startDeployment } from './rollout.js';
+import { strategyProblem } from './strategies.js';
 import { launchVolumesChecked, serviceConnectIn, serviceConnectResources, volumeConfigurationsIn } from './service-connect.js';
 import type { ClusterState, DeploymentState, EcsTag, ServiceState, TaskDefinitionState } from './state.js';
 import { clone, wireTime } from './state.js';
@@ -521,6 +522,12 @@ function deploymentConfiguration(input: unknown, previous?: ServiceState['deploy
     throw invalidParameter('maximumPercent must be at least 100 when minimumHealthyPercent is 100.');
   }
   if (out.minimumHealthyPercent > out.maximumPercent) throw invalidParameter('minimumHealthyPercent must not exceed maximumPercent.');
+  // The strategy's settings come as a set: a new strategy drops the settings of the old one.
+  if (given.strategy !== undefined) {
+    for (const f of ['bakeTimeInMinutes', 'lifecycleHooks', 'linearConfiguration', 'canaryConfiguration']) if (!(f in given)) delete (out as Json)[f];
+  }
+  const problem = strategyProblem(out);
+  if (problem) throw invalidParameter(problem);
   return out;
 }
 

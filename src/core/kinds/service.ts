@@ -271,7 +271,7 @@ function plan(resource: Resource<'Service'>, ctx: PlanContext): void {
     liveBody = comparableLive(p.spec, canonicalService(mapped.spec, mapped.refs));
   }
   const rolledBack = rolledBackRevisions(ctx.live, p.active?.arn);
-  const health = serviceHealth(p.active?.raw, p.revision ? revisionOf(p.revision.arn) : undefined, rolledBack);
+  const health = serviceHealth(p.active?.raw, p.revision ? revisionOf(p.revision.arn) : undefined, rolledBack, p.active && ctx.live.shifting.get(p.active.arn));
   if (p.live?.raw.status === 'DRAINING') {
     ctx.record({ ...base, action: 'create', sync: 'OutOfSync', health, changes: [], desired: desiredBody, message: 'a deleted service of this name is still draining; it will be created once ECS has finished' });
     return;
