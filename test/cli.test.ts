@@ -9,6 +9,7 @@ import { envOf } from '../src/config.js';
 import { startSimulator } from '../src/sim/index.js';
 import { cluster } from './load/docs.js';
 import { copyExamples } from './helpers/repo.js';
+import { EXAMPLES } from './helpers/examples.js';
 
 const run = async (...argv: string[]) => {
   const out: string[] = [];
@@ -159,15 +160,15 @@ t.test('diff and sync -o yaml are the same data as -o json, against the simulato
   };
   const before = await both('diff', dir, '--endpoint', sim.endpoint);
   t.equal(before.code, 1);
-  t.match(before.data, { differences: true, summary: /^Plan: 19 to create/ });
-  t.match((await both('sync', dir, '--dry-run', '--endpoint', sim.endpoint)).data, { summary: /^Plan: 19 to create/ });
+  t.match(before.data, { differences: true, summary: new RegExp(`^Plan: ${EXAMPLES.total} to create`) });
+  t.match((await both('sync', dir, '--dry-run', '--endpoint', sim.endpoint)).data, { summary: new RegExp(`^Plan: ${EXAMPLES.total} to create`) });
 
   const applied = await run('sync', dir, '--endpoint', sim.endpoint, '-o', 'yaml');
   t.equal(applied.code, 0, applied.err);
   const report = parseYaml(applied.out) as { results: { status: string }[]; writes: number };
-  t.equal(report.results.length, 19);
+  t.equal(report.results.length, EXAMPLES.total);
   t.ok(report.results.every((r) => r.status === 'succeeded'), 'every step succeeded');
-  t.ok(report.writes >= 19, `${report.writes} writes`);
+  t.ok(report.writes >= EXAMPLES.total, `${report.writes} writes`);
 
   const again = await both('sync', dir, '--endpoint', sim.endpoint);
   t.equal(again.code, 0);

@@ -185,6 +185,89 @@ export type ServiceSpec = {
     /** Port of that container for SRV records. */
     containerPort?: number;
   }>;
+  /** Service Connect: the service joins a Cloud Map namespace to call other services by short names, and with services[] it is also reachable under them. Changed in place (a new deployment); removing it turns Service Connect off. Needs the awsvpc or bridge network mode. */
+  serviceConnectConfiguration?: {
+    enabled: boolean;
+    /** metadata.name of a CloudMapNamespace document, or the name or ARN of a Cloud Map namespace managed elsewhere. Defaults to the cluster's serviceConnectDefaults namespace. */
+    namespace?: string;
+    /** Endpoints this service offers; leave out for a service that only calls others. */
+    services?: Array<{
+      /** name of a port mapping of a container in the service's task definition. */
+      portName: string;
+      /** Name of the Cloud Map service ECS creates for this endpoint. Defaults to portName. */
+      discoveryName?: string;
+      /** The name and port clients use. Defaults to discoveryName.namespace on the port mapping's port. */
+      clientAliases?: Array<{
+        /** Port the Service Connect proxy listens on in client tasks. */
+        port: number;
+        /** Name clients connect to. Defaults to discoveryName.namespace. */
+        dnsName?: string;
+      }>;
+      /** Port the proxy listens on in this service's tasks, instead of the default. */
+      ingressPortOverride?: number;
+      timeout?: {
+        /** Seconds an idle connection stays open; 0 turns the timeout off. */
+        idleTimeoutSeconds?: number;
+        /** Seconds to wait for a complete answer; 0 turns it off. Not for TCP ports. */
+        perRequestTimeoutSeconds?: number;
+      };
+      tls?: {
+        issuerCertificateAuthority: {
+          /** ARN of the AWS Private CA that signs the endpoint's certificates. */
+          awsPcaAuthorityArn: string;
+        };
+        /** KMS key ARN that encrypts the certificates' private keys. */
+        kmsKey?: string;
+        /** Role ECS uses to reach the CA and the key. */
+        roleArn?: string;
+      };
+    }>;
+    /** Log driver for the Service Connect proxy container. */
+    logConfiguration?: {
+      logDriver: 'json-file' | 'syslog' | 'journald' | 'gelf' | 'fluentd' | 'awslogs' | 'splunk' | 'awsfirelens';
+      options?: Record<string, string>;
+      secretOptions?: Array<{
+        name: string;
+        valueFrom: string;
+      }>;
+    };
+  };
+  /** Amazon EBS volumes ECS creates and attaches to each task at launch, one per task. The task definition must declare a volume of the same name with configuredAtLaunch. Changed in place (a new deployment); removing it stops attaching volumes (the task definition must then no longer configure the volume at launch). */
+  volumeConfigurations?: Array<{
+    /** name of the task definition's volume with configuredAtLaunch true. */
+    name: string;
+    managedEBSVolume: {
+      /** ECS infrastructure role that manages the volumes (AmazonECSInfrastructureRolePolicyForVolumes). */
+      roleArn: string;
+      /** EBS volume type. Defaults to gp3. */
+      volumeType?: 'gp2' | 'gp3' | 'io1' | 'io2' | 'sc1' | 'st1' | 'standard';
+      /** Size in GiB; with snapshotId at least the snapshot's size. */
+      sizeInGiB?: number;
+      /** EBS snapshot the volumes are created from. */
+      snapshotId?: string;
+      /** MiB/s at which the snapshot's data is fetched. */
+      volumeInitializationRate?: number;
+      /** Provisioned IOPS (gp3, io1, io2). */
+      iops?: number;
+      /** MiB/s (gp3 only). */
+      throughput?: number;
+      encrypted?: boolean;
+      /** KMS key for the volumes' encryption. */
+      kmsKeyId?: string;
+      /** Filesystem ECS formats the volume with. Defaults to xfs on Linux. */
+      filesystemType?: 'ext3' | 'ext4' | 'xfs' | 'ntfs';
+      /** Tags ECS puts on the volumes. */
+      tagSpecifications?: Array<{
+        resourceType: 'volume';
+        tags?: Array<{
+          key: string;
+          value: string;
+        }>;
+        /** Copy the tags of the task definition or the service onto the volumes. */
+        propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+      }>;
+    };
+  }>;
   /** IAM role that lets ECS call the load balancer, for services not using awsvpc and without the service-linked role. Create-only. Left out, ECS uses (and reports) its service-linked role AWSServiceRoleForECS, which is no difference. */
   role?: string;
   /** How deployments replace tasks. AWS defaults to maximumPercent 200 and minimumHealthyPercent 100 (for a DAEMON service, 100 and 0). */
@@ -208,6 +291,24 @@ export type ServiceSpec = {
     strategy?: 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
     /** Minutes both revisions run side by side after traffic has moved (BLUE_GREEN, LINEAR, CANARY). */
     bakeTimeInMinutes?: number;
+    /** Lambda functions (or pauses) run at stages of a BLUE_GREEN, LINEAR or CANARY deployment; a hook that fails (or times out with action ROLLBACK) rolls the deployment back. */
+    lifecycleHooks?: Array<{
+      /** AWS_LAMBDA (the default) invokes hookTargetArn; PAUSE waits for ContinueServiceDeployment. */
+      targetType?: 'AWS_LAMBDA' | 'PAUSE';
+      /** ARN of the Lambda function. */
+      hookTargetArn?: string;
+      /** Role ECS uses to invoke the function. */
+      roleArn?: string;
+      lifecycleStages: Array<'RECONCILE_SERVICE' | 'PRE_SCALE_UP' | 'POST_SCALE_UP' | 'TEST_TRAFFIC_SHIFT' | 'POST_TEST_TRAFFIC_SHIFT' | 'PRE_PRODUCTION_TRAFFIC_SHIFT' | 'PRODUCTION_TRAFFIC_SHIFT' | 'POST_PRODUCTION_TRAFFIC_SHIFT'>;
+      /** Parameters passed to the function on each invocation. */
+      hookDetails?: Record<string, unknown>;
+      timeoutConfiguration?: {
+        /** Minutes to wait for the hook. Defaults to 1440. */
+        timeoutInMinutes?: number;
+        /** What ECS does when the hook times out. Defaults to ROLLBACK. */
+        action?: 'CONTINUE' | 'ROLLBACK';
+      };
+    }>;
     /** Settings of the LINEAR strategy. */
     linearConfiguration?: {
       /** Percentage of traffic moved per step, in steps of 0.1. Defaults to 10. */

@@ -88,6 +88,7 @@ export const API_OPERATIONS: Readonly<Record<ApiService, Readonly<Record<string,
     // Not in AWS's throttling table; counted with the service reads they follow.
     ListServiceDeployments: 'service-read',
     DescribeServiceRevisions: 'service-read',
+    DescribeServiceDeployments: 'service-read',
     TagResource: 'tag-modify',
     UntagResource: 'tag-modify',
     ListTagsForResource: 'tag-read',

@@ -5,6 +5,7 @@
  * services and the instances of those no imported service registers in. Batched to the API limits (DescribeServices 10 a call), every list followed
  * to its last page, tags included. Reads only; the conversion is src/core/import.ts.
  */
+import { primaryDeployment } from '../core/kinds/service-connect.js';
 import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
 import { GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetServiceCommand, ListNamespacesCommand, ListServicesCommand as ListCloudMapServicesCommand, ListTagsForResourceCommand, type NamespaceSummary, type ServiceSummary } from '@aws-sdk/client-servicediscovery';
@@ -113,7 +114,7 @@ async function cloudMapTags(clients: ReaderClients, arn: string) {
 
 /**
  * The Cloud Map services the services register in (GetService by id), the namespaces
- * they are in plus those asked for by name (ListNamespaces, all pages), and every
+ * they are in and those their Service Connect uses, plus those asked for by name (ListNamespaces, all pages), and every
  * service of the namespaces asked for.
  */
 async function readCloudMap(clients: ReaderClients, source: ImportSource, namespaceNames: readonly string[]): Promise<void> {
@@ -122,7 +123,9 @@ async function readCloudMap(clients: ReaderClients, source: ImportSource, namesp
   const listed = await listAll((NextToken) => clients.cloudMap.send(new ListNamespacesCommand({ NextToken, MaxResults: 100 })), (page) => page.Namespaces);
   const missing = namespaceNames.filter((n) => !listed.some((ns) => ns.Name === n));
   if (missing.length) throw new ImportNotFound(`no Cloud Map namespace ${missing.map((n) => JSON.stringify(n)).join(', ')}`);
-  const wanted = new Set([...registries.map((s) => s?.NamespaceId), ...listed.filter((ns) => namespaceNames.includes(ns.Name ?? '')).map((ns) => ns.Id)]);
+  // Service Connect's namespaces come along too: a document names them.
+  const serviceConnect = source.services.map((s) => primaryDeployment(s.raw)?.serviceConnectConfiguration).flatMap((sc) => (sc?.enabled && sc.namespace ? [lastSegment(sc.namespace)] : []));
+  const wanted = new Set([...registries.map((s) => s?.NamespaceId), ...serviceConnect, ...listed.filter((ns) => namespaceNames.includes(ns.Name ?? '')).map((ns) => ns.Id)]);
   const namespaces = listed.filter((ns): ns is NamespaceSummary & { Id: string; Arn: string; Name: string } => !!ns.Id && !!ns.Arn && !!ns.Name && wanted.has(ns.Id));
   source.namespaces = await inGroups(namespaces, async (ns): Promise<LiveNamespace> => ({ id: ns.Id, arn: ns.Arn, name: ns.Name, tags: await cloudMapTags(clients, ns.Arn), raw: ns }));
   const services = new Map<string, ServiceSummary & { NamespaceId?: string }>();

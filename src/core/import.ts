@@ -220,6 +220,10 @@ function instanceDocuments(instances: readonly LiveInstance[], service: Imported
 /** What a service document refers to, by document. */
 interface ServiceRefs {
   cluster: string;
+  /** The cluster's Service Connect default namespace (an ARN), if it has one. */
+  clusterNamespace: string | undefined;
+  /** Namespace ARN → its document. */
+  namespaces: ReadonlyMap<string, ImportedDocument<'CloudMapNamespace'>>;
   taskDefinition: ImportedDocument<'TaskDefinition'>;
   /** Cloud Map service ARN → its document. */
   registries: ReadonlyMap<string, ImportedDocument<'CloudMapService'>>;
@@ -227,9 +231,14 @@ interface ServiceRefs {
 
 function serviceDocument(service: LiveService, refs: ServiceRefs, names: Names): ImportedDocument<'Service'> {
   const registryNames = new Map([...refs.registries].map(([arn, doc]) => [arn, doc.metadata.name]));
-  const live = liveServiceSpec(service.raw, registryNames);
+  const namespaceNames = new Map([...refs.namespaces].map(([arn, doc]) => [arn, String(doc.spec.name ?? doc.metadata.name)]));
+  const live = liveServiceSpec(service.raw, registryNames, { documentName: () => undefined, arnName: (arn) => namespaceNames.get(arn), clusterDefault: refs.clusterNamespace });
   // The normaliser compares the revision by `refs`, so the ARN in the spec is dropped: the document names its TaskDefinition.
   const { taskDefinition: _arn, ...spec } = withoutImplied(live.spec, (s) => canonicalService(s, live.refs));
+  // AWS answers Service Connect's namespace by ARN; a document names the namespace's document.
+  const namespace = spec.serviceConnectConfiguration?.namespace;
+  const namespaceDoc = namespace === undefined ? undefined : refs.namespaces.get(namespace);
+  if (spec.serviceConnectConfiguration && namespaceDoc) spec.serviceConnectConfiguration = { ...spec.serviceConnectConfiguration, namespace: namespaceDoc.metadata.name };
   // The reference first, as a user writes it.
   if (spec.serviceRegistries) spec.serviceRegistries = spec.serviceRegistries.map(({ cloudMapService, ...rest }) => ({ cloudMapService, ...rest }));
   const body = { cluster: refs.cluster, taskDefinition: refs.taskDefinition.metadata.name, ...spec };
@@ -297,6 +306,8 @@ export function importDocuments(source: ImportSource, options: ImportOptions = {
   const taskDefinitions = taskDefinitionDocuments(source, names, problems);
   const registries = new Map([...cloudMap.services].map(([arn, s]) => [arn, s.doc]));
   const cloudMapIds = new Map(source.cloudMapServices.map((s) => [s.arn, s.id]));
+  const namespaces = new Map([...cloudMap.namespaces].map(([id, doc]) => [source.namespaces.find((n) => n.id === id)?.arn ?? id, doc]));
+  const clusterNamespace = source.cluster?.raw.serviceConnectDefaults?.namespace;
   const placed = new Set<ImportedDocument>();
   const place = (doc: ImportedDocument | undefined) => (doc && !placed.has(doc) ? (placed.add(doc), [doc]) : []);
   for (const service of byName(source.services)) {
@@ -315,7 +326,7 @@ export function importDocuments(source: ImportSource, options: ImportOptions = {
       problems.push({ object, severity: 'error', message: why });
       continue;
     }
-    const doc = serviceDocument(service, { cluster: cluster.metadata.name, taskDefinition, registries }, names);
+    const doc = serviceDocument(service, { cluster: cluster.metadata.name, clusterNamespace, taskDefinition, registries, namespaces }, names);
     const used = (service.raw.serviceRegistries ?? []).map((r) => registries.get(r.registryArn ?? ''));
     files.push({ name: `service-${doc.metadata.name}.yaml`, documents: [doc, ...place(taskDefinition), ...used.flatMap(place)] });
   }

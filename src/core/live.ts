@@ -95,6 +95,18 @@ export interface LiveState {
   rolledBack: Map<string, Set<string>>;
   /** By service ARN: why its deployment history could not be read (not permitted, or not implemented by an emulator). */
   historyUnreadable: Map<string, string>;
+  /**
+   * By service ARN: where a BLUE_GREEN, LINEAR or CANARY deployment in flight is, from
+   * its service deployment; read only while such a deployment is IN_PROGRESS.
+   */
+  shifting: Map<string, ShiftProgress>;
+}
+
+/** A traffic-shifting deployment's lifecycle stage, production traffic on the new revision, and hooks it waits on. */
+export interface ShiftProgress {
+  stage: string;
+  traffic: number | undefined;
+  waitingOn: string[];
 }
 
 export function emptyLiveState(): LiveState {
@@ -110,6 +122,7 @@ export function emptyLiveState(): LiveState {
     namespaceNames: new Map(),
     rolledBack: new Map(),
     historyUnreadable: new Map(),
+    shifting: new Map(),
   };
 }
 

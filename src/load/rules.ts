@@ -57,6 +57,60 @@ export function fargateMemoryChoices(cpu: number): number[] {
 
 const gib = (mib: number) => (mib % 1024 === 0 ? `${mib / 1024} GB` : `${mib} MiB`);
 
+type PortMapping = { name?: string };
+type Container = { name: string; portMappings?: PortMapping[] };
+
+/**
+ * Service Connect's endpoints name port mappings of the task definition, run in the
+ * awsvpc or bridge network mode, and need a namespace: the service's own, or the
+ * cluster's default. CreateService refuses each of these.
+ */
+const serviceConnectRule: Rule = (spec, resources) => {
+  const sc = spec.serviceConnectConfiguration as { enabled?: boolean; namespace?: string; services?: { portName?: string }[] } | undefined;
+  if (!sc?.enabled) return [];
+  const violations: Violation[] = [];
+  const cluster = specOf(resources, 'Cluster', spec.cluster);
+  if (sc.namespace === undefined && cluster && !(cluster.serviceConnectDefaults as { namespace?: string } | undefined)?.namespace) {
+    violations.push({ path: ['serviceConnectConfiguration', 'namespace'], message: `needed: Cluster "${String(spec.cluster)}" has no serviceConnectDefaults.namespace to fall back on` });
+  }
+  const task = specOf(resources, 'TaskDefinition', spec.taskDefinition);
+  if (!task) return violations;
+  const mode = (task.networkMode as string | undefined) ?? 'bridge';
+  if (mode !== 'awsvpc' && mode !== 'bridge') {
+    violations.push({ path: ['serviceConnectConfiguration'], message: `Service Connect needs the awsvpc or bridge network mode; TaskDefinition "${String(spec.taskDefinition)}" uses ${mode}` });
+  }
+  const names = ((task.containerDefinitions as Container[] | undefined) ?? []).flatMap((c) => (c.portMappings ?? []).flatMap((p) => (p.name ? [p.name] : [])));
+  (sc.services ?? []).forEach((service, i) => {
+    if (service.portName !== undefined && !names.includes(service.portName)) {
+      const known = names.length ? `its named port mappings are ${names.join(', ')}` : 'it names no port mapping (portMappings[].name)';
+      violations.push({ path: ['serviceConnectConfiguration', 'services', i, 'portName'], message: `TaskDefinition "${String(spec.taskDefinition)}" has no port mapping named "${service.portName}"; ${known}` });
+    }
+  });
+  return violations;
+};
+
+/**
+ * A volume configured at launch joins a service's volume configuration to the task
+ * definition's volume of the same name; ECS refuses either one without the other.
+ */
+const volumeConfigurationRule: Rule = (spec, resources) => {
+  const task = specOf(resources, 'TaskDefinition', spec.taskDefinition);
+  if (!task) return [];
+  const atLaunch = ((task.volumes as { name?: string; configuredAtLaunch?: boolean }[] | undefined) ?? []).filter((v) => v.configuredAtLaunch).map((v) => v.name);
+  const configured = (spec.volumeConfigurations as { name?: string }[] | undefined) ?? [];
+  const violations: Violation[] = configured.flatMap((v, i) =>
+    atLaunch.includes(v.name)
+      ? []
+      : [{ path: ['volumeConfigurations', i, 'name'], message: `TaskDefinition "${String(spec.taskDefinition)}" has no volume "${String(v.name)}" with configuredAtLaunch: true${atLaunch.length ? `; it configures ${atLaunch.join(', ')} at launch` : ''}` }],
+  );
+  for (const name of atLaunch) {
+    if (!configured.some((v) => v.name === name)) {
+      violations.push({ path: ['taskDefinition'], message: `TaskDefinition "${String(spec.taskDefinition)}" configures the volume "${String(name)}" at launch, so this Service needs spec.volumeConfigurations with name ${String(name)}` });
+    }
+  }
+  return violations;
+};
+
 const RULES: Partial<Record<Kind, Rule[]>> = {
   TaskDefinition: [
     // Fargate runs only fixed cpu/memory pairs; RegisterTaskDefinition refuses any other.
@@ -134,6 +188,8 @@ const RULES: Partial<Record<Kind, Rule[]>> = {
       }
       return violations;
     },
+    serviceConnectRule,
+    volumeConfigurationRule,
   ],
   CloudMapService: [
     // DNS records exist only in DNS namespaces; an HTTP namespace is discovered by API alone.

@@ -6,6 +6,7 @@
  * → plan (steps and drift) → apply (the steps) → record (status once, metrics, requeue).
  * A key's retry policy is `decide`, nowhere else; `requeue` carries it out on the queue.
  */
+import { liveNamespaceNames } from '../core/kinds/cluster.js';
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../aws/clients.js';
 import { LiveCache, listInstances, readLive } from '../aws/reader.js';
@@ -313,12 +314,13 @@ export class Controller {
     const now = clock.now();
     const seconds = (now - pass.started) / 1000;
     const servicesByArn = new Map([...live.services.values()].map((s) => [s.arn, s]));
+    const namespaceNames = liveNamespaceNames(live);
     const outcomes = planned.plan.resources.map((resource) =>
       outcomeOf(resource, results.get(resource.key) ?? [], {
         held: planned.held.has(resource.key),
         inGit: pass.desired.resources.has(resource.key),
         desiredSpec: pass.desired.resources.get(resource.key)?.spec,
-        liveSummary: serviceSummaryOf(resource, servicesByArn),
+        liveSummary: serviceSummaryOf(resource, servicesByArn, namespaceNames),
         progressPollMs: this.options.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS,
       }),
     );
@@ -562,7 +564,7 @@ function withoutDependents(steps: Step[], drop: (s: Step) => boolean): Step[] {
   return steps.filter((s) => !dropped.has(s.id));
 }
 
-function serviceSummaryOf(resource: ResourcePlan, services: ReadonlyMap<string, LiveService>): ServiceSummary | undefined {
+function serviceSummaryOf(resource: ResourcePlan, services: ReadonlyMap<string, LiveService>, namespaceNames: ReadonlyMap<string, string>): ServiceSummary | undefined {
   const service = resource.kind === 'Service' && resource.liveId ? services.get(resource.liveId) : undefined;
-  return service && serviceSummary(service.raw);
+  return service && serviceSummary(service.raw, namespaceNames);
 }

@@ -4,6 +4,7 @@
  * the pass's outcomes (`recordPass`), and once per snapshot (`recordSnapshot`). Plain
  * data in, plain data out; listeners hear every change.
  */
+import { serviceConnectStatus } from '../core/kinds/service-connect.js';
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import type { Kind, ResourceKey } from '../api/kinds.js';
 import type { Finding } from '../load/findings.js';
@@ -19,7 +20,8 @@ export const DRIFT_HEALED = 'DriftHealed';
 /** What the status API shows of a live Service beyond its spec (and `sync --wait` reports). */
 export type ServiceSummary = ReturnType<typeof serviceSummary>;
 
-export function serviceSummary(raw: EcsService) {
+export function serviceSummary(raw: EcsService, namespaceNames: ReadonlyMap<string, string> = new Map()) {
+  const serviceConnect = serviceConnectStatus(raw, namespaceNames);
   return {
     status: raw.status,
     taskDefinition: raw.taskDefinition,
@@ -38,6 +40,7 @@ export function serviceSummary(raw: EcsService) {
       failedTasks: d.failedTasks,
     })),
     serviceRegistries: raw.serviceRegistries,
+    ...(serviceConnect ? { serviceConnect } : {}),
     /** Newest first, as ECS lists them. */
     events: (raw.events ?? []).slice(0, 5).map((e) => ({ at: e.createdAt, message: e.message })),
   };

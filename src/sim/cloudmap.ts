@@ -1,6 +1,7 @@
 // Cloud Map (service discovery) operations. Namespace creation and deletion, service
 // updates and instance (de)registration are asynchronous operations that advance
 // SUBMITTED → PENDING → SUCCESS on the clock; their effect is applied at SUCCESS.
+import { createHash } from 'node:crypto';
 import type {
   CreateHttpNamespaceRequest, CreatePrivateDnsNamespaceRequest, CreatePublicDnsNamespaceRequest,
   CreateServiceRequest, DeleteNamespaceRequest, DeleteServiceRequest, DeregisterInstanceRequest,
@@ -640,6 +641,13 @@ export function cloudMapHooks(ctx: () => SimContext): SimContext['cloudMap'] {
         properties: { DnsProperties: {}, HttpProperties: { HttpName: ref } }, createDate: c.clock.now(), tags: [],
       });
       return c.arns.namespace(id);
+    },
+    existingNamespaceArn: (ref) => ctx().state.namespaces.find((n) => (ref.startsWith('arn:') ? n.arn === ref : n.name === ref))?.arn,
+    discoveryArn: (namespaceArn, name) => {
+      const c = ctx();
+      const ns = c.state.namespaces.find((n) => n.arn === namespaceArn);
+      const found = ns && c.state.cloudMapServices.find((s) => s.namespaceId === ns.id && s.name === name);
+      return found?.arn ?? c.arns.cloudMapService(`srv-${createHash('sha256').update(`${namespaceArn} ${name}`).digest('hex').slice(0, 16)}`);
     },
     room: (arn) => Math.max(0, MAX_INSTANCES - (byArn(arn)?.instances.length ?? MAX_INSTANCES)),
     register: (arn, instances) => {

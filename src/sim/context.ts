@@ -20,6 +20,8 @@ export interface RolloutTimings {
   steadyStateEventMs: number;
   /** Each Cloud Map operation step (SUBMITTED → PENDING → SUCCESS) takes this long. */
   cloudMapStepMs: number;
+  /** A deployment lifecycle hook's Lambda function answers after this long. */
+  hookMs: number;
 }
 
 export const DEFAULT_TIMINGS: RolloutTimings = {
@@ -29,6 +31,7 @@ export const DEFAULT_TIMINGS: RolloutTimings = {
   inactiveRetentionMs: 3_600_000,
   taskDefinitionDeleteMs: 1000,
   cloudMapStepMs: 500,
+  hookMs: 1000,
   steadyStateEventMs: 6 * 3600 * 1000,
 };
 
@@ -43,6 +46,8 @@ export interface FaultSettings {
   throttle: boolean;
   /** Images whose tasks fail to start. */
   failingImages: string[];
+  /** Lambda functions (ARNs) whose deployment lifecycle hooks answer FAILED. */
+  failingHooks: string[];
   /** For this long after a write, reads see the object's previous version. */
   consistencyLagMs: number;
   /** Fraction 0–1 of successful writes whose answer is lost: the call takes effect, the connection is reset. */
@@ -59,6 +64,7 @@ export const DEFAULT_FAULTS: FaultSettings = {
   latencyMs: 0,
   throttle: false,
   failingImages: [],
+  failingHooks: [],
   consistencyLagMs: 0,
   dropRate: 0,
   dropOperations: [],
@@ -83,6 +89,10 @@ export interface SimContext {
     serviceExists(registryArn: string): boolean;
     /** The ARN of the namespace with this name or ARN; a new name creates an HTTP namespace (Service Connect defaults). */
     namespaceArn(nameOrArn: string): string | undefined;
+    /** The ARN of the namespace with this name or ARN, if it exists (Service Connect on a service). */
+    existingNamespaceArn(nameOrArn: string): string | undefined;
+    /** The Cloud Map service a Service Connect endpoint is discovered through (see src/sim/README.md). */
+    discoveryArn(namespaceArn: string, discoveryName: string): string;
     /** How many more instances the Cloud Map service takes before its quota. */
     room(registryArn: string): number;
     /** Registers the instances; returns the Cloud Map service id. */

@@ -16,6 +16,8 @@ import {
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments, revisionSummary } from './history.js';
 import { paginate } from './paginate.js';
 import { addEvent, startDeployment } from './rollout.js';
+import { strategyProblem } from './strategies.js';
+import { launchVolumesChecked, serviceConnectIn, serviceConnectResources, volumeConfigurationsIn } from './service-connect.js';
 import type { ClusterState, DeploymentState, EcsTag, ServiceState, TaskDefinitionState } from './state.js';
 import { clone, wireTime } from './state.js';
 
@@ -520,10 +522,16 @@ function deploymentConfiguration(input: unknown, previous?: ServiceState['deploy
     throw invalidParameter('maximumPercent must be at least 100 when minimumHealthyPercent is 100.');
   }
   if (out.minimumHealthyPercent > out.maximumPercent) throw invalidParameter('minimumHealthyPercent must not exceed maximumPercent.');
+  // The strategy's settings come as a set: a new strategy drops the settings of the old one.
+  if (given.strategy !== undefined) {
+    for (const f of ['bakeTimeInMinutes', 'lifecycleHooks', 'linearConfiguration', 'canaryConfiguration']) if (!(f in given)) delete (out as Json)[f];
+  }
+  const problem = strategyProblem(out);
+  if (problem) throw invalidParameter(problem);
   return out;
 }
 
-function deploymentOut(d: DeploymentState, svc: ServiceState): Json {
+function deploymentOut(ctx: SimContext, d: DeploymentState, svc: ServiceState): Json {
   let running = 0;
   let pending = 0;
   for (const t of svc.tasks) {
@@ -549,6 +557,11 @@ function deploymentOut(d: DeploymentState, svc: ServiceState): Json {
   if (d.networkConfiguration) out.networkConfiguration = clone(d.networkConfiguration);
   out.rolloutState = d.rolloutState;
   out.rolloutStateReason = d.rolloutStateReason;
+  if (d.serviceConnectConfiguration) {
+    out.serviceConnectConfiguration = clone(d.serviceConnectConfiguration);
+    const resources = serviceConnectResources(ctx, d.serviceConnectConfiguration);
+    if (resources?.length) out.serviceConnectResources = resources;
+  }
   if (d.volumeConfigurations) out.volumeConfigurations = clone(d.volumeConfigurations);
   return out;
 }
@@ -560,7 +573,8 @@ export function serviceOut(ctx: SimContext, s: ServiceState, include: string[] =
     if (t.lastStatus === 'RUNNING') running += t.count;
     else if (t.lastStatus === 'PENDING') pending += t.count;
   }
-  const { deploymentController, ...config } = clone(s.config);
+  // Service Connect and the launch-time volumes are reported on deployments only.
+  const { deploymentController, serviceConnectConfiguration: _sc, volumeConfigurations: _volumes, ...config } = clone(s.config);
   const external = (deploymentController as { type?: string } | undefined)?.type === 'EXTERNAL';
   const out: Json = {
     serviceArn: s.arn,
@@ -577,7 +591,7 @@ export function serviceOut(ctx: SimContext, s: ServiceState, include: string[] =
   if (s.taskDefinition) out.taskDefinition = s.taskDefinition;
   out.deploymentConfiguration = clone(s.deploymentConfiguration);
   if (external) out.taskSets = [];
-  out.deployments = s.deployments.map((d) => deploymentOut(d, s));
+  out.deployments = s.deployments.map((d) => deploymentOut(ctx, d, s));
   // The service's place in the deployment history: its current service deployment and the
   // revisions its deployments run.
   const current = s.deployments[0]?.serviceDeploymentArn;
@@ -696,10 +710,14 @@ const createService: Handler = (ctx, raw) => {
     availabilityZoneRebalancing: 'ENABLED',
   };
   if (input.networkConfiguration) config.networkConfiguration = clone(input.networkConfiguration);
-  for (const f of [...PLAIN_FIELDS, 'serviceConnectConfiguration', 'volumeConfigurations'] as const) {
+  for (const f of PLAIN_FIELDS) {
     const v = (input as unknown as Json)[f];
     if (v !== undefined && v !== null) config[f] = clone(v);
   }
+  const serviceConnect = serviceConnectIn(ctx, cluster, td, input.serviceConnectConfiguration);
+  if (serviceConnect) config.serviceConnectConfiguration = serviceConnect;
+  const volumes = launchVolumesChecked(td, volumeConfigurationsIn(td, input.volumeConfigurations));
+  if (volumes?.length) config.volumeConfigurations = volumes;
   const now = ctx.clock.now();
   const svc: ServiceState = {
     seq: ctx.nextSeq(),
@@ -811,12 +829,20 @@ const updateService: Handler = (ctx, raw) => {
   const platformVersion = typeof input.platformVersion === 'string' ? input.platformVersion : undefined;
   if (platformVersion !== undefined && platformVersion !== config.platformVersion) redeploy = true;
   applyPlatform(config, platformVersion, td);
+  const given: Json = { ...input };
+  if (input.serviceConnectConfiguration) given.serviceConnectConfiguration = serviceConnectIn(ctx, cluster, td, input.serviceConnectConfiguration);
+  if (input.volumeConfigurations) given.volumeConfigurations = volumeConfigurationsIn(td, input.volumeConfigurations);
   for (const f of DEPLOYING_FIELDS) {
-    const v = input[f];
+    const v = given[f];
     if (v === undefined || v === null || f === 'platformVersion') continue;
     if (JSON.stringify(v) !== JSON.stringify(config[f])) redeploy = true;
     config[f] = clone(v);
   }
+  if (td && td.arn !== svc.taskDefinition && input.serviceConnectConfiguration == null) {
+    // A new revision must still have the ports Service Connect names.
+    serviceConnectIn(ctx, cluster, td, config.serviceConnectConfiguration);
+  }
+  launchVolumesChecked(td, config.volumeConfigurations as Json[] | undefined);
   let registries = svc.serviceRegistries;
   if (input.serviceRegistries !== undefined && input.serviceRegistries !== null) {
     registries = validateRegistries(ctx, input.serviceRegistries);

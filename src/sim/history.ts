@@ -14,6 +14,7 @@ import type {
   DeploymentState, ServiceDeploymentState, ServiceDeploymentStatus, ServiceRevisionState, ServiceState, TaskState,
 } from './state.js';
 import { clone, wireTime } from './state.js';
+import { shiftOut } from './strategies.js';
 
 type Json = Record<string, unknown>;
 
@@ -184,6 +185,13 @@ function deploymentOut(ctx: SimContext, sd: ServiceDeploymentState): Json {
   if (sd.statusReason !== undefined) out.statusReason = sd.statusReason;
   if (sd.rollback) {
     out.rollback = { reason: sd.rollback.reason, startedAt: wireTime(sd.rollback.startedAt), serviceRevisionArn: sd.rollback.serviceRevisionArn };
+  }
+  // A traffic-shifting deployment in flight: its lifecycle stage, hooks and traffic split.
+  const shift = sd.status === 'IN_PROGRESS' ? svc?.deployments.find((d) => d.serviceDeploymentArn === sd.arn)?.shift : undefined;
+  if (shift) {
+    Object.assign(out, shiftOut(shift));
+    (out.targetServiceRevision as Json).requestedProductionTrafficWeight = shift.traffic;
+    for (const source of out.sourceServiceRevisions as Json[]) source.requestedProductionTrafficWeight = 100 - shift.traffic;
   }
   return out;
 }

@@ -13,6 +13,7 @@ import {
 } from './history.js';
 import { deploymentId, hex, requestId } from './ids.js';
 import type { DeploymentState, ServiceState, TaskState } from './state.js';
+import { advanceShift, shiftDue, startShift, type Shift } from './strategies.js';
 
 export { failureThreshold } from './history.js';
 
@@ -68,6 +69,10 @@ export function startDeployment(ctx: SimContext, svc: ServiceState, opts: { roll
   if (svc.config.networkConfiguration) d.networkConfiguration = JSON.parse(JSON.stringify(svc.config.networkConfiguration));
   const volumes = svc.config.volumeConfigurations;
   if (Array.isArray(volumes) && volumes.length > 0) d.volumeConfigurations = JSON.parse(JSON.stringify(volumes)) as unknown[];
+  const serviceConnect = svc.config.serviceConnectConfiguration as Record<string, unknown> | undefined;
+  if (serviceConnect) d.serviceConnectConfiguration = JSON.parse(JSON.stringify(serviceConnect)) as Record<string, unknown>;
+  const shift = opts.rollbackTo ? undefined : startShift(svc, svc.deployments);
+  if (shift) d.shift = shift;
   if (opts.rollbackTo) {
     // A rollback belongs to the failed deployment's service deployment and rolls out the
     // revision it returns to; it opens no history entry of its own.
@@ -248,6 +253,11 @@ export function reconcileService(ctx: SimContext, svc: ServiceState): void {
     launch(ctx, svc, primary, Math.min(need, maxTotal - totalAlive));
   };
   launchPrimary();
+  // A traffic-shifting deployment keeps the old revision whole until its CLEAN_UP stage.
+  if (primary.shift && primary.rolloutState === 'IN_PROGRESS' && !shifted(ctx, svc, primary as DeploymentState & { shift: Shift })) {
+    svc.tasks = svc.tasks.filter((t) => t.lastStatus !== 'STOPPED' && t.count > 0);
+    return;
+  }
 
   // Drain older deployments while enough tasks stay running.
   const primaryRunning = countOf(groupsOf(primary).filter(running));
@@ -291,6 +301,43 @@ export function reconcileService(ctx: SimContext, svc: ServiceState): void {
   }
 }
 
+/**
+ * Moves a traffic-shifting deployment on: green is scaled to the full desired count beside
+ * blue (whatever maximumPercent says), then walks its stages. True once it reaches
+ * CLEAN_UP, when blue's tasks stop as a rolling deployment's would.
+ */
+function shifted(ctx: SimContext, svc: ServiceState, primary: DeploymentState & { shift: Shift }): boolean {
+  const groups = svc.tasks.filter((t) => t.deploymentId === primary.id && alive(t));
+  launch(ctx, svc, primary, svc.desiredCount - countOf(groups));
+  const scaledUp = countOf(groups.filter((t) => t.lastStatus === 'RUNNING')) >= svc.desiredCount;
+  const outcome = advanceShift(ctx, svc, primary, scaledUp);
+  if (outcome === 'clean-up') return true;
+  if (outcome !== 'wait') rollBackShift(ctx, svc, primary, outcome.rollback);
+  return false;
+}
+
+/**
+ * A traffic-shifting deployment rolled back: production traffic stays on (or returns to)
+ * the old revision, which kept running, so it is the PRIMARY again at once and the new
+ * revision's tasks stop. AWS forgets the failed deployment; its service deployment says
+ * ROLLBACK_SUCCESSFUL.
+ */
+function rollBackShift(ctx: SimContext, svc: ServiceState, d: DeploymentState, reason: string): void {
+  const previous = svc.deployments.find((x) => x !== d);
+  if (!previous) return;
+  const now = ctx.clock.now();
+  recordRollback(ctx, d, previous, reason);
+  d.rolloutState = 'FAILED';
+  d.rolloutStateReason = reason;
+  svc.taskDefinition = previous.taskDefinition;
+  previous.status = 'PRIMARY';
+  previous.updatedAt = now;
+  svc.deployments = [previous, ...svc.deployments.filter((x) => x !== d && x !== previous)];
+  addEvent(ctx, svc, `(service ${svc.name}) (deployment ${d.id}) rolled back to deployment ${previous.id} (${previous.taskDefinition}): ${reason}`);
+  setServiceDeploymentStatus(ctx, d, 'ROLLBACK_SUCCESSFUL', reason);
+  stop(ctx, svc, svc.tasks.filter((t) => t.deploymentId === d.id && alive(t)));
+}
+
 function failDeployment(ctx: SimContext, svc: ServiceState, d: DeploymentState): void {
   d.rolloutState = 'FAILED';
   d.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
@@ -299,6 +346,10 @@ function failDeployment(ctx: SimContext, svc: ServiceState, d: DeploymentState):
   const previous = svc.deployments[1];
   if (d.rollback) {
     setServiceDeploymentStatus(ctx, d, 'ROLLBACK_FAILED', 'The rollback failed: tasks failed to start.');
+    return;
+  }
+  if (svc.deploymentConfiguration.deploymentCircuitBreaker.rollback && previous && d.shift) {
+    rollBackShift(ctx, svc, d, 'Circuit breaker triggered: tasks failed to start.');
     return;
   }
   if (svc.deploymentConfiguration.deploymentCircuitBreaker.rollback && previous) {
@@ -383,6 +434,7 @@ export function nextDue(ctx: SimContext): number | undefined {
     consider(svc.dueAt);
     consider(svc.steadyDueAt);
     for (const t of svc.tasks) consider(t.dueAt);
+    for (const d of svc.deployments) if (d.rolloutState === 'IN_PROGRESS') consider(shiftDue(d.shift));
   }
   for (const td of ctx.state.taskDefinitions) consider(td.dueAt);
   consider(nextHistoryDue(ctx));

@@ -1,5 +1,6 @@
 // The simulator's whole state: plain JSON-serialisable data, so it can be dumped,
 // persisted and reloaded. Every pending transition is a `dueAt` time on the SimClock.
+import type { Shift } from './strategies.js';
 
 export interface EcsTag { key: string; value: string }
 export interface CloudMapTag { Key: string; Value: string }
@@ -71,6 +72,9 @@ export interface DeploymentState {
   rollback?: boolean;
   networkConfiguration?: unknown;
   volumeConfigurations?: unknown[];
+  serviceConnectConfiguration?: Record<string, unknown>;
+  /** A BLUE_GREEN, LINEAR or CANARY deployment's place in its lifecycle (strategies.ts). */
+  shift?: Shift;
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason: string;
   /** The durable service deployment and service revision this deployment belongs to. */

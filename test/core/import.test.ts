@@ -246,6 +246,8 @@ t.test('every answer AWS documents for a cluster, service or task definition imp
       taskDefinitionArn: c.service?.taskDefinition ?? `${ACCOUNT}:task-definition/app:1`, family: 'app', revision: 1, status: 'ACTIVE',
       networkMode: c.service?.networkConfiguration ? 'awsvpc' : undefined, requiresCompatibilities: c.service?.launchType === 'FARGATE' ? ['FARGATE'] : undefined,
       cpu: '256', memory: '512', containerDefinitions: [...ports].map(([name, mapped]) => ({ name, image: 'app:1', memory: 128, portMappings: mapped.map((containerPort) => ({ containerPort })) })),
+      // The volumes the service's deployment configures at launch.
+      volumes: (c.service?.deployments?.find((d) => d.status === 'PRIMARY')?.volumeConfigurations ?? []).map((v) => ({ name: v.name, configuredAtLaunch: true })),
     };
     const service = c.service ?? { serviceName: 'app', serviceArn: `${ACCOUNT}:service/c/app`, status: 'ACTIVE', taskDefinition: td.taskDefinitionArn, ...(td.networkMode === 'awsvpc' ? { networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } } } : {}) };
     const cluster = c.cluster ?? { clusterName: 'c', clusterArn: `${ACCOUNT}:cluster/c`, status: 'ACTIVE' };

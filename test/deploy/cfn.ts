@@ -68,6 +68,10 @@ export function render(template: Template, values: Record<string, string | strin
       const [c, a, b] = o['Fn::If'] as [string, Json, Json];
       return walk(condition(c) ? a : b);
     }
+    if ('Fn::Split' in o) {
+      const [separator, source] = o['Fn::Split'] as [string, Json];
+      return String(walk(source)).split(separator);
+    }
     const v = value(o);
     if (v !== o) return v;
     const out: Record<string, unknown> = {};

@@ -138,27 +138,42 @@ function rolesNamed(value: unknown, into = new Set<string>()): Set<string> {
   if (Array.isArray(value)) value.forEach((v) => rolesNamed(v, into));
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (typeof v === 'string' && (/RoleArn$/.test(k) || k === 'role') && v.startsWith('arn:')) into.add(v);
+      if (typeof v === 'string' && (/[rR]oleArn$/.test(k) || k === 'role') && v.startsWith('arn:')) into.add(v);
       else rolesNamed(v, into);
     }
   }
   return into;
 }
 
-t.test('iam:PassRole: only the roles the config names, only to ECS tasks', async (t) => {
+/** The EBS infrastructure roles a config names: ECS itself assumes them, not the tasks. */
+function infrastructureRolesNamed(specs: unknown[]): Set<string> {
+  const roles = specs.flatMap((spec) => ((spec as { volumeConfigurations?: { managedEBSVolume?: { roleArn?: string } }[] }).volumeConfigurations ?? []).map((v) => v.managedEBSVolume?.roleArn));
+  return new Set(roles.filter((r): r is string => !!r));
+}
+
+t.test('iam:PassRole: only the roles the config names, task roles to ECS tasks, infrastructure roles to ECS', async (t) => {
   const pass = policy.Statement.filter((s) => actionsOf(s).includes('iam:PassRole'));
-  t.equal(pass.length, 1, 'one PassRole statement');
-  t.same(actionsOf(pass[0]), ['iam:PassRole']);
-  t.same(pass[0].Condition, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, 'passed to ecs-tasks.amazonaws.com only');
-  const resources = pass[0].Resource as string[];
-  t.ok(Array.isArray(resources) && resources.every((r) => /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(r)), 'role ARNs, no wildcard');
+  t.same(pass.map((s) => s.Sid), ['PassTaskRoles', 'PassInfrastructureRoles'], 'two PassRole statements');
+  for (const s of pass) {
+    t.same(actionsOf(s), ['iam:PassRole']);
+    const resources = s.Resource as string[];
+    t.ok(Array.isArray(resources) && resources.every((r) => /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(r)), `${s.Sid}: role ARNs, no wildcard`);
+  }
+  const [tasks, infrastructure] = pass;
+  t.same(tasks.Condition, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, 'task roles are passed to ecs-tasks.amazonaws.com only');
+  t.same(infrastructure.Condition, { StringEquals: { 'iam:PassedToService': 'ecs.amazonaws.com' } }, 'infrastructure roles are passed to ecs.amazonaws.com only');
 
   const loaded = await loadConfig(join(ROOT, 'examples'));
   if (!loaded.ok) return t.fail('the examples load');
-  const named = rolesNamed([...loaded.state.resources.values()].map((r) => r.spec));
-  t.ok(named.size > 0, 'the example config names roles');
-  for (const role of named) t.ok(resources.includes(role), `the controller may pass ${role}`);
-  for (const role of resources) t.ok(named.has(role), `${role} is named by the config (no spare roles)`);
+  const specs = [...loaded.state.resources.values()].map((r) => r.spec);
+  const infrastructureRoles = infrastructureRolesNamed(specs);
+  const taskRoles = new Set([...rolesNamed(specs)].filter((r) => !infrastructureRoles.has(r)));
+  t.ok(taskRoles.size > 0 && infrastructureRoles.size > 0, 'the example config names both kinds of role');
+  for (const [statement, named] of [[tasks, taskRoles], [infrastructure, infrastructureRoles]] as const) {
+    const resources = statement.Resource as string[];
+    for (const role of named) t.ok(resources.includes(role), `${statement.Sid}: the controller may pass ${role}`);
+    for (const role of resources) t.ok(named.has(role), `${statement.Sid}: ${role} is named by the config (no spare roles)`);
+  }
 });
 
 t.test('the read-only policy (for `ecs-gitops diff` in CI) holds exactly the read operations', async (t) => {
@@ -198,15 +213,19 @@ t.test('the CloudFormation task role carries the same statements as deploy/iam-p
   const resolve = (s: Statement | { 'Fn::If': [string, Statement, unknown] }): Statement => ('Fn::If' in s ? s['Fn::If'][1] : s);
   role.Policies[0].PolicyDocument.Statement = role.Policies[0].PolicyDocument.Statement.map(resolve);
   t.equal(role.Policies.length, 1);
-  const cfn = role.Policies[0].PolicyDocument;
+  // The infrastructure roles' statement exists only when the stack names such roles.
+  const conditional = role.Policies[0].PolicyDocument.Statement.find((s) => 'Fn::If' in s) as unknown as { 'Fn::If': [string, Statement, unknown] } | undefined;
+  t.same(conditional && [conditional['Fn::If'][0], conditional['Fn::If'][2]], ['HasInfrastructureRoles', { Ref: 'AWS::NoValue' }], 'PassInfrastructureRoles only with InfrastructureRoleArns');
+  const cfn = { ...role.Policies[0].PolicyDocument, Statement: role.Policies[0].PolicyDocument.Statement.map((s) => ('Fn::If' in s ? (s as unknown as { 'Fn::If': [string, Statement] })['Fn::If'][1] : s)) };
   t.same(cfn.Statement.map((s) => s.Sid), policy.Statement.map((s) => s.Sid), 'same statements in the same order');
   const ref = (name: string) => ({ Ref: name });
   for (const s of policy.Statement) {
     const c = cfn.Statement.find((x) => x.Sid === s.Sid)!;
     t.same(actionsOf(c), actionsOf(s), `${s.Sid}: same actions`);
     t.equal(c.Effect, s.Effect);
-    if (s.Sid === 'PassTaskRoles') {
-      t.same(c.Resource, ref('PassRoleArns'), 'PassRole resources come from the PassRoleArns parameter');
+    if (s.Sid === 'PassTaskRoles' || s.Sid === 'PassInfrastructureRoles') {
+      const resource = s.Sid === 'PassTaskRoles' ? ref('PassRoleArns') : { 'Fn::Split': [',', ref('InfrastructureRoleArns')] };
+      t.same(c.Resource, resource, `${s.Sid}: the resources come from a parameter`);
       t.same(c.Condition, s.Condition);
     } else if (s.Sid === 'AssumeTargetRoles') {
       t.same(c.Resource, ref('TargetRoleArns'), 'AssumeRole resources come from the TargetRoleArns parameter');

@@ -7,6 +7,7 @@ import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { gitRepo, startDaemon, withImageTag, type RunningDaemon } from '../helpers/daemon.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 // Each test has its own simulator, repository and daemon: they run at once.
 t.jobs = 3;
@@ -37,7 +38,7 @@ async function simulator(t: Test) {
   return { sim, ecs, service, rolledOut };
 }
 
-async function synced(daemon: RunningDaemon, total = 19) {
+async function synced(daemon: RunningDaemon, total = EXAMPLES.total) {
   await daemon.until(async () => {
     const s = await daemon.status();
     return s.ready && s.resources.total === total && s.resources.sync.Synced === total && s.resources.health.Healthy === total;
@@ -139,7 +140,7 @@ t.test('a deleted file with pruning on: the service is scaled to 0, then deleted
   await daemon.until(() => service('shipping')?.status !== 'ACTIVE', 'the shipping service deleted');
   const gone = service('shipping');
   t.equal(gone?.desiredCount ?? 0, 0, 'scaled to 0 first');
-  await synced(daemon, 16);
+  await synced(daemon, EXAMPLES.total - 3);
   const status = await daemon.status();
   t.equal(status.appliedRevision, sha);
   t.equal(await daemon.resource('Service', 'shipping'), undefined, 'no longer listed once gone from git and AWS');
@@ -148,8 +149,8 @@ t.test('a deleted file with pruning on: the service is scaled to 0, then deleted
   t.equal(calls(after, 'ecs', 'DeleteService'), 1);
   t.equal(calls(after, 'ecs', 'UpdateService') - calls(before, 'ecs', 'UpdateService'), 1, 'one UpdateService: desiredCount 0');
   t.equal(calls(after, 'servicediscovery', 'DeleteService'), 1, 'its Cloud Map service too');
-  t.equal(after.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 4);
-  t.equal(after.sum('ecs_gitops_resources'), 16);
+  t.equal(after.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), EXAMPLES.of('Service') - 1);
+  t.equal(after.sum('ecs_gitops_resources'), EXAMPLES.total - 3, 'shipping\'s TaskDefinition, Service and CloudMapService are gone');
   t.equal(service('inventory').status, 'ACTIVE', 'nothing else is touched');
   await stopped(t, daemon);
 });

@@ -5,6 +5,7 @@ import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { eventually, gitRepo, hubSignature, spawnDaemon, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { crashFront } from '../helpers/fault.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 // Each test has its own simulator, repository and daemon: they run at once.
 t.jobs = 3;
@@ -13,7 +14,7 @@ const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapSt
 const TOKEN = 'sync-token-for-tests';
 const SECRET = 'webhook-secret-for-tests';
 
-async function synced(daemon: RunningDaemon, total = 19) {
+async function synced(daemon: RunningDaemon, total = EXAMPLES.total) {
   await daemon.until(async () => {
     const s = await daemon.status();
     return s.ready && s.resources.total === total && s.resources.sync.Synced === total && s.resources.health.Healthy === total;
@@ -61,7 +62,7 @@ t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, 
   t.ok(daemon.logged('shutting down').length === 1, 'the shutdown is logged');
   t.match(daemon.stderr(), /SIGTERM: shutting down/);
 
-  t.ok(listServices().length < 5, `the sync was cut short (${listServices().length} of 5 services exist)`);
+  t.ok(listServices().length < EXAMPLES.of('Service'), `the sync was cut short (${listServices().length} of ${EXAMPLES.of('Service')} services exist)`);
   // Calls abandoned at the deadline had already reached AWS, which applies them after its
   // latency: let every one of them land, then see what the restart finds.
   await slow.idle();
@@ -72,10 +73,10 @@ t.test('SIGTERM during a sync: not ready at once, exit 0 within the stop bound, 
   const next = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint });
   await synced(next);
   const services = listServices();
-  t.equal(services.length, 5, 'five services');
-  t.same(services.map((arn) => arn.split('/').pop()).sort(), ['api-gateway', 'billing', 'inventory', 'shipping', 'storefront']);
+  t.equal(services.length, EXAMPLES.of('Service'), 'every service');
+  t.same(services.map((arn) => arn.split('/').pop()).sort(), ['api-gateway', 'billing', 'inventory', 'recommendations', 'reviews', 'search', 'shipping', 'storefront']);
   const m = await next.metrics();
-  t.equal(m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'CreateService' }), 5 - created.length, 'the restart creates only what was missing');
+  t.equal(m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'CreateService' }), EXAMPLES.of('Service') - created.length, 'the restart creates only what was missing');
   t.equal(m.sum('ecs_gitops_reconcile_total', { result: 'error' }), 0, 'without errors');
   t.equal((await next.stop('SIGTERM')).code, 0);
 });
@@ -90,7 +91,7 @@ t.test('--embedded-aws: the daemon brings its own simulator, inspectable with th
   const described = (await awsCli(endpoint!, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing'])) as { services: { desiredCount: number; runningCount: number; taskDefinition: string }[] };
   t.match(described.services[0], { desiredCount: 2, runningCount: 2, taskDefinition: /billing:1$/ });
   const m = await daemon.metrics();
-  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 5);
+  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), EXAMPLES.of('Service'));
   t.equal(m.value('ecs_gitops_git_revision_info', { revision: repo.head() }), 1);
   const end = await daemon.stop('SIGINT');
   t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null });
@@ -112,7 +113,7 @@ t.test('SIGTERM while the daemon is still starting: a clean exit, not death by s
   const repo = gitRepo(t.testdir());
   const daemon = spawnDaemon(t, { repo: repo.dir, endpoint: sim.endpoint });
   // The HTTP server is up; the first snapshot is still being read (git, the loader).
-  if (!t.ok(await eventually(() => daemon.logged(/^Server listening/).length > 0, 20_000, 2), 'the server started')) t.comment(daemon.tail());
+  if (!t.ok(await eventually(() => daemon.logged(/^Server listening/).length > 0, 120_000, 2), 'the server started')) t.comment(daemon.tail());
   daemon.kill('SIGTERM');
   const end = await daemon.exited;
   if (!t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null }, 'exit code 0')) t.comment(daemon.tail());

@@ -10,6 +10,7 @@ import { awsCli } from '../helpers/aws-cli.js';
 import { startMoto } from '../helpers/moto.js';
 import { motoNetwork, withoutMotoGaps } from '../helpers/repo.js';
 import { gitRepo, hubSignature, startDaemon, withImageTag, type Metrics } from '../helpers/daemon.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 interface ServiceView {
   status: string;
@@ -34,16 +35,16 @@ t.test('moto: first sync, an image change, an invalid commit, drift healed', asy
   await t.test('reaches Synced: every object exists, tagged as owned', async (t) => {
     await daemon.until(async () => {
       const s = await daemon.status();
-      return s.ready && s.resources.total === 19 && s.resources.sync.Synced === 19;
-    }, 'all 19 resources Synced', 30_000);
+      return s.ready && s.resources.total === EXAMPLES.total && s.resources.sync.Synced === EXAMPLES.total;
+    }, `all ${EXAMPLES.total} resources Synced`, 30_000);
     const billing = await cliService('billing');
     t.match(billing.taskDefinition, /billing:1$/);
     t.equal(billing.desiredCount, 2);
     t.match(Object.fromEntries((billing.tags ?? []).map((x) => [x.key, x.value])), { 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/resource': 'Service/billing' });
     const m = await daemon.metrics();
-    t.equal(m.sum('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced' }), 5);
-    t.equal(calls(m, 'CreateService'), 5);
-    t.equal(calls(m, 'RegisterTaskDefinition'), 5);
+    t.equal(m.sum('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced' }), EXAMPLES.of('Service'));
+    t.equal(calls(m, 'CreateService'), EXAMPLES.of('Service'));
+    t.equal(calls(m, 'RegisterTaskDefinition'), EXAMPLES.of('TaskDefinition'));
     t.equal(m.value('ecs_gitops_git_revision_info', { revision: repo.head() }), 1);
     t.equal(m.sum('ecs_gitops_reconcile_total', { result: 'error' }), 0, 'no reconcile failed');
   });

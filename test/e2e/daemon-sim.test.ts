@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { eventually, gitRepo, hubSignature, startDaemon, withImageTag, type Metrics, type RunningDaemon } from '../helpers/daemon.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const TOKEN = 'sync-token-for-tests';
@@ -42,19 +43,19 @@ t.teardown(() => daemon.stop('SIGKILL'));
 t.test('starts on the repository and reaches Synced/Healthy', async (t) => {
   await daemon.until(async () => {
     const s = await daemon.status();
-    return s.ready && s.resources.total === 19 && s.resources.sync.Synced === 19 && s.resources.health.Healthy === 19;
-  }, 'all 19 resources Synced and Healthy');
+    return s.ready && s.resources.total === EXAMPLES.total && s.resources.sync.Synced === EXAMPLES.total && s.resources.health.Healthy === EXAMPLES.total;
+  }, `all ${EXAMPLES.total} resources Synced and Healthy`);
   const status = await daemon.status();
   t.equal(status.appliedRevision, first, 'the commit is in force');
   t.equal((await daemon.get('/readyz')).status, 200);
   const m = await daemon.metrics();
-  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 5);
-  t.equal(m.value('ecs_gitops_resources', { kind: 'TaskDefinition', sync_status: 'Synced', health_status: 'Healthy' }), 5);
-  t.equal(m.sum('ecs_gitops_resources'), 19);
+  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), EXAMPLES.of('Service'));
+  t.equal(m.value('ecs_gitops_resources', { kind: 'TaskDefinition', sync_status: 'Synced', health_status: 'Healthy' }), EXAMPLES.of('TaskDefinition'));
+  t.equal(m.sum('ecs_gitops_resources'), EXAMPLES.total);
   t.equal(m.value('ecs_gitops_git_revision_info', { revision: first }), 1);
   t.equal(m.value('ecs_gitops_snapshot_load_failures_total'), 0);
-  t.equal(m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'CreateService' }), 5, 'one CreateService per service');
-  t.equal(m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'RegisterTaskDefinition' }), 5);
+  t.equal(m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'CreateService' }), EXAMPLES.of('Service'), 'one CreateService per service');
+  t.equal(m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'RegisterTaskDefinition' }), EXAMPLES.of('TaskDefinition'));
   t.ok((m.value('ecs_gitops_last_successful_sync_timestamp_seconds') ?? 0) > Date.now() / 1000 - 60);
   t.equal(service('billing').runningCount, 2, 'the simulator runs what git asks for');
   t.ok(daemon.logged('ecs-gitops started', { revision: first }).length === 1, 'the start is logged with its revision');
@@ -89,7 +90,7 @@ t.test('an image change: one new task-definition revision and a rollout within s
   t.equal(count(after, 'UpdateService') - count(before, 'UpdateService'), 1, 'UpdateService +1');
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: sha }), 1);
   t.equal(after.value('ecs_gitops_git_revision_info', { revision: first }), undefined, 'the old revision series is gone');
-  t.equal(after.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 5);
+  t.equal(after.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), EXAMPLES.of('Service'));
 });
 
 t.test('an invalid commit changes nothing in AWS; the status names the file and line', async (t) => {
@@ -185,7 +186,7 @@ t.test('the sync endpoint wants the token', async (t) => {
   await daemon.until(() => daemon.logged('sync requested', { trigger: 'api' }).length === 1, 'the sync is requested');
   await daemon.until(async () => ((await daemon.metrics()).value('ecs_gitops_last_successful_sync_timestamp_seconds') ?? 0) >= asked, 'a successful sync after the request');
   const m = await daemon.metrics();
-  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 5, 'still all in sync');
+  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), EXAMPLES.of('Service'), 'still all in sync');
 });
 
 t.test('a deleted file with pruning off: the objects stay in AWS, shown as not in git', async (t) => {
@@ -204,7 +205,7 @@ t.test('a deleted file with pruning off: the objects stay in AWS, shown as not i
   t.equal(live.desiredCount, 2, 'not scaled down');
   const m = await daemon.metrics();
   t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'OutOfSync', health_status: 'Healthy' }), 1);
-  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 4);
+  t.equal(m.value('ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), EXAMPLES.of('Service') - 1);
   t.equal(m.sum('ecs_gitops_aws_api_calls_total', { service: 'ecs', operation: 'DeleteService' }), 0);
   t.equal(m.value('ecs_gitops_git_revision_info', { revision: sha }), 1);
   t.ok(await eventually(async () => (await daemon.get('/readyz')).status === 200, 1000), 'still ready');

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { startSimulator } from '../../src/sim/index.js';
 import { cli } from '../helpers/cli.js';
 import { copyExamples } from '../helpers/repo.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
@@ -34,8 +35,9 @@ t.test('simulator: what a sync created, imported, is in sync with AWS', async (t
   t.match(imported.out, /wrote .*namespace-store-external\.yaml: CloudMapNamespace store-external, CloudMapService payments-provider, CloudMapInstance payments-provider-primary\n/,
     'a namespace asked for comes with its services no ECS service uses, and their instances');
   t.same(readdirSync(dir).sort(), [
-    'cluster-store.yaml', 'namespace-store-external.yaml', 'namespace-store.local.yaml',
-    'service-api-gateway.yaml', 'service-billing.yaml', 'service-inventory.yaml', 'service-shipping.yaml', 'service-storefront.yaml',
+    'cluster-store.yaml', 'namespace-store-connect.yaml', 'namespace-store-external.yaml', 'namespace-store.local.yaml',
+    'service-api-gateway.yaml', 'service-billing.yaml', 'service-inventory.yaml', 'service-recommendations.yaml', 'service-reviews.yaml',
+    'service-search.yaml', 'service-shipping.yaml', 'service-storefront.yaml',
   ]);
   t.equal((await cli('validate', dir)).code, 0);
 
@@ -44,8 +46,10 @@ t.test('simulator: what a sync created, imported, is in sync with AWS', async (t
   t.equal(diff.code, 0, 'every imported document is in sync');
   const plan = JSON.parse(diff.out) as JsonPlan;
   t.same(plan.resources.filter((r) => r.sync !== 'Synced').map((r) => `${r.key} ${r.action}`), []);
-  t.equal(plan.resources.filter((r) => r.action === 'none').length, 19, 'all 19 objects the examples make');
+  t.equal(plan.resources.filter((r) => r.action === 'none').length, EXAMPLES.total, 'all the objects the examples make');
   t.notMatch(readFileSync(join(dir, 'namespace-store-external.yaml'), 'utf8'), /ecs-gitops\.io\/owner/, 'the controller\'s owner attribute is not written');
+  t.match(readFileSync(join(dir, 'service-reviews.yaml'), 'utf8'), /serviceConnectConfiguration:\n {4}enabled: true\n {4}namespace: store-connect\n/, 'Service Connect names the namespace document, not the ARN AWS answers with');
+  t.match(readFileSync(join(dir, 'service-search.yaml'), 'utf8'), /volumeConfigurations:\n {4}- name: index\n/, 'the volume configured at launch comes from the deployment');
 
   await t.test('a file that exists is kept unless --force', async (t) => {
     const billing = join(dir, 'service-billing.yaml');

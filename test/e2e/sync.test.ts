@@ -12,6 +12,7 @@ import { syncCommand } from '../../src/commands/sync.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { cli, plannedCalls } from '../helpers/cli.js';
 import { copyExamples } from '../helpers/repo.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
@@ -42,13 +43,13 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
   t.match(dryRun.out, /\(dry run: nothing was changed\)$/);
   const first = await cli('sync', dir, '--once', '--endpoint', sim.endpoint);
   t.equal(first.code, 0, first.err);
-  t.match(first.out, /Plan: 19 to create, 0 to update, 0 to replace, 0 to delete, 0 in sync\./);
+  t.match(first.out, new RegExp(`Plan: ${EXAMPLES.total} to create, 0 to update, 0 to replace, 0 to delete, 0 in sync\\.`));
   t.match(first.out, /✓ create service store\/billing \[CreateService\]/);
-  t.match(first.out, /19 of 19 steps applied; API calls: .*\(\d+ writes\)/);
+  t.match(first.out, new RegExp(`${EXAMPLES.total} of ${EXAMPLES.total} steps applied; API calls: .*\\(\\d+ writes\\)`));
 
   const diff = await cli('diff', dir, '--endpoint', sim.endpoint);
   t.equal(diff.code, 0, `diff after sync is empty:\n${diff.out}`);
-  t.match(diff.out, /Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 19 in sync\./);
+  t.match(diff.out, new RegExp(`Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, ${EXAMPLES.total} in sync\\.`));
 
   await t.test('what exists is what the YAML says, through the AWS CLI and the API', async (t) => {
     const described = (await awsCli(sim.endpoint, ['ecs', 'describe-services', '--cluster', 'store', '--services', 'billing', '--include', 'TAGS'])) as {
@@ -62,7 +63,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
     const tags = Object.fromEntries(billing.tags.map((x) => [x.key, x.value]));
     t.match(tags, { team: 'payments', 'data-classification': 'pci', 'ecs-gitops.io/owner': 'ecs-gitops', 'ecs-gitops.io/resource': 'Service/billing', 'ecs-gitops.io/task-definition': 'billing:1' });
     const namespaces = sim.invoke(`${CLOUDMAP_TARGET_PREFIX}.ListNamespaces`, '{}').body as { Namespaces: { Name: string; Type: string }[] };
-    t.same(namespaces.Namespaces.map((n) => `${n.Name} ${n.Type}`).sort(), ['store-external HTTP', 'store.local DNS_PRIVATE']);
+    t.same(namespaces.Namespaces.map((n) => `${n.Name} ${n.Type}`).sort(), ['store-connect HTTP', 'store-external HTTP', 'store.local DNS_PRIVATE']);
     t.match(billing.serviceRegistries[0].registryArn, /^arn:aws:servicediscovery:us-east-1:123456789012:service\/srv-/);
   });
 
@@ -70,7 +71,7 @@ t.test('simulator: sync converges the examples from empty; diff then finds nothi
     const { count, writes, plan } = await plannedCalls(dir, sim.endpoint, true);
     t.equal(writes, 0);
     t.equal(count('DescribeTaskDefinition'), 0);
-    t.equal(count('DescribeServices'), 1, '5 services in one cluster: one DescribeServices call');
+    t.equal(count('DescribeServices'), 1, `${EXAMPLES.of('Service')} services in one cluster: one DescribeServices call`);
     t.equal(plan.steps.length, 0);
   });
 
@@ -194,14 +195,18 @@ t.test('sync --wait reports each Service of the config when its rollout changes,
   t.ok(inventory.length < polls(rollout.out), `fewer lines (${inventory.length}) than polls (${polls(rollout.out)})`);
   t.same(rollout.lines.filter((l) => l.startsWith('  … Service/') && !l.startsWith('  … Service/inventory')), [], 'the services that did not change say nothing until the table');
   const table = rollout.lines.slice(rollout.lines.findIndex((l) => l.startsWith('SERVICE ')));
-  t.match(table.slice(0, 6), [
-    /^SERVICE {14}HEALTH {3}RUNNING {2}ROLLOUT {4}MESSAGE$/,
-    /^Service\/api-gateway {2}Healthy {2}3\/3 {6}COMPLETED {2}api-gateway:1: 3\/3 tasks running$/,
-    /^Service\/billing {6}Healthy {2}2\/2 {6}COMPLETED {2}billing:1: 2\/2 tasks running$/,
-    /^Service\/inventory {4}Healthy {2}2\/2 {6}COMPLETED {2}inventory:2: 2\/2 tasks running$/,
-    /^Service\/shipping {5}Healthy/,
-    /^Service\/storefront {3}Healthy/,
+  t.match(table.slice(0, 9), [
+    /^SERVICE +HEALTH {3}RUNNING {2}ROLLOUT {4}MESSAGE$/,
+    /^Service\/api-gateway +Healthy {2}3\/3 {6}COMPLETED {2}api-gateway:1: 3\/3 tasks running$/,
+    /^Service\/billing +Healthy {2}2\/2 {6}COMPLETED {2}billing:1: 2\/2 tasks running$/,
+    /^Service\/inventory +Healthy {2}2\/2 {6}COMPLETED {2}inventory:2: 2\/2 tasks running$/,
+    /^Service\/recommendations {2}Healthy/,
+    /^Service\/reviews +Healthy/,
+    /^Service\/search +Healthy/,
+    /^Service\/shipping +Healthy/,
+    /^Service\/storefront +Healthy/,
   ]);
+  t.same(new Set(table.slice(0, 9).map((l) => l.indexOf('H'))).size, 1, 'the columns line up under the longest name');
 });
 
 t.test('sync --wait: a rollout the circuit breaker rolls back is Degraded and exits 1; services outside the config are not waited for', async (t) => {

@@ -61,7 +61,18 @@ export async function motoNetwork(endpoint: string): Promise<Record<string, stri
  * difference only moto makes): the divergence is listed in the README, and what AWS
  * does with them is asserted on the simulator.
  */
-export const MOTO_UNSTORED_SERVICE_FIELDS = [['enableECSManagedTags'], ['healthCheckGracePeriodSeconds'], ['deploymentConfiguration', 'deploymentCircuitBreaker']];
+export const MOTO_UNSTORED_SERVICE_FIELDS = [
+  ['enableECSManagedTags'], ['healthCheckGracePeriodSeconds'], ['deploymentConfiguration', 'deploymentCircuitBreaker'],
+  ['serviceConnectConfiguration'], ['volumeConfigurations'],
+];
+
+/** Without the Service's volume configuration (moto keeps none), a volume stays an ordinary task volume. */
+function withoutLaunchVolumes(doc: ReturnType<typeof parseAllDocuments>[number]): void {
+  const volumes = doc.getIn(['spec', 'volumes']) as { items?: unknown[] } | undefined;
+  (volumes?.items ?? []).forEach((_v, i) => {
+    if (doc.hasIn(['spec', 'volumes', i, 'configuredAtLaunch'])) doc.deleteIn(['spec', 'volumes', i, 'configuredAtLaunch']);
+  });
+}
 
 export function withoutMotoGaps(dir: string): string {
   const walk = (d: string) => {
@@ -71,6 +82,7 @@ export function withoutMotoGaps(dir: string): string {
       else if (/\.ya?ml$/.test(name)) {
         const docs = parseAllDocuments(readFileSync(path, 'utf8'));
         for (const doc of docs) {
+          if (doc.get('kind') === 'TaskDefinition') withoutLaunchVolumes(doc);
           if (doc.get('kind') !== 'Service') continue;
           for (const field of MOTO_UNSTORED_SERVICE_FIELDS) if (doc.hasIn(['spec', ...field])) doc.deleteIn(['spec', ...field]);
         }

@@ -12,6 +12,7 @@ import { copyExamples } from '../helpers/repo.js';
 import { eventually } from '../helpers/daemon.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
@@ -81,7 +82,7 @@ async function setup(t: Test, { selfHeal = true, resyncMs = 60_000, consistencyL
 
 const allHealthy = (status: StatusStore) => () => {
   const all = status.list();
-  return status.controllerStatus().ready && all.length === 19 && all.every((r) => r.sync === 'Synced' && r.health.status === 'Healthy');
+  return status.controllerStatus().ready && all.length === EXAMPLES.total && all.every((r) => r.sync === 'Synced' && r.health.status === 'Healthy');
 };
 
 t.test('from a first snapshot to every resource Synced and Healthy', async (t) => {

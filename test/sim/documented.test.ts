@@ -66,10 +66,16 @@ async function send(client: ECSClient | ServiceDiscoveryClient, sdk: Json, opera
 
 // ---------- ECS ----------
 
+const atLaunch = (names: string[]) => names.map((name) => ({ name, configuredAtLaunch: true }));
+const volumeNames = (volumes: unknown) => ((volumes ?? []) as { name: string }[]).map((v) => v.name);
+
 const ecs = (h: Harness, operation: string, input: unknown): Promise<Json> => send(h.ecs, ecsSdk as unknown as Json, operation, input);
 
-/** Registers `family` up to `revision`, from the documented task definition when there is one. */
-async function taskDefinition(h: Harness, ref: string, fargate: boolean, body?: Json): Promise<void> {
+/**
+ * Registers `family` up to `revision`, from the documented task definition when there is
+ * one, else made up with the volumes a service configures at launch (`launchVolumes`).
+ */
+async function taskDefinition(h: Harness, ref: string, fargate: boolean, body?: Json, launchVolumes: string[] = []): Promise<void> {
   const [family, rev] = lastSegment(ref).split(':');
   const revision = Number(rev ?? 1);
   const input: Json = body
@@ -78,8 +84,8 @@ async function taskDefinition(h: Harness, ref: string, fargate: boolean, body?: 
       'executionRoleArn', 'placementConstraints', 'runtimePlatform',
     ].includes(k)))
     : fargate
-      ? { family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: [{ name: 'app', image: 'nginx' }] }
-      : { family, containerDefinitions: [{ name: 'app', image: 'nginx', memory: 128 }] };
+      ? { family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: [{ name: 'app', image: 'nginx' }], volumes: atLaunch(launchVolumes) }
+      : { family, containerDefinitions: [{ name: 'app', image: 'nginx', memory: 128 }], volumes: atLaunch(launchVolumes) };
   for (let i = 0; i < revision; i++) await ecs(h, 'RegisterTaskDefinition', { ...input, family });
 }
 
@@ -92,7 +98,7 @@ async function serviceAsDocumented(h: Harness, cluster: string, doc: Json): Prom
   const volumes = ((doc.deployments ?? []) as Json[]).map((d) => d.volumeConfigurations).find((v) => Array.isArray(v));
   await ecs(h, 'CreateCluster', { clusterName: cluster, ...(providers.length > 0 ? { capacityProviders: providers } : {}) });
   const ref = (doc.taskDefinition as string | undefined) ?? 'app:1';
-  await taskDefinition(h, ref, fargate);
+  await taskDefinition(h, ref, fargate, undefined, volumeNames(volumes));
   await ecs(h, 'CreateService', {
     cluster,
     serviceName: doc.serviceName,
@@ -134,13 +140,15 @@ async function prepareEcs(h: Harness, ex: DocumentedExample): Promise<Json> {
       const cluster = (req.cluster as string | undefined) ?? 'default';
       await ecs(h, 'CreateCluster', { clusterName: cluster });
       const fargate = req.launchType === 'FARGATE';
-      if (req.taskDefinition) await taskDefinition(h, req.taskDefinition as string, fargate || req.networkConfiguration !== undefined);
+      if (req.taskDefinition) await taskDefinition(h, req.taskDefinition as string, fargate || req.networkConfiguration !== undefined, undefined, volumeNames(req.volumeConfigurations));
       return req;
     }
     case 'UpdateService': {
       const doc = out.service as Json;
       await serviceAsDocumented(h, req.cluster as string, { ...doc, taskDefinition: doc.taskDefinition });
-      if (typeof req.taskDefinition === 'string') await taskDefinition(h, req.taskDefinition, doc.launchType === 'FARGATE' || doc.networkConfiguration !== undefined);
+      if (typeof req.taskDefinition === 'string') {
+        await taskDefinition(h, req.taskDefinition, doc.launchType === 'FARGATE' || doc.networkConfiguration !== undefined, undefined, volumeNames(req.volumeConfigurations));
+      }
       return req;
     }
     case 'DescribeServices': {

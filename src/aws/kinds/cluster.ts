@@ -4,11 +4,11 @@
  * no longer names.
  */
 import { DescribeClustersCommand, ListClustersCommand } from '@aws-sdk/client-ecs';
-import { GetNamespaceCommand } from '@aws-sdk/client-servicediscovery';
 import { awsName } from '../../core/desired.js';
 import { lastSegment } from '../../core/live.js';
 import { OWNER_TAG, fromTagList } from '../../core/tags.js';
 import { batches, listAll } from '../paging.js';
+import { resolveNamespace } from './namespace-names.js';
 import type { KindReader, ReadContext } from './types.js';
 
 export const DESCRIBE_CLUSTERS_BATCH = 100;
@@ -32,26 +32,6 @@ async function read(ctx: ReadContext): Promise<void> {
       await resolveNamespace(ctx, cluster.serviceConnectDefaults?.namespace);
     }
   }
-}
-
-/**
- * AWS reports a cluster's Service Connect namespace by ARN, whatever was sent; its name
- * (what a document writes) comes from GetNamespace once per process.
- */
-async function resolveNamespace(ctx: ReadContext, arn: string | undefined): Promise<void> {
-  if (!arn?.startsWith('arn:')) return;
-  let name = ctx.cache.namespaceNames.get(arn);
-  if (name === undefined) {
-    try {
-      const answer = await ctx.clients.cloudMap.send(new GetNamespaceCommand({ Id: lastSegment(arn) }));
-      name = answer.Namespace?.Name;
-    } catch (err) {
-      if ((err as Error).name !== 'NamespaceNotFound') throw err;
-    }
-    if (name === undefined) return;
-    ctx.cache.namespaceNames.set(arn, name);
-  }
-  ctx.live.namespaceNames.set(arn, name);
 }
 
 export const ClusterReader: KindReader<'Cluster'> = { kind: 'Cluster', read };

@@ -4,12 +4,14 @@
  * sees a deleted service drain (DescribeServices until INACTIVE).
  */
 import {
-  DescribeServiceRevisionsCommand, DescribeServicesCommand, ListServiceDeploymentsCommand, ListServicesCommand,
+  DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, DescribeServicesCommand, ListServiceDeploymentsCommand, ListServicesCommand,
   type ECSClient, type Service as EcsService,
 } from '@aws-sdk/client-ecs';
 import { lastSegment, revisionOf } from '../../core/live.js';
 import { OWNER_TAG, TASK_DEFINITION_TAG, fromTagList } from '../../core/tags.js';
 import { batches, listAll } from '../paging.js';
+import { primaryDeployment } from '../../core/kinds/service-connect.js';
+import { resolveNamespace } from './namespace-names.js';
 import type { KindReader, ReadContext } from './types.js';
 
 export const DESCRIBE_SERVICES_BATCH = 10;
@@ -21,7 +23,10 @@ const ROLLED_BACK: ('ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_F
 async function describe(ctx: ReadContext, cluster: string, names: string[]): Promise<void> {
   for (const batch of batches(names, DESCRIBE_SERVICES_BATCH)) {
     const answer = await ctx.clients.ecs.send(new DescribeServicesCommand({ cluster, services: batch, include: ['TAGS'] }));
-    for (const service of answer.services ?? []) addService(ctx, cluster, service);
+    for (const service of answer.services ?? []) {
+      addService(ctx, cluster, service);
+      if (service.status === 'ACTIVE') await resolveNamespace(ctx, primaryDeployment(service)?.serviceConnectConfiguration?.namespace);
+    }
   }
 }
 
@@ -94,6 +99,40 @@ async function read(ctx: ReadContext): Promise<void> {
       await describe(ctx, cluster.name, [...arns, ...wantedHere.filter((n) => !listed.has(n))]);
     }
     await readRollbacks(ctx, cluster.name);
+  }
+  await readShifting(ctx);
+}
+
+const SHIFTING: ReadonlySet<string> = new Set(['BLUE_GREEN', 'LINEAR', 'CANARY']);
+/** DescribeServiceDeployments takes at most 20 ARNs. */
+const DESCRIBE_DEPLOYMENTS_BATCH = 20;
+
+/**
+ * Where each BLUE_GREEN, LINEAR or CANARY deployment in flight is (its lifecycle stage,
+ * traffic and hooks), from its service deployment, 20 a call: health says where a
+ * deployment is. Nothing is read for a service that is not shifting traffic; a history
+ * that cannot be read leaves the health to the deployments alone.
+ */
+async function readShifting(ctx: ReadContext): Promise<void> {
+  const inFlight = [...ctx.live.services.values()].filter((s) =>
+    s.raw.status === 'ACTIVE' && SHIFTING.has(s.raw.deploymentConfiguration?.strategy ?? 'ROLLING') && s.raw.currentServiceDeployment
+    && primaryDeployment(s.raw)?.rolloutState === 'IN_PROGRESS');
+  for (const batch of batches(inFlight, DESCRIBE_DEPLOYMENTS_BATCH)) {
+    let answer;
+    try {
+      answer = await ctx.clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: batch.map((s) => s.raw.currentServiceDeployment as string) }));
+    } catch (err) {
+      if (historyUnreadable(err)) return;
+      throw err;
+    }
+    for (const d of answer.serviceDeployments ?? []) {
+      if (!d.serviceArn || !d.lifecycleStage) continue;
+      ctx.live.shifting.set(d.serviceArn, {
+        stage: d.lifecycleStage,
+        traffic: d.targetServiceRevision?.requestedProductionTrafficWeight,
+        waitingOn: (d.lifecycleHookDetails ?? []).filter((h) => h.status === 'IN_PROGRESS' || h.status === 'AWAITING_ACTION').map((h) => h.targetArn ?? `${h.targetType ?? 'PAUSE'} hook ${h.hookId ?? ''}`.trim()),
+      });
+    }
   }
 }
 

@@ -88,7 +88,7 @@ function namespaceNames(ctx: PlanContext): Map<string, string> {
   return ctx.memo('namespaceNames', () => liveNamespaceNames(ctx.live));
 }
 
-function liveNamespaceNames(live: LiveState): Map<string, string> {
+export function liveNamespaceNames(live: LiveState): Map<string, string> {
   return new Map([...live.namespaceNames, ...[...live.namespaces.values()].map((n) => [n.arn, n.name] as const)]);
 }
 

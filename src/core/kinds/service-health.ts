@@ -8,7 +8,7 @@
  */
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import { MISSING, type Health } from '../health.js';
-import { revisionOf } from '../live.js';
+import { revisionOf, type ShiftProgress } from '../live.js';
 
 const ROLLBACK = /circuit breaker.*roll(ing|ed)? ?back|rolling back|rolled back/i;
 
@@ -16,7 +16,7 @@ const ROLLBACK = /circuit breaker.*roll(ing|ed)? ?back|rolling back|rolled back/
  * `wantedRevision` is the `family:revision` the document asks for, when known (it is not
  * before the revision has been registered).
  */
-export function serviceHealth(service: EcsService | undefined, wantedRevision?: string, rolledBack: ReadonlySet<string> = new Set()): Health {
+export function serviceHealth(service: EcsService | undefined, wantedRevision?: string, rolledBack: ReadonlySet<string> = new Set(), shift?: ShiftProgress): Health {
   if (!service || service.status === 'INACTIVE') return MISSING;
   if (service.status === 'DRAINING') return { status: 'Progressing', message: 'service is draining after deletion' };
   const deployments = service.deployments ?? [];
@@ -30,7 +30,9 @@ export function serviceHealth(service: EcsService | undefined, wantedRevision?: 
   }
   if (wantedRevision && running !== wantedRevision) {
     if (rollbackNote || rolledBack.has(wantedRevision) || deployments.some((d) => d.rolloutState === 'FAILED' && revisionOf(d.taskDefinition) === wantedRevision)) {
-      return { status: 'Degraded', reason: 'RolledBack', message: `the deployment circuit breaker rolled back from ${wantedRevision} to ${running}${rollbackNote ? `: ${rollbackNote}` : ''}` };
+      // A rolling deployment is rolled back by its circuit breaker; a traffic-shifting one also by a failed lifecycle hook.
+      const by = strategyOf(service) === 'ROLLING' ? 'the deployment circuit breaker' : `ECS (${strategyOf(service)})`;
+      return { status: 'Degraded', reason: 'RolledBack', message: `${by} rolled back from ${wantedRevision} to ${running}${rollbackNote ? `: ${rollbackNote}` : ''}` };
     }
     return { status: 'Progressing', message: `running ${running}; ${wantedRevision} not deployed yet` };
   }
@@ -38,7 +40,7 @@ export function serviceHealth(service: EcsService | undefined, wantedRevision?: 
   const runningCount = primary.runningCount ?? 0;
   const counts = `${runningCount}/${desired} tasks running${primary.pendingCount ? `, ${primary.pendingCount} pending` : ''}`;
   if (deployments.length > 1 || primary.rolloutState === 'IN_PROGRESS') {
-    return { status: 'Progressing', message: `rolling out ${running}: ${counts}` };
+    return { status: 'Progressing', message: shift ? shiftMessage(strategyOf(service), running, shift, counts) : `rolling out ${running}: ${counts}` };
   }
   if (primary.rolloutState !== undefined && primary.rolloutState !== 'COMPLETED') {
     return { status: 'Progressing', message: `rollout ${primary.rolloutState}: ${counts}` };
@@ -47,4 +49,18 @@ export function serviceHealth(service: EcsService | undefined, wantedRevision?: 
     return { status: 'Progressing', message: counts };
   }
   return { status: 'Healthy', message: `${running}: ${counts}` };
+}
+
+const strategyOf = (service: EcsService): string => service.deploymentConfiguration?.strategy ?? 'ROLLING';
+
+/**
+ * Where a BLUE_GREEN, LINEAR or CANARY deployment is: its lifecycle stage, how much
+ * production traffic the new revision has, and the lifecycle hooks it waits on. It is
+ * Progressing until the old revision is cleaned up after the bake time.
+ */
+function shiftMessage(strategy: string, revision: string | undefined, shift: ShiftProgress, counts: string): string {
+  const traffic = shift.traffic === undefined ? '' : `, ${shift.traffic}% of production traffic on ${revision}`;
+  const waiting = shift.waitingOn.length ? `; waiting on lifecycle hook ${shift.waitingOn.join(', ')}` : '';
+  const baking = shift.stage === 'BAKE_TIME' ? '; the previous revision is kept until the bake time ends' : '';
+  return `${strategy} deployment of ${revision} at ${shift.stage}${traffic} (${counts})${waiting}${baking}`;
 }

@@ -19,6 +19,10 @@ import { APPLICATION_TAG, OWNER_TAG, OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, T
 import { changedFields, ecsTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
 import { taskDefinitionHash } from './task-definition.js';
 import { serviceHealth } from './service-health.js';
+import {
+  canonicalServiceConnect, canonicalVolumes, liveLaunchFields, primaryDeployment, serviceConnectInput, type NamespaceNaming,
+} from './service-connect.js';
+import { liveNamespaceNames } from './cluster.js';
 import type { Comparison, Decision, KindModule, PlanContext } from './types.js';
 
 /** The spec without identity (name, cluster) and ownership (tags). */
@@ -95,7 +99,12 @@ export function deploymentDefaults(schedulingStrategy: ServiceBody['schedulingSt
 export interface ServiceRefs {
   /** The task-definition revision as `family:revision`, or `family:<next>` before registration. */
   taskDefinition: string;
+  /** How Service Connect's namespace is named (absent: as written). */
+  namespaces?: NamespaceNaming;
 }
+
+/** Namespaces as written: ARNs by their last segment, no documents, no cluster default. */
+const AS_WRITTEN: NamespaceNaming = { documentName: () => undefined, arnName: () => undefined, clusterDefault: undefined };
 
 /** Desired or live (see liveServiceSpec) in one shape; registries name documents, or ARNs unknown to git. */
 export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonical {
@@ -112,6 +121,8 @@ export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonica
     role: spec.role && lastSegment(spec.role) !== SERVICE_LINKED_ROLE ? lastSegment(spec.role) : undefined,
     deploymentConfiguration: withoutDefaults(spec.deploymentConfiguration, deploymentDefaults(spec.schedulingStrategy)),
     placementConstraints: sortBy(spec.placementConstraints, json),
+    serviceConnectConfiguration: canonicalServiceConnect(spec.serviceConnectConfiguration, refs.namespaces ?? AS_WRITTEN),
+    volumeConfigurations: canonicalVolumes(spec.volumeConfigurations),
     networkConfiguration: awsvpc
       ? { awsvpcConfiguration: { ...awsvpc, subnets: sorted(awsvpc.subnets), securityGroups: sorted(awsvpc.securityGroups), assignPublicIp: awsvpc.assignPublicIp ?? DEFAULTS.assignPublicIp } }
       : undefined,
@@ -131,10 +142,10 @@ export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonica
  * A live service in the spec's vocabulary (the SDK's shape, with every field optional);
  * `registryNames` maps Cloud Map service ARNs to the names of the documents that own them.
  */
-export function liveServiceSpec(service: EcsService, registryNames: ReadonlyMap<string, string>): { spec: ServiceBody; refs: ServiceRefs } {
-  const spec = { ...pick(service, SERVICE_FIELDS), role: service.roleArn } as ServiceBody;
+export function liveServiceSpec(service: EcsService, registryNames: ReadonlyMap<string, string>, namespaces?: NamespaceNaming): { spec: ServiceBody; refs: ServiceRefs } {
+  const spec = { ...pick(service, SERVICE_FIELDS), role: service.roleArn, ...liveLaunchFields(service) } as ServiceBody;
   spec.serviceRegistries = service.serviceRegistries?.map(({ registryArn, ...rest }) => ({ ...rest, cloudMapService: registryNames.get(registryArn ?? '') ?? registryArn ?? '' }));
-  return { spec, refs: { taskDefinition: revisionOf(service.taskDefinition) ?? '' } };
+  return { spec, refs: { taskDefinition: revisionOf(service.taskDefinition) ?? '', ...(namespaces ? { namespaces } : {}) } };
 }
 
 /**
@@ -164,9 +175,11 @@ export function comparableLive(desiredSpec: ServiceBody, live: Canonical): Canon
 }
 
 /** The UpdateService value for a changed field; a field removed from git goes back to AWS's default. */
-function updateValue(field: string, spec: ServiceBody, taskDefinition: string | Ref, registries: object[]): unknown {
-  if (field === 'taskDefinition') return taskDefinition;
-  if (field === 'serviceRegistries') return registries;
+function updateValue(field: string, spec: ServiceBody, refs: { taskDefinition: string | Ref; registries: object[]; namespace: unknown }): unknown {
+  if (field === 'taskDefinition') return refs.taskDefinition;
+  if (field === 'serviceRegistries') return refs.registries;
+  if (field === 'serviceConnectConfiguration') return serviceConnectInput(spec.serviceConnectConfiguration, refs.namespace);
+  if (field === 'volumeConfigurations') return spec.volumeConfigurations ?? [];
   const list = LISTS.find((f) => f === field);
   if (list) return spec[list] ?? [];
   if (field === 'deploymentConfiguration') {
@@ -205,6 +218,9 @@ interface Planning {
   wantedRevision: string;
   spec: Omit<ServiceSpec, 'tags' | 'cluster'>;
   registryDocs: Resource<'CloudMapService'>[];
+  /** The CloudMapNamespace document Service Connect names, when it names one. */
+  namespaceDoc: Resource<'CloudMapNamespace'> | undefined;
+  namespaces: NamespaceNaming;
   live: LiveService | undefined;
   active: LiveService | undefined;
   tdTags: Tags;
@@ -227,6 +243,8 @@ function prepare(resource: Resource<'Service'>, ctx: PlanContext): Planning {
     tdKey: resourceKey('TaskDefinition', tdDoc.metadata.name),
     wantedRevision: revision ? (revisionOf(revision.arn) ?? revision.arn) : `${family}:<next>`,
     registryDocs: (spec.serviceRegistries ?? []).map((r) => ctx.resolve('CloudMapService', r.cloudMapService)),
+    namespaceDoc: ctx.doc('CloudMapNamespace', spec.serviceConnectConfiguration?.namespace),
+    namespaces: namespaceNaming(clusterDoc, ctx),
     active: live?.raw.status === 'ACTIVE' ? live : undefined,
     tdTags: { [TASK_DEFINITION_HASH_TAG]: taskDefinitionHash(tdDoc) },
     tags: desiredTags(resource, ctx),
@@ -246,14 +264,14 @@ function find(doc: Resource<'Service'>, ctx: PlanContext): LiveService | undefin
 function plan(resource: Resource<'Service'>, ctx: PlanContext): void {
   const p = prepare(resource, ctx);
   const base = { key: p.key, kind: resource.kind, name: resource.metadata.name, awsName: p.name };
-  const desiredBody = canonicalService(p.spec, { taskDefinition: p.wantedRevision });
+  const desiredBody = canonicalService(p.spec, { taskDefinition: p.wantedRevision, namespaces: p.namespaces });
   let liveBody: Canonical | undefined;
   if (p.active) {
-    const mapped = liveServiceSpec(p.active.raw, registryNames(ctx));
+    const mapped = liveServiceSpec(p.active.raw, registryNames(ctx), p.namespaces);
     liveBody = comparableLive(p.spec, canonicalService(mapped.spec, mapped.refs));
   }
   const rolledBack = rolledBackRevisions(ctx.live, p.active?.arn);
-  const health = serviceHealth(p.active?.raw, p.revision ? revisionOf(p.revision.arn) : undefined, rolledBack);
+  const health = serviceHealth(p.active?.raw, p.revision ? revisionOf(p.revision.arn) : undefined, rolledBack, p.active && ctx.live.shifting.get(p.active.arn));
   if (p.live?.raw.status === 'DRAINING') {
     ctx.record({ ...base, action: 'create', sync: 'OutOfSync', health, changes: [], desired: desiredBody, message: 'a deleted service of this name is still draining; it will be created once ECS has finished' });
     return;
@@ -298,7 +316,31 @@ function registries(p: Planning, ctx: PlanContext): object[] {
 }
 
 function dependencies(p: Planning, ctx: PlanContext): string[] {
-  return ctx.after(p.tdKey, p.clusterKey, ...p.registryDocs.map((d) => resourceKey('CloudMapService', d.metadata.name)));
+  const namespace = p.namespaceDoc ? [resourceKey('CloudMapNamespace', p.namespaceDoc.metadata.name)] : [];
+  return ctx.after(p.tdKey, p.clusterKey, ...p.registryDocs.map((d) => resourceKey('CloudMapService', d.metadata.name)), ...namespace);
+}
+
+/**
+ * How this service's Service Connect namespace is named: documents by their AWS name,
+ * ARNs by what was read, and a left-out namespace by the cluster's default.
+ */
+function namespaceNaming(clusterDoc: Resource<'Cluster'>, ctx: PlanContext): NamespaceNaming {
+  const names = ctx.memo('namespaceNames', () => liveNamespaceNames(ctx.live));
+  const liveCluster = ctx.live.clusters.get(awsName(clusterDoc));
+  return {
+    documentName: (name) => {
+      const doc = ctx.doc('CloudMapNamespace', name);
+      return doc && awsName(doc);
+    },
+    arnName: (arn) => names.get(arn),
+    clusterDefault: specOf(clusterDoc).serviceConnectDefaults?.namespace ?? liveCluster?.raw.serviceConnectDefaults?.namespace,
+  };
+}
+
+/** Service Connect's namespace as sent: a document's namespace by ARN once it exists, else by name; otherwise as written. */
+function namespaceInput(p: Planning, ctx: PlanContext): string | undefined {
+  if (p.namespaceDoc) return ctx.find(p.namespaceDoc)?.arn ?? awsName(p.namespaceDoc);
+  return p.spec.serviceConnectConfiguration?.namespace;
 }
 
 const taskDefinitionOf = (p: Planning): string | Ref => p.revision?.arn ?? { $ref: p.tdKey, attr: 'arn' };
@@ -313,6 +355,7 @@ function create(p: Planning, action: 'create' | 'replace', ctx: PlanContext): vo
     serviceName: name,
     taskDefinition: taskDefinitionOf(p),
     serviceRegistries: registryInput.length ? registryInput : undefined,
+    serviceConnectConfiguration: p.spec.serviceConnectConfiguration && serviceConnectInput(p.spec.serviceConnectConfiguration, namespaceInput(p, ctx)),
     tags: [...toTagList(p.tags), { key: TASK_DEFINITION_HASH_TAG, value: p.tdTags[TASK_DEFINITION_HASH_TAG] }, { key: TASK_DEFINITION_TAG, value: revisionTagOf(p) }],
     // From the content, not from whether this plan already saw the revision: a create
     // repeated before AWS lists the service (a crash, eventual consistency) sends the
@@ -336,7 +379,8 @@ function update(p: Planning, active: LiveService, decision: Decision, ctx: PlanC
   if (fields.size > 0) {
     const input: Record<string, unknown> = { cluster: p.cluster, service: p.name };
     const registryInput = registries(p, ctx);
-    for (const field of fields) input[field] = updateValue(field, p.spec, taskDefinitionOf(p), registryInput);
+    const refs = { taskDefinition: taskDefinitionOf(p), registries: registryInput, namespace: namespaceInput(p, ctx) };
+    for (const field of fields) input[field] = updateValue(field, p.spec, refs);
     calls.push({ service: 'ecs', operation: 'UpdateService', input });
   }
   // One tag write records the revision deployed together with any tag changes (adopting,
@@ -404,12 +448,16 @@ export const ServiceKind: KindModule<'Service'> = {
           health: serviceHealth(s.raw, s.tags[TASK_DEFINITION_TAG], rolledBackRevisions(live, s.arn)),
         }),
       })),
-  // A service uses its cluster and the Cloud Map services it registers its tasks in.
+  // A service uses its cluster, the Cloud Map services it registers its tasks in and its Service Connect namespace.
   uses: (live) =>
     [...live.services.values()]
       .filter((s) => s.raw.status === 'ACTIVE')
       .map((s) => ({
         id: s.arn, name: `Service ${s.cluster}/${s.name}`,
-        uses: [live.clusters.get(s.cluster)?.arn ?? s.cluster, ...(s.raw.serviceRegistries ?? []).flatMap((r) => (r.registryArn ? [r.registryArn] : []))],
+        uses: [
+          live.clusters.get(s.cluster)?.arn ?? s.cluster,
+          ...(s.raw.serviceRegistries ?? []).flatMap((r) => (r.registryArn ? [r.registryArn] : [])),
+          ...[primaryDeployment(s.raw)?.serviceConnectConfiguration].flatMap((sc) => (sc?.enabled && sc.namespace ? [lastSegment(sc.namespace) ?? sc.namespace] : [])),
+        ],
       })),
 };
