@@ -209,14 +209,13 @@ t.test('the task role may assume the TargetRoleArns, and no role when the list i
 t.test('the CloudFormation task role carries the same statements as deploy/iam-policy.json', async (t) => {
   const template = loadTemplate();
   const role = template.Resources.TaskRole.Properties as { Policies: { PolicyDocument: Policy }[] };
-  // The AssumeRole statement exists when TargetRoleArns names roles.
-  const resolve = (s: Statement | { 'Fn::If': [string, Statement, unknown] }): Statement => ('Fn::If' in s ? s['Fn::If'][1] : s);
-  role.Policies[0].PolicyDocument.Statement = role.Policies[0].PolicyDocument.Statement.map(resolve);
   t.equal(role.Policies.length, 1);
-  // The infrastructure roles' statement exists only when the stack names such roles.
-  const conditional = role.Policies[0].PolicyDocument.Statement.find((s) => 'Fn::If' in s) as unknown as { 'Fn::If': [string, Statement, unknown] } | undefined;
-  t.same(conditional && [conditional['Fn::If'][0], conditional['Fn::If'][2]], ['HasInfrastructureRoles', { Ref: 'AWS::NoValue' }], 'PassInfrastructureRoles only with InfrastructureRoleArns');
-  const cfn = { ...role.Policies[0].PolicyDocument, Statement: role.Policies[0].PolicyDocument.Statement.map((s) => ('Fn::If' in s ? (s as unknown as { 'Fn::If': [string, Statement] })['Fn::If'][1] : s)) };
+  // The AssumeRole statement exists when TargetRoleArns names roles, the infrastructure roles' when InfrastructureRoleArns does.
+  type Conditional = { 'Fn::If': [string, Statement, unknown] };
+  const statements = role.Policies[0].PolicyDocument.Statement as (Statement | Conditional)[];
+  const conditions = statements.flatMap((s) => ('Fn::If' in s ? [[s['Fn::If'][1].Sid, s['Fn::If'][0], s['Fn::If'][2]]] : []));
+  t.same(conditions, [['PassInfrastructureRoles', 'HasInfrastructureRoles', { Ref: 'AWS::NoValue' }], ['AssumeTargetRoles', 'HasTargetRoles', { Ref: 'AWS::NoValue' }]], 'two statements only when their parameter names roles');
+  const cfn = { ...role.Policies[0].PolicyDocument, Statement: statements.map((s) => ('Fn::If' in s ? s['Fn::If'][1] : s)) };
   t.same(cfn.Statement.map((s) => s.Sid), policy.Statement.map((s) => s.Sid), 'same statements in the same order');
   const ref = (name: string) => ({ Ref: name });
   for (const s of policy.Statement) {
@@ -254,19 +253,25 @@ t.test('deploy/target-account-role.yaml: trusts the controller\'s task role only
   const withId = roleOf(render(template, { ...values, ExternalId: 'acme-ecs' })).AssumeRolePolicyDocument.Statement[0];
   t.same(withId.Condition, { StringEquals: { 'sts:ExternalId': 'acme-ecs' } }, 'the external id is a condition of the trust when set');
 
-  const statements = roleOf(template).Policies[0].PolicyDocument.Statement;
+  // The infrastructure roles' statement is there when InfrastructureRoleArns names roles.
+  const infrastructure = 'arn:aws:iam::210987654321:role/app-ecs-infrastructure';
+  t.notOk(roleOf(render(template, values)).Policies[0].PolicyDocument.Statement.some((s) => s.Sid === 'PassInfrastructureRoles'), 'no infrastructure role unless named');
+  const statements = roleOf(render(template, { ...values, InfrastructureRoleArns: infrastructure })).Policies[0].PolicyDocument.Statement;
   const expected = policy.Statement.filter((s) => !actionsOf(s).some((a) => a.startsWith('sts:')));
   t.same(statements.map((s) => s.Sid), expected.map((s) => s.Sid), "the task role's statements but STS (the target role assumes no further role)");
   for (const s of expected) {
     const c = statements.find((x) => x.Sid === s.Sid)!;
     t.same(actionsOf(c), actionsOf(s), `${s.Sid}: same actions`);
-    if (s.Sid === 'PassTaskRoles') {
-      t.same(c.Resource, { Ref: 'PassRoleArns' }, "PassRole: the target account's roles the config names");
+    if (s.Sid === 'PassTaskRoles' || s.Sid === 'PassInfrastructureRoles') {
+      t.same(c.Resource, s.Sid === 'PassTaskRoles' ? values.PassRoleArns : [infrastructure], `${s.Sid}: the target account's roles the config names`);
+      t.same(c.Condition, s.Condition, `${s.Sid}: passed to the same service`);
       continue;
     }
     t.same(c.Resource, s.Resource, `${s.Sid}: same resources`);
-    const owner = JSON.parse(JSON.stringify(s.Condition ?? null).replaceAll(`"${DEFAULT_CONTROLLER_ID}"`, JSON.stringify({ Ref: 'ControllerId' })));
-    t.same(c.Condition ?? null, owner, `${s.Sid}: the same owner-tag conditions`);
+    // Rendered with the default ControllerId: the very conditions of the task role.
+    t.same(c.Condition ?? null, s.Condition ?? null, `${s.Sid}: the same owner-tag conditions`);
   }
+  const other = JSON.stringify(roleOf(render(template, { ...values, ControllerId: 'team-a' })).Policies[0].PolicyDocument);
+  t.ok(other.includes('"team-a"') && !other.includes(`"${DEFAULT_CONTROLLER_ID}"`), 'the owner-tag conditions follow the ControllerId parameter');
   t.equal(template.Parameters.ControllerId.Default, DEFAULT_CONTROLLER_ID);
 });
