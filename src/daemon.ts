@@ -7,31 +7,37 @@
 import { packageVersion } from './commands/help.js';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createAwsClients, destroyAwsClients, RateLimiter, type AwsClients, type CallRecorder } from './aws/clients.js';
+import { CallRecorder, createAwsClients, destroyAwsClients, RateLimiter, type AwsClients } from './aws/clients.js';
 import { LiveCache } from './aws/reader.js';
 import { applicationId, resolveApplication } from './application.js';
 import type { ApplicationSettings, AwsSettings, PruneSettings } from './config.js';
 import { systemClock } from './runtime/clock.js';
-import { buildServer } from './http/index.js';
+import { buildServer, type ApplicationEntry, type ControllerFacade } from './http/index.js';
+import type { ApplicationConfig, ApplicationSource, ApplicationTarget } from './controller-config.js';
 import { Controller } from './runtime/controller.js';
 import { StatusStore } from './runtime/status.js';
-import { gitRevision } from './source/git.js';
+import { gitRevision, redact } from './source/git.js';
 import { createSource, SourceError, type Snapshot, type Source } from './source/index.js';
 import { LoadCache, loadConfig } from './load/index.js';
-import { createLogger, createMetrics, type LogFormat, type LogLevel, type Logger, type Metrics } from './telemetry.js';
+import { DEFAULT_APPLICATION, createLogger, createMetrics, type LogFormat, type LogLevel, type Logger, type Metrics } from './telemetry.js';
 
 
 export interface DaemonConfig {
-  repo: string;
+  /** With the single-application flags: the checkout to watch. Absent with `applications`. */
+  repo?: string;
   path?: string;
   gitUrl?: string;
   gitBranch?: string;
+  /** The applications' defaults below, or (without `applications`) the one application's settings. */
   gitIntervalMs: number;
   debounceMs: number;
   resyncMs: number;
   selfHeal: boolean;
   prune: PruneSettings;
+  /** Daemon-wide: controller id and endpoint; the region (and, single, the application) of the one application or the default. */
   aws: AwsSettings;
+  /** From `--config`: the applications, each with its own source, target, controller and status. */
+  applications?: readonly ApplicationConfig[];
   /** Run the simulator in-process and point the clients at it. */
   embeddedAws: boolean;
   /** With `embeddedAws`: keep the simulator's state in this file across restarts. */
@@ -52,16 +58,51 @@ export interface DaemonConfig {
   logDestination?: NodeJS.WritableStream;
 }
 
+/** One application as the daemon runs it. */
+export interface DaemonApplication {
+  name: string;
+  /** The value of its application tag. */
+  application: string;
+  status: StatusStore;
+  controller: Controller;
+}
+
 export interface Daemon {
   /** e.g. http://127.0.0.1:8080 */
   url: string;
   /** The AWS endpoint in use (the embedded simulator's, when embedded). */
   awsEndpoint?: string;
+  /** The first application's status (the only one with the single-application flags). */
   status: StatusStore;
+  /** Every application, in the configured order. */
+  applications: DaemonApplication[];
   logger: Logger;
   /** Every AWS call the daemon made, by operation (benchmarks and tests read it). */
   calls: CallRecorder;
   stop(): Promise<void>;
+}
+
+/** The applications a configuration runs: the file's, or the one the single-application flags describe. */
+export function applicationsOf(config: DaemonConfig): readonly ApplicationConfig[] {
+  if (config.applications) return config.applications;
+  if (config.repo === undefined) throw new Error('a daemon needs a repository (--repo) or applications (--config)');
+  return [
+    {
+      name: DEFAULT_APPLICATION,
+      ...(config.aws.application !== undefined ? { application: config.aws.application } : {}),
+      source: {
+        repo: config.repo,
+        ...(config.path !== undefined ? { path: config.path } : {}),
+        ...(config.gitUrl !== undefined ? { gitUrl: config.gitUrl } : {}),
+        ...(config.gitBranch !== undefined ? { gitBranch: config.gitBranch } : {}),
+        gitIntervalMs: config.gitIntervalMs,
+      },
+      target: { region: config.aws.region },
+      prune: config.prune,
+      selfHeal: config.selfHeal,
+      resyncMs: config.resyncMs,
+    },
+  ];
 }
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
@@ -73,46 +114,38 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   });
   const closers = new Closers(logger);
   try {
-    const { aws, clients } = await awsFor(config, closers, logger);
-    const status = new StatusStore();
-    const metrics = createMetrics({ status, calls: clients.calls });
+    const configured = applicationsOf(config);
+    const endpoint = await endpointFor(config, closers, logger);
+    const pool = new ClientPool(config.rateLimit && !endpoint);
+    closers.push(() => pool.close());
+    const metrics = createMetrics({ calls: pool.calls });
     closers.push(() => metrics.close());
-    const controller = new Controller({
-      clients,
-      aws,
-      prune: config.prune,
-      selfHeal: config.selfHeal,
-      resyncMs: config.resyncMs,
-      clock: systemClock,
-      status,
-      metrics,
-      logger,
-      cache: new LiveCache(),
-      stopGraceMs: config.stopGraceMs,
-    });
-    controller.start();
-    closers.push(() => controller.stop());
-    const source = sourceFor(config, controller, logger);
-    closers.push(() => source.close());
-    const url = await serve(config, { status, metrics, logger, controller, source }, closers);
+    // Each application its own source, cache, work queue, controller and status: none waits for another.
+    const running: RunningApplication[] = [];
+    for (const app of configured) running.push(await startApplication(app, { config, endpoint, pool, metrics, logger, closers }));
+    const url = await serve(config, { applications: running, metrics, logger }, closers);
 
-    const first = await source.start();
-    logger.info({ revision: first.revision, valid: first.result.ok, url, application: aws.application }, 'ecs-gitops started');
+    // Started together: one slow or failing first read does not hold back the others.
+    const firsts = await Promise.all(running.map(async (app) => ({ app, first: await app.source.start() })));
+    for (const { app, first } of firsts) {
+      app.logger.info({ revision: first.revision, valid: first.result.ok, url, application: app.application }, 'ecs-gitops started');
+    }
 
     let stopping: Promise<void> | undefined;
     return {
       url,
-      ...(aws.endpoint ? { awsEndpoint: aws.endpoint } : {}),
-      status,
+      ...(endpoint ? { awsEndpoint: endpoint } : {}),
+      status: running[0].status,
+      applications: running.map(({ name, application, status, controller }) => ({ name, application, status, controller })),
       logger,
-      calls: clients.calls,
+      calls: pool.calls,
       stop() {
         stopping ??= (async () => {
-          status.updateController({ shuttingDown: true });
+          for (const app of running) app.status.updateController({ shuttingDown: true });
           logger.info({}, 'shutting down');
-          // Order: stop reading git, let in-flight AWS work finish (bounded), then stop serving.
-          await source.close();
-          await controller.stop();
+          // Order: stop reading git, let in-flight AWS work finish (bounded, all applications at once), then stop serving.
+          await Promise.all(running.map((app) => app.source.close()));
+          await Promise.all(running.map((app) => app.controller.stop()));
           await closers.closeAll();
           logger.flush?.();
         })();
@@ -123,6 +156,62 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await closers.closeAll();
     throw err;
   }
+}
+
+/** What the daemon holds of one application while it runs. */
+interface RunningApplication extends ApplicationEntry {
+  controller: Controller;
+  source: Source;
+  logger: Logger;
+}
+
+/** One application: its clients, status, controller (with its own work queue) and source, started; the HTTP server's view of it. */
+async function startApplication(
+  app: ApplicationConfig,
+  shared: { config: DaemonConfig; endpoint: string | undefined; pool: ClientPool; metrics: Metrics; logger: Logger; closers: Closers },
+): Promise<RunningApplication> {
+  const { config, endpoint, pool, metrics, closers } = shared;
+  const logger = config.applications ? shared.logger.child({ application: app.name }) : shared.logger;
+  const application = await applicationOf({ ...app.source, aws: app.application !== undefined ? { application: app.application } : {} }, logger);
+  const aws: ApplicationSettings = { region: app.target.region, controllerId: config.aws.controllerId, application, ...(endpoint ? { endpoint } : {}) };
+  const target = await clientsFor(app.target, { endpoint, pool });
+  const status = new StatusStore();
+  const controller = new Controller({
+    clients: target.clients,
+    aws,
+    prune: app.prune,
+    selfHeal: app.selfHeal,
+    resyncMs: app.resyncMs,
+    clock: systemClock,
+    status,
+    metrics: metrics.forApplication(app.name, status),
+    logger,
+    cache: new LiveCache(),
+    stopGraceMs: config.stopGraceMs,
+  });
+  controller.start();
+  closers.push(() => controller.stop());
+  const source = sourceFor(app.source, config.debounceMs, controller, logger);
+  closers.push(() => source.close());
+  return {
+    name: app.name,
+    application,
+    source,
+    status,
+    controller,
+    logger,
+    view: {
+      repo: app.source.repo,
+      path: app.source.path ?? null,
+      gitUrl: app.source.gitUrl !== undefined ? redact(app.source.gitUrl) : null,
+      branch: app.source.gitBranch ?? null,
+      overlay: null,
+      region: target.region,
+      account: target.account ?? null,
+      roleArn: app.target.roleArn ?? null,
+    },
+    facade: controllerFacade(controller, source, status, logger),
+  };
 }
 
 /** What to undo at shutdown, undone in reverse order; a failing step is logged and the rest still run. */
@@ -147,7 +236,7 @@ class Closers {
 }
 
 /** The application: `--application`, else the polled URL plus `--path`, else what the checkout's origin says. */
-export async function applicationOf(config: Pick<DaemonConfig, 'aws' | 'gitUrl' | 'repo' | 'path'>, logger: Pick<Logger, 'warn'>): Promise<string> {
+export async function applicationOf(config: { aws: Partial<AwsSettings>; repo: string; gitUrl?: string; path?: string }, logger: Pick<Logger, 'warn'>): Promise<string> {
   if (config.aws.application !== undefined) return config.aws.application;
   if (config.gitUrl) return applicationId(config.gitUrl, config.path ?? '');
   const { application, warning } = await resolveApplication(join(config.repo, config.path ?? ''));
@@ -155,22 +244,43 @@ export async function applicationOf(config: Pick<DaemonConfig, 'aws' | 'gitUrl' 
   return application;
 }
 
-/** The AWS clients: against the configured endpoint, or against the embedded simulator started here. */
-async function awsFor(config: DaemonConfig, closers: Closers, logger: Logger): Promise<{ aws: ApplicationSettings; clients: AwsClients }> {
-  let aws: ApplicationSettings = { ...config.aws, application: await applicationOf(config, logger) };
-  if (config.embeddedAws) {
-    const { startSimulator } = await import('./sim/index.js');
-    const sim = await startSimulator({ region: aws.region, ...(config.simStateFile ? { stateFile: config.simStateFile } : {}) });
-    closers.push(() => sim.close());
-    aws = { ...aws, endpoint: sim.endpoint };
-    logger.info({ endpoint: sim.endpoint }, 'embedded AWS simulator started');
+/** The endpoint every client is pointed at: `--endpoint`, the embedded simulator started here, or none (AWS). */
+async function endpointFor(config: DaemonConfig, closers: Closers, logger: Logger): Promise<string | undefined> {
+  if (!config.embeddedAws) return config.aws.endpoint;
+  const { startSimulator } = await import('./sim/index.js');
+  const sim = await startSimulator({ region: config.aws.region, ...(config.simStateFile ? { stateFile: config.simStateFile } : {}) });
+  closers.push(() => sim.close());
+  logger.info({ endpoint: sim.endpoint }, 'embedded AWS simulator started');
+  return sim.endpoint;
+}
+
+/** The clients of every application: one call recorder, one rate limiter per region (AWS's limits are per account and region). */
+class ClientPool {
+  readonly calls = new CallRecorder();
+  private readonly limiters = new Map<string, RateLimiter>();
+  private readonly opened: AwsClients[] = [];
+
+  constructor(private readonly rateLimit: boolean) {}
+
+  open(region: string, endpoint: string | undefined): AwsClients {
+    let limiter = this.limiters.get(region);
+    if (this.rateLimit && !limiter) this.limiters.set(region, (limiter = new RateLimiter({ clock: systemClock })));
+    const clients = createAwsClients({ region, ...(endpoint ? { endpoint } : {}) }, { calls: this.calls, ...(limiter ? { limiter } : {}) });
+    this.opened.push(clients);
+    return clients;
   }
-  const clients = createAwsClients(
-    { region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) },
-    config.rateLimit ? { limiter: new RateLimiter({ clock: systemClock }) } : {},
-  );
-  closers.push(() => destroyAwsClients(clients));
-  return { aws, clients };
+
+  close(): void {
+    for (const clients of this.opened.splice(0)) destroyAwsClients(clients);
+  }
+}
+
+/**
+ * The clients of one application's target: the one place a target becomes clients
+ * (assuming its role, when it names one, is src/aws/targets.ts's TargetPool.open).
+ */
+async function clientsFor(target: ApplicationTarget, shared: { endpoint: string | undefined; pool: ClientPool }): Promise<{ clients: AwsClients; account: string | undefined; region: string }> {
+  return { clients: shared.pool.open(target.region, shared.endpoint), account: undefined, region: target.region };
 }
 
 /**
@@ -179,7 +289,7 @@ async function awsFor(config: DaemonConfig, closers: Closers, logger: Logger): P
  * the controller shows a load error; the source delivers only snapshots that differ from
  * the last, so once a read succeeds again the snapshot in force is confirmed to clear it.
  */
-function sourceFor(config: DaemonConfig, controller: Controller, logger: Logger): Source {
+function sourceFor(config: ApplicationSource, debounceMs: number, controller: Controller, logger: Logger): Source {
   const loadCache = new LoadCache();
   let failing = false;
   const confirm = () => {
@@ -199,7 +309,7 @@ function sourceFor(config: DaemonConfig, controller: Controller, logger: Logger)
     ...(config.path ? { path: config.path } : {}),
     ...(config.gitUrl ? { gitUrl: config.gitUrl, gitIntervalMs: config.gitIntervalMs } : {}),
     ...(config.gitBranch ? { gitBranch: config.gitBranch } : {}),
-    debounceMs: config.debounceMs,
+    debounceMs,
     onSnapshot: (snapshot: Snapshot) => controller.applySnapshot(snapshot),
     onError: (err) => {
       const code = (err as { code?: string }).code;
@@ -217,34 +327,33 @@ function sourceFor(config: DaemonConfig, controller: Controller, logger: Logger)
   return source;
 }
 
+/** What the status API may ask of one application's controller: a sync now, or (a push) after reading the checkout again. */
+function controllerFacade(controller: Controller, source: Source, status: StatusStore, logger: Logger): ControllerFacade {
+  return {
+    requestSync(trigger, detail) {
+      if (trigger !== 'webhook') return controller.requestSync(trigger, detail);
+      // Refused like the sync endpoint while stopping: the source is closed, no sync would follow.
+      if (status.controllerStatus().shuttingDown) return { accepted: false, message: 'shutting down' };
+      // A push: read the checkout again first, so the sync sees the new commit.
+      source.refresh().then(
+        () => controller.requestSync(trigger, detail),
+        (err: Error) => logger.warn({ err: { message: err.message } }, 'refresh after webhook failed'),
+      );
+      return { accepted: true, message: 'refreshing the checkout, then a full sync' };
+    },
+    cloudMapInstances: (key) => controller.cloudMapInstances(key),
+  };
+}
+
 /** The HTTP server, listening; returns its URL. */
-async function serve(
-  config: DaemonConfig,
-  deps: { status: StatusStore; metrics: Metrics; logger: Logger; controller: Controller; source: Source },
-  closers: Closers,
-): Promise<string> {
-  const { status, metrics, logger, controller, source } = deps;
+async function serve(config: DaemonConfig, deps: { applications: ApplicationEntry[]; metrics: Metrics; logger: Logger }, closers: Closers): Promise<string> {
   const server = buildServer({
-    status,
-    metrics,
-    logger,
+    applications: deps.applications,
+    metrics: deps.metrics,
+    logger: deps.logger,
     version: packageVersion(),
     ...(config.apiToken ? { apiToken: config.apiToken } : {}),
     ...(config.webhookSecret ? { webhookSecret: config.webhookSecret } : {}),
-    controller: {
-      requestSync(trigger, detail) {
-        if (trigger !== 'webhook') return controller.requestSync(trigger, detail);
-        // Refused like the sync endpoint while stopping: the source is closed, no sync would follow.
-        if (status.controllerStatus().shuttingDown) return { accepted: false, message: 'shutting down' };
-        // A push: read the checkout again first, so the sync sees the new commit.
-        source.refresh().then(
-          () => controller.requestSync(trigger, detail),
-          (err: Error) => logger.warn({ err: { message: err.message } }, 'refresh after webhook failed'),
-        );
-        return { accepted: true, message: 'refreshing the checkout, then a full sync' };
-      },
-      cloudMapInstances: (key) => controller.cloudMapInstances(key),
-    },
   });
   await server.listen({ host: config.listen.host, port: config.listen.port });
   closers.push(() => server.close());

@@ -279,7 +279,10 @@ export interface Sample {
 
 export interface Metrics {
   samples: Sample[];
-  /** The value of the series with exactly these labels; undefined when absent. */
+  /**
+   * The value of the series with exactly these labels — `application` may be left out
+   * (the daemon's single application, or the first that has the series); undefined when absent.
+   */
   value(name: string, labels?: Record<string, string>): number | undefined;
   /** The sum over every series of `name` whose labels include `labels`. */
   sum(name: string, labels?: Record<string, string>): number;
@@ -304,7 +307,10 @@ export function parseMetrics(text: string): Metrics {
     samples,
     series,
     value: (name, labels = {}) =>
-      samples.find((s) => s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && includes(s, labels))?.value,
+      samples.find((s) => {
+        const extra = Object.keys(s.labels).filter((k) => !(k in labels));
+        return s.name === name && (extra.length === 0 || (extra.length === 1 && extra[0] === 'application')) && includes(s, labels);
+      })?.value,
     sum: (name, labels = {}) => series(name, labels).reduce((n, s) => n + s.value, 0),
   };
 }
