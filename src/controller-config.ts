@@ -36,6 +36,8 @@ export interface ApplicationTarget {
   region: string;
   roleArn?: string;
   externalId?: string;
+  /** Where this application's calls go when not where the daemon's do (`--endpoint`). */
+  endpoint?: string;
 }
 
 /** One application of the daemon. */
@@ -95,7 +97,7 @@ interface RawApplication {
   name: string;
   application?: string;
   source: { repo: string; path?: string; gitUrl?: string; branch?: string; interval?: string };
-  target?: { region?: string; roleArn?: string; externalId?: string };
+  target?: { region?: string; roleArn?: string; externalId?: string; endpoint?: string };
   prune?: { enabled?: boolean; allowEmpty?: boolean; maxDeletes?: number };
   selfHeal?: boolean;
   resync?: string;
@@ -163,6 +165,7 @@ function applicationConfig(a: RawApplication, base: string, defaults: Applicatio
       region: target.region ?? defaults.region,
       ...(target.roleArn !== undefined ? { roleArn: target.roleArn } : {}),
       ...(target.externalId !== undefined ? { externalId: target.externalId } : {}),
+      ...(target.endpoint !== undefined ? { endpoint: target.endpoint } : {}),
     },
     prune: {
       enabled: prune.enabled ?? defaults.prune.enabled,

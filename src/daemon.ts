@@ -173,8 +173,8 @@ async function startApplication(
   const { config, endpoint, pool, metrics, closers } = shared;
   const logger = config.applications ? shared.logger.child({ application: app.name }) : shared.logger;
   const application = await applicationOf({ ...app.source, aws: app.application !== undefined ? { application: app.application } : {} }, logger);
-  const aws: ApplicationSettings = { region: app.target.region, controllerId: config.aws.controllerId, application, ...(endpoint ? { endpoint } : {}) };
   const target = await clientsFor(app.target, { endpoint, pool });
+  const aws: ApplicationSettings = { region: target.region, controllerId: config.aws.controllerId, application, ...(target.endpoint ? { endpoint: target.endpoint } : {}) };
   const status = new StatusStore();
   const controller = new Controller({
     clients: target.clients,
@@ -254,7 +254,11 @@ async function endpointFor(config: DaemonConfig, closers: Closers, logger: Logge
   return sim.endpoint;
 }
 
-/** The clients of every application: one call recorder, one rate limiter per region (AWS's limits are per account and region). */
+/**
+ * The clients of every application: one call recorder, and one rate limiter per endpoint
+ * and region (AWS's limits are per account and region; the account is known once a
+ * target's role is assumed).
+ */
 class ClientPool {
   readonly calls = new CallRecorder();
   private readonly limiters = new Map<string, RateLimiter>();
@@ -263,8 +267,9 @@ class ClientPool {
   constructor(private readonly rateLimit: boolean) {}
 
   open(region: string, endpoint: string | undefined): AwsClients {
-    let limiter = this.limiters.get(region);
-    if (this.rateLimit && !limiter) this.limiters.set(region, (limiter = new RateLimiter({ clock: systemClock })));
+    const key = `${endpoint ?? 'aws'} ${region}`;
+    let limiter = this.limiters.get(key);
+    if (this.rateLimit && !limiter) this.limiters.set(key, (limiter = new RateLimiter({ clock: systemClock })));
     const clients = createAwsClients({ region, ...(endpoint ? { endpoint } : {}) }, { calls: this.calls, ...(limiter ? { limiter } : {}) });
     this.opened.push(clients);
     return clients;
@@ -279,8 +284,12 @@ class ClientPool {
  * The clients of one application's target: the one place a target becomes clients
  * (assuming its role, when it names one, is src/aws/targets.ts's TargetPool.open).
  */
-async function clientsFor(target: ApplicationTarget, shared: { endpoint: string | undefined; pool: ClientPool }): Promise<{ clients: AwsClients; account: string | undefined; region: string }> {
-  return { clients: shared.pool.open(target.region, shared.endpoint), account: undefined, region: target.region };
+async function clientsFor(
+  target: ApplicationTarget,
+  shared: { endpoint: string | undefined; pool: ClientPool },
+): Promise<{ clients: AwsClients; account: string | undefined; region: string; endpoint: string | undefined }> {
+  const endpoint = target.endpoint ?? shared.endpoint;
+  return { clients: shared.pool.open(target.region, endpoint), account: undefined, region: target.region, endpoint };
 }
 
 /**

@@ -28,8 +28,10 @@ export interface TapLike {
 }
 
 export interface DaemonOptions {
-  /** --repo */
-  repo: string;
+  /** --repo; leave out with `config`. */
+  repo?: string;
+  /** --config: a controller configuration file listing the applications. */
+  config?: string;
   /** --endpoint (the simulator or moto); leave out with `embeddedAws`. */
   endpoint?: string;
   embeddedAws?: boolean;
@@ -80,6 +82,8 @@ export interface RunningDaemon {
   post(path: string, init?: { headers?: Record<string, string>; body?: string }): Promise<HttpAnswer>;
   /** GET /api/v1/status. */
   status(): Promise<DaemonStatus>;
+  /** GET /api/v1/applications/:name. */
+  application(name: string): Promise<ApplicationStatus>;
   /** GET /api/v1/resources/:kind/:name (undefined when 404). */
   resource(kind: string, name: string): Promise<ResourceView | undefined>;
   /** GET /metrics, parsed. */
@@ -101,6 +105,13 @@ export interface DaemonStatus {
   loadErrors: { code: string; file: string; line: number; column: number; field: string | null; message: string; formatted: string }[];
   ready: boolean;
   shuttingDown: boolean;
+}
+
+export interface ApplicationStatus extends Omit<DaemonStatus, 'shuttingDown'> {
+  name: string;
+  application: string;
+  source: { repo: string; path: string | null; gitUrl: string | null; branch: string | null; overlay: string | null };
+  target: { region: string; account: string | null; roleArn: string | null };
 }
 
 export interface ResourceView {
@@ -136,7 +147,8 @@ export interface DaemonProcess {
 /** Starts `node dist/cli.js run …` and returns at once; killed in t.teardown if still running. */
 export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` builds it in pretest)`);
-  const args = [CLI, 'run', '--repo', options.repo, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', options.logLevel ?? 'info'];
+  const source = options.config !== undefined ? ['--config', options.config] : ['--repo', options.repo ?? 'examples'];
+  const args = [CLI, 'run', ...source, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', options.logLevel ?? 'info'];
   if (options.embeddedAws) args.push('--embedded-aws');
   if (options.endpoint) args.push('--endpoint', options.endpoint);
   if (options.prune) args.push('--prune');
@@ -231,6 +243,11 @@ export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<R
       const answer = await request('/api/v1/status');
       if (answer.status !== 200) throw new Error(`GET /api/v1/status: HTTP ${answer.status}`);
       return answer.body as DaemonStatus;
+    },
+    async application(name) {
+      const answer = await request(`/api/v1/applications/${encodeURIComponent(name)}`);
+      if (answer.status !== 200) throw new Error(`GET /api/v1/applications/${name}: HTTP ${answer.status}`);
+      return answer.body as ApplicationStatus;
     },
     async resource(kind, name) {
       const answer = await request(`/api/v1/resources/${kind}/${encodeURIComponent(name)}`);
