@@ -18,7 +18,7 @@ t.teardown(() => Promise.all([ordersAws.close(), catalogAws.close()]));
 
 /** The image `app`'s service runs, rolled out, in `sim`. */
 function rolledOut(sim: RunningSimulator, app: string): string | undefined {
-  const call = (operation: string, input: object) => sim.invoke(`${ECS_TARGET_PREFIX}.${operation}`, JSON.stringify(input)).body as Record<string, never>;
+  const call = (operation: string, input: object): unknown => sim.invoke(`${ECS_TARGET_PREFIX}.${operation}`, JSON.stringify(input)).body;
   const service = (call('DescribeServices', { cluster: app, services: [`${app}-web`] }) as { services?: { runningCount: number; deployments: { taskDefinition: string; rolloutState: string }[] }[] }).services?.[0];
   if (!service || service.deployments.length !== 1 || service.deployments[0].rolloutState !== 'COMPLETED' || service.runningCount !== 1) return undefined;
   return (call('DescribeTaskDefinition', { taskDefinition: service.deployments[0].taskDefinition }) as { taskDefinition: { containerDefinitions: { image: string }[] } }).taskDefinition.containerDefinitions[0].image;
