@@ -288,6 +288,7 @@ async function clientsFor(
   target: ApplicationTarget,
   shared: { endpoint: string | undefined; pool: ClientPool },
 ): Promise<{ clients: AwsClients; account: string | undefined; region: string; endpoint: string | undefined }> {
+  if (target.roleArn !== undefined) throw new Error(`cannot assume ${target.roleArn}: this build has no STS client (src/aws/targets.ts)`);
   const endpoint = target.endpoint ?? shared.endpoint;
   return { clients: shared.pool.open(target.region, endpoint), account: undefined, region: target.region, endpoint };
 }
