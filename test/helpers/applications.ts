@@ -3,47 +3,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRepo, type GitRepo } from './daemon.js';
+import { serviceDocuments } from './fleet.js';
 
 /** The image an application's service runs at `tag`. */
 export const imageOf = (app: string, tag: string) => `public.ecr.aws/acme/${app}:${tag}`;
 
 /**
  * An application's documents: a cluster named after it and one service `<app>-web` on
- * Fargate, with the deployment circuit breaker on, so a failing image rolls back and the
- * service is Degraded.
+ * Fargate (fleet.ts's), with the deployment circuit breaker on, so a failing image rolls
+ * back and the service is Degraded.
  */
 export function applicationDocuments(app: string, tag: string, desiredCount: number | string = 1): string {
-  return `apiVersion: ecs-gitops.io/v1alpha1
-kind: Cluster
-metadata: {name: ${app}}
-spec: {}
----
-apiVersion: ecs-gitops.io/v1alpha1
-kind: TaskDefinition
-metadata: {name: ${app}-web}
-spec:
-  networkMode: awsvpc
-  requiresCompatibilities: [FARGATE]
-  cpu: "256"
-  memory: "512"
-  containerDefinitions:
-    - name: app
-      image: ${imageOf(app, tag)}
-      portMappings: [{containerPort: 8080}]
----
-apiVersion: ecs-gitops.io/v1alpha1
-kind: Service
-metadata: {name: ${app}-web}
-spec:
-  cluster: ${app}
-  taskDefinition: ${app}-web
-  desiredCount: ${desiredCount}
-  launchType: FARGATE
-  deploymentConfiguration:
-    deploymentCircuitBreaker: {enable: true, rollback: true}
-  networkConfiguration:
-    awsvpcConfiguration: {subnets: [subnet-0aa1b2c3d4e5f6071], securityGroups: [sg-0a1b2c3d4e5f60001]}
-`;
+  const cluster = `apiVersion: ecs-gitops.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${app}}\nspec: {}\n`;
+  const service = serviceDocuments({ name: `${app}-web`, image: imageOf(app, tag), cluster: app })
+    .replace('  desiredCount: 1\n', `  desiredCount: ${desiredCount}\n`)
+    .replace('  launchType: FARGATE\n', '  launchType: FARGATE\n  deploymentConfiguration:\n    deploymentCircuitBreaker: {enable: true, rollback: true}\n');
+  return `${cluster}---\n${service}`;
 }
 
 export interface ApplicationRepo extends GitRepo {
