@@ -6,19 +6,21 @@
  */
 import { packageVersion } from './commands/help.js';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CallRecorder, createAwsClients, destroyAwsClients, RateLimiter, type AwsClients } from './aws/clients.js';
 import { LiveCache } from './aws/reader.js';
 import { applicationId, resolveApplication } from './application.js';
 import type { ApplicationSettings, AwsSettings, PruneSettings } from './config.js';
 import { systemClock } from './runtime/clock.js';
-import { buildServer, type ApplicationEntry, type ControllerFacade } from './http/index.js';
+import { buildServer, type ApplicationEntry, type ApplicationView, type ControllerFacade } from './http/index.js';
 import type { ApplicationConfig, ApplicationSource, ApplicationTarget } from './controller-config.js';
 import { Controller } from './runtime/controller.js';
 import { StatusStore } from './runtime/status.js';
 import { gitRevision, redact } from './source/git.js';
 import { createSource, SourceError, type Snapshot, type Source } from './source/index.js';
 import { LoadCache, loadConfig } from './load/index.js';
+import { KUSTOMIZATION_FILES } from './load/files.js';
 import { DEFAULT_APPLICATION, createLogger, createMetrics, type LogFormat, type LogLevel, type Logger, type Metrics } from './telemetry.js';
 
 
@@ -191,27 +193,22 @@ async function startApplication(
   });
   controller.start();
   closers.push(() => controller.stop());
-  const source = sourceFor(app.source, config.debounceMs, controller, logger);
-  closers.push(() => source.close());
-  return {
-    name: app.name,
-    application,
-    source,
-    status,
-    controller,
-    logger,
-    view: {
-      repo: app.source.repo,
-      path: app.source.path ?? null,
-      gitUrl: app.source.gitUrl !== undefined ? redact(app.source.gitUrl) : null,
-      branch: app.source.gitBranch ?? null,
-      overlay: null,
-      region: target.region,
-      account: target.account ?? null,
-      roleArn: app.target.roleArn ?? null,
-    },
-    facade: controllerFacade(controller, source, status, logger),
+  const view: ApplicationView = {
+    repo: app.source.repo,
+    path: app.source.path ?? null,
+    gitUrl: app.source.gitUrl !== undefined ? redact(app.source.gitUrl) : null,
+    branch: app.source.gitBranch ?? null,
+    overlay: null,
+    region: target.region,
+    account: target.account ?? null,
+    roleArn: app.target.roleArn ?? null,
   };
+  // Whether the config directory is rendered as an overlay is known at each load of it.
+  const source = sourceFor(app.source, config.debounceMs, controller, logger, (root) => {
+    view.overlay = KUSTOMIZATION_FILES.some((file) => existsSync(join(root, file))) ? (app.source.path ?? '.') : null;
+  });
+  closers.push(() => source.close());
+  return { name: app.name, application, source, status, controller, logger, view, facade: controllerFacade(controller, source, status, logger) };
 }
 
 /** What to undo at shutdown, undone in reverse order; a failing step is logged and the rest still run. */
@@ -299,7 +296,7 @@ async function clientsFor(
  * the controller shows a load error; the source delivers only snapshots that differ from
  * the last, so once a read succeeds again the snapshot in force is confirmed to clear it.
  */
-function sourceFor(config: ApplicationSource, debounceMs: number, controller: Controller, logger: Logger): Source {
+function sourceFor(config: ApplicationSource, debounceMs: number, controller: Controller, logger: Logger, loading: (root: string) => void): Source {
   const loadCache = new LoadCache();
   let failing = false;
   const confirm = () => {
@@ -312,6 +309,7 @@ function sourceFor(config: ApplicationSource, debounceMs: number, controller: Co
   const source = createSource({
     repo: config.repo,
     load: async (root, checkout) => {
+      loading(root);
       const result = await loadConfig(root, { cache: loadCache, repositoryRoot: checkout });
       if (failing) setImmediate(confirm);
       return result;

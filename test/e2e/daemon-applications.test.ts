@@ -3,7 +3,7 @@
 // after it) while the bad one reports its load error with file and line; and a service
 // whose image fails to start is named, Degraded, by the per-resource info gauge.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { applicationRepo, controllerConfig, imageOf } from '../helpers/applications.js';
@@ -37,6 +37,9 @@ const runs = (app: string, tag: string) => {
 
 const dir = t.testdir();
 const repos = Object.fromEntries(APPS.map((app) => [app, applicationRepo(dir, app)]));
+// search's config directory is an overlay of its one file.
+writeFileSync(join(repos.search.dir, 'config', 'kustomization.yaml'), 'resources: [app.yaml]\n');
+repos.search.commit('search: an overlay');
 const config = controllerConfig(dir, APPS.map((app) => ({ name: app, dir: repos[app].dir })));
 const daemon = await startDaemon(t, { config, endpoint: sim.endpoint });
 t.teardown(() => daemon.stop('SIGKILL'));
@@ -55,7 +58,7 @@ t.test('each application converges, is listed with its own status, and /readyz w
   for (const a of list.items) {
     t.equal(a.application, a.name, 'the tag value set in the file');
     t.equal(a.appliedRevision, repos[a.name].head());
-    t.same(a.source, { repo: repos[a.name].dir, path: 'config', gitUrl: null, branch: null, overlay: null });
+    t.same(a.source, { repo: repos[a.name].dir, path: 'config', gitUrl: null, branch: null, overlay: a.name === 'search' ? 'config' : null });
   }
   const m = await daemon.metrics();
   for (const app of APPS) t.equal(m.value('ecs_gitops_resources', { application: app, kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 1, `${app}'s series`);
@@ -107,3 +110,9 @@ function findLine(dir: string, text: string): number {
   const lines = readFileSync(join(dir, 'config', 'app.yaml'), 'utf8').split('\n');
   return lines.findIndex((l) => l.includes(text)) + 1;
 }
+
+t.test('SIGTERM stops every application and exits 0', async (t) => {
+  const end = await daemon.stop('SIGTERM');
+  t.same({ code: end.code, signal: end.signal }, { code: 0, signal: null });
+  t.equal(daemon.logged('shutting down').length, 1, 'one shutdown for the daemon');
+});
