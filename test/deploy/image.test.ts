@@ -183,7 +183,7 @@ t.test('the runtime stage, replayed outside Docker, validates and runs the daemo
   t.equal(livez.status, 200, '/livez answers 200');
   t.same(await livez.json(), { status: 'ok' });
   const metrics = await (await fetch(`${url}/metrics`)).text();
-  t.match(metrics, /^ecs_gitops_workqueue_depth /m, '/metrics serves the controller metrics');
+  t.match(metrics, /^ecs_gitops_workqueue_depth\{application="default"\} /m, '/metrics serves the controller metrics');
 
   daemon.kill('SIGTERM');
   // A timer left running would keep this file's process alive for its full 30 s.
