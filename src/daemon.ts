@@ -58,6 +58,8 @@ export interface DaemonConfig {
   webhookSecret?: string;
   /** Logs go here (default stdout). */
   logDestination?: NodeJS.WritableStream;
+  /** With `applications`: how long one whose source gave no first snapshot waits before trying again (default `FIRST_SNAPSHOT_RETRY_MS`). */
+  firstSnapshotRetryMs?: number;
 }
 
 /** One application as the daemon runs it. */
@@ -128,12 +130,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const url = await serve(config, { applications: running, metrics, logger }, closers);
 
     // Started together: one slow or failing first read does not hold back the others.
-    const firsts = await Promise.all(running.map(async (app) => ({ app, first: await app.source.start() })));
-    for (const { app, first } of firsts) {
-      app.logger.info({ revision: first.revision, valid: first.result.ok, url, application: app.application }, 'ecs-gitops started');
-    }
+    const stopping = new AbortController();
+    closers.push(() => stopping.abort());
+    const retry = { retry: config.applications !== undefined, retryMs: config.firstSnapshotRetryMs ?? FIRST_SNAPSHOT_RETRY_MS, url, stopping: stopping.signal };
+    await Promise.all(running.map((app) => startSource(app, retry)));
 
-    let stopping: Promise<void> | undefined;
+    let stopped: Promise<void> | undefined;
     return {
       url,
       ...(endpoint ? { awsEndpoint: endpoint } : {}),
@@ -142,7 +144,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       logger,
       calls: pool.calls,
       stop() {
-        stopping ??= (async () => {
+        stopped ??= (async () => {
+          stopping.abort();
           for (const app of running) app.status.updateController({ shuttingDown: true });
           logger.info({}, 'shutting down');
           // Order: stop reading git, let in-flight AWS work finish (bounded, all applications at once), then stop serving.
@@ -151,7 +154,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           await closers.closeAll();
           logger.flush?.();
         })();
-        return stopping;
+        return stopped;
       },
     };
   } catch (err) {
@@ -163,7 +166,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
 /** What the daemon holds of one application while it runs. */
 interface RunningApplication extends ApplicationEntry {
   controller: Controller;
+  /** The source in use: replaced when a first start failed and is tried again. */
   source: Source;
+  newSource(): Source;
   logger: Logger;
 }
 
@@ -204,11 +209,52 @@ async function startApplication(
     roleArn: app.target.roleArn ?? null,
   };
   // Whether the config directory is rendered as an overlay is known at each load of it.
-  const source = sourceFor(app.source, config.debounceMs, controller, logger, (root) => {
-    view.overlay = KUSTOMIZATION_FILES.some((file) => existsSync(join(root, file))) ? (app.source.path ?? '.') : null;
-  });
-  closers.push(() => source.close());
-  return { name: app.name, application, source, status, controller, logger, view, facade: controllerFacade(controller, source, status, logger) };
+  const newSource = () =>
+    sourceFor(app.source, config.debounceMs, controller, logger, (root) => {
+      view.overlay = KUSTOMIZATION_FILES.some((file) => existsSync(join(root, file))) ? (app.source.path ?? '.') : null;
+    });
+  const running: RunningApplication = {
+    name: app.name,
+    application,
+    source: newSource(),
+    newSource,
+    status,
+    controller,
+    logger,
+    view,
+    facade: controllerFacade(controller, () => running.source, status, logger),
+  };
+  closers.push(() => running.source.close());
+  return running;
+}
+
+/** How long an application whose source gave no first snapshot waits before trying again. */
+export const FIRST_SNAPSHOT_RETRY_MS = 10_000;
+
+/**
+ * Starts an application's source and logs its first snapshot. With `retry` (a daemon of
+ * several applications), a source that gives none — a checkout not cloned yet, a remote
+ * that does not answer — is a load error in that application's status, tried again every
+ * `retryMs` until `stopping`, while the others run; alone, it fails the start.
+ */
+async function startSource(app: RunningApplication, context: { retry: boolean; retryMs: number; url: string; stopping: AbortSignal }): Promise<void> {
+  const { retry, retryMs, url, stopping } = context;
+  try {
+    const first = await app.source.start();
+    app.logger.info({ revision: first.revision, valid: first.result.ok, url, application: app.application }, 'ecs-gitops started');
+  } catch (err) {
+    if (!retry || stopping.aborted) throw err;
+    const message = (err as Error).message;
+    app.logger.error({ err: { message } }, `no first snapshot; trying again in ${retryMs / 1000} s`);
+    app.controller.sourceFailed(app.view.path ?? '.', message);
+    void systemClock.sleep(retryMs, stopping).then(
+      () => {
+        app.source = app.newSource();
+        return startSource(app, context);
+      },
+      () => undefined,
+    );
+  }
 }
 
 /** What to undo at shutdown, undone in reverse order; a failing step is logged and the rest still run. */
@@ -336,14 +382,14 @@ function sourceFor(config: ApplicationSource, debounceMs: number, controller: Co
 }
 
 /** What the status API may ask of one application's controller: a sync now, or (a push) after reading the checkout again. */
-function controllerFacade(controller: Controller, source: Source, status: StatusStore, logger: Logger): ControllerFacade {
+function controllerFacade(controller: Controller, source: () => Source, status: StatusStore, logger: Logger): ControllerFacade {
   return {
     requestSync(trigger, detail) {
       if (trigger !== 'webhook') return controller.requestSync(trigger, detail);
       // Refused like the sync endpoint while stopping: the source is closed, no sync would follow.
       if (status.controllerStatus().shuttingDown) return { accepted: false, message: 'shutting down' };
       // A push: read the checkout again first, so the sync sees the new commit.
-      source.refresh().then(
+      source().refresh().then(
         () => controller.requestSync(trigger, detail),
         (err: Error) => logger.warn({ err: { message: err.message } }, 'refresh after webhook failed'),
       );
