@@ -136,13 +136,16 @@ export async function statusRoutes(app: FastifyInstance, { deps, closing }: Stat
     );
   });
 
-  app.get('/api/v1/applications', { schema: ROUTE_SCHEMAS.applications }, async () => ({ items: entries.map(applicationView) }));
+  app.get('/api/v1/applications', { schema: ROUTE_SCHEMAS.applications }, async (_request, reply) =>
+    json(reply, answers.get('applications', () => reply.serialize({ items: entries.map(applicationView) }) as string)),
+  );
 
   app.get<{ Params: { name: string } }>('/api/v1/applications/:name', { schema: ROUTE_SCHEMAS.application }, async (request) => applicationView(entryNamed(request.params.name)));
 
-  app.get<{ Params: { name: string }; Querystring: Filter }>('/api/v1/applications/:name/resources', { schema: ROUTE_SCHEMAS.applicationResources }, async (request) => {
+  app.get<{ Params: { name: string }; Querystring: Filter }>('/api/v1/applications/:name/resources', { schema: ROUTE_SCHEMAS.applicationResources }, async (request, reply) => {
     const entry = entryNamed(request.params.name);
-    return { items: resourceItems(entry, request.query, false) };
+    const { kind, sync, health } = request.query;
+    return json(reply, answers.get(`resources of ${entry.name} ${kind} ${sync} ${health}`, () => reply.serialize({ items: resourceItems(entry, { kind, sync, health }, false) }) as string));
   });
 
   app.get<{ Params: { name: string; kind: Kind; rname: string } }>('/api/v1/applications/:name/resources/:kind/:rname', { schema: ROUTE_SCHEMAS.applicationResource }, async (request) => {
@@ -153,10 +156,10 @@ export async function statusRoutes(app: FastifyInstance, { deps, closing }: Stat
     return resourceDetail(entry, resource, false);
   });
 
-  app.get<{ Params: { name: string } }>('/api/v1/applications/:name/plan', { schema: ROUTE_SCHEMAS.applicationPlan }, async (request) => {
+  app.get<{ Params: { name: string } }>('/api/v1/applications/:name/plan', { schema: ROUTE_SCHEMAS.applicationPlan }, async (request, reply) => {
     const entry = entryNamed(request.params.name);
     const plan = entry.status.plan();
     if (!plan) throw new ApiError('NOT_FOUND', `no plan yet: the first sync of application ${entry.name} has not finished`);
-    return planView(plan);
+    return json(reply, answers.get(`plan of ${entry.name}`, () => reply.serialize(planView(plan)) as string));
   });
 }
