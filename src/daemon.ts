@@ -241,7 +241,9 @@ async function startSource(app: RunningApplication, context: { retry: boolean; r
   const { retry, retryMs, url, stopping } = context;
   try {
     const first = await app.source.start();
-    app.logger.info({ revision: first.revision, valid: first.result.ok, url, application: app.application }, 'ecs-gitops started');
+    // With several applications every line already names the application; its tag goes beside it.
+    const tag = retry ? { applicationTag: app.application } : { application: app.application };
+    app.logger.info({ revision: first.revision, valid: first.result.ok, url, ...tag }, 'ecs-gitops started');
   } catch (err) {
     if (!retry || stopping.aborted) throw err;
     const message = (err as Error).message;

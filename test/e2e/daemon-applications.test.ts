@@ -56,13 +56,13 @@ t.test('each application converges, is listed with its own status, and /readyz w
   const list = (await daemon.get('/api/v1/applications')).body as { items: { name: string; application: string; appliedRevision: string; source: { repo: string; path: string } }[] };
   t.same(list.items.map((a) => a.name), ['billing', 'search', 'shop']);
   for (const a of list.items) {
-    t.equal(a.application, a.name, 'the tag value set in the file');
+    t.equal(a.application, `acme-${a.name}`, 'the tag value set in the file');
     t.equal(a.appliedRevision, repos[a.name].head());
     t.same(a.source, { repo: repos[a.name].dir, path: 'config', gitUrl: null, branch: null, overlay: a.name === 'search' ? 'config' : null });
   }
   const m = await daemon.metrics();
   for (const app of APPS) t.equal(m.value('ecs_gitops_resources', { application: app, kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 1, `${app}'s series`);
-  t.equal(daemon.logged('ecs-gitops started').length, 3, 'each application logs its start');
+  t.same(daemon.logged('ecs-gitops started').map((l) => `${l.application} ${l.applicationTag}`).sort(), ['billing acme-billing', 'search acme-search', 'shop acme-shop'], 'each application logs its start, with its tag');
   t.ok(daemon.logged('reconcile finished').every((l) => APPS.includes(l.application as string)), 'every line of a pass names its application');
 });
 

@@ -41,11 +41,11 @@ export function applicationRepo(dir: string, app: string, tag = '1.0.0'): Applic
   return { ...repo, name: app, write };
 }
 
-/** Writes `<dir>/controller.yaml` listing the repositories as applications (named as the repositories), each with `target`. */
+/** Writes `<dir>/controller.yaml` listing the repositories as applications (named as the repositories, tagged `acme-<name>`), each with `target`. */
 export function controllerConfig(dir: string, repos: { name: string; dir: string; target?: Record<string, string> }[]): string {
   const file = join(dir, 'controller.yaml');
   const applications = repos.map(
-    (r) => `  - name: ${r.name}\n    application: ${r.name}\n    source: {repo: ${JSON.stringify(r.dir)}, path: config}\n${r.target ? `    target: ${JSON.stringify(r.target)}\n` : ''}    resync: 2s\n`,
+    (r) => `  - name: ${r.name}\n    application: acme-${r.name}\n    source: {repo: ${JSON.stringify(r.dir)}, path: config}\n${r.target ? `    target: ${JSON.stringify(r.target)}\n` : ''}    resync: 2s\n`,
   );
   writeFileSync(file, `apiVersion: ecs-gitops.io/v1alpha1\nkind: ControllerConfig\napplications:\n${applications.join('')}`);
   return file;
