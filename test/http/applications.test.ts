@@ -2,6 +2,7 @@
 // resources, resource and plan, its own sync; the daemon-wide endpoints answering for
 // all of them; readiness waiting for every application.
 import t from 'tap';
+import { signBody } from '../../src/http/index.js';
 import { API, MAIN, PLAN, T0, WEB, populate, setup, setupApplications } from './fixture.js';
 
 t.test('/api/v1/applications lists every application by name with its source, target and status', async (t) => {
@@ -136,4 +137,12 @@ t.test('with one application (the single-application flags) /api/v1/applications
   t.notOk(list.some((i: object) => 'application' in i), 'no application field with one application');
   t.same((await app.inject('/api/v1/applications/default/resources')).json().items, list);
   t.same((await app.inject('/api/v1/applications/default/resources/Service/api')).json().key, API.key);
+});
+
+t.test('a git push refreshes and syncs every application', async (t) => {
+  const { app, applications } = setupApplications(t, ['shop', 'billing'], { webhookSecret: 's3cret' });
+  const push = JSON.stringify({ ref: 'refs/heads/main', after: 'abc123' });
+  const res = await app.inject({ method: 'POST', url: '/api/v1/webhooks/git', payload: push, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signBody('s3cret', push) } });
+  t.equal(res.statusCode, 202);
+  for (const name of ['shop', 'billing']) t.same(applications[name].controller.requests, [{ trigger: 'webhook', detail: 'refs/heads/main@abc123' }], name);
 });

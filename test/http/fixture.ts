@@ -52,7 +52,7 @@ export function setup(t: { teardown(fn: () => unknown): void }, options: { apiTo
 }
 
 /** A server of several applications, each with its own store and fake controller, named as given. */
-export function setupApplications(t: { teardown(fn: () => unknown): void }, names: string[], options: { apiToken?: string } = {}) {
+export function setupApplications(t: { teardown(fn: () => unknown): void }, names: string[], options: { apiToken?: string; webhookSecret?: string } = {}) {
   const now = T0;
   const calls = new CallRecorder();
   const metrics = createMetrics({ calls });
