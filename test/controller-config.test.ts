@@ -103,3 +103,15 @@ t.test('ecs-gitops run --config with an invalid file: every finding on stderr, e
   t.match(err.join('\n'), /:7:14 applications\[0\]\.prune\.enabld: unknown field; did you mean "enabled"\?/);
   t.match(err.at(-1), /2 errors in the controller configuration; nothing started/);
 });
+
+t.test('every field of the schema is in the README’s table of the controller configuration', async (t) => {
+  const schema = JSON.parse(readFileSync('crds/controller-config.schema.json', 'utf8')) as { definitions: { application: Node } };
+  interface Node { properties?: Record<string, Node> }
+  const fields = (node: Node, prefix = ''): string[] =>
+    Object.entries(node.properties ?? {}).flatMap(([name, child]) => (child.properties ? fields(child, `${prefix}${name}.`) : [`${prefix}${name}`]));
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('## One daemon, many applications'), readme.indexOf('\n## ', readme.indexOf('## One daemon, many applications') + 1));
+  const listed = fields(schema.definitions.application);
+  t.ok(listed.length >= 14, `${listed.length} fields`);
+  for (const field of listed) t.ok(section.includes(`\`${field}\``), field);
+});
