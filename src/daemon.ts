@@ -1,8 +1,11 @@
 /**
  * The daemon's composition root (`ecs-gitops run`): builds the concrete adapters — the
- * AWS clients (or the embedded simulator behind them), the source, the controller,
- * telemetry and the HTTP server — and wires them together. `startDaemon` returns a
- * handle whose `stop()` shuts everything down in order. The command line is `cli.ts`.
+ * AWS clients (or the embedded simulator behind them), the sources, the controllers,
+ * telemetry and the HTTP server — and wires them together. Each application (the
+ * controller configuration's, or the one the single-application flags describe) gets its
+ * own source, load cache, controller with its work queue, and status store; they share
+ * one HTTP server, one metrics registry and one logger. `startDaemon` returns a handle
+ * whose `stop()` shuts everything down in order. The command line is `cli.ts`.
  */
 import { packageVersion } from './commands/help.js';
 import type { AddressInfo } from 'node:net';
