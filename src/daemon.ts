@@ -123,7 +123,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   try {
     const configured = applicationsOf(config);
     const endpoint = await endpointFor(config, closers, logger);
-    const pool = new ClientPool(config.rateLimit && !endpoint);
+    const pool = new ClientPool(config.rateLimit);
     closers.push(() => pool.close());
     const metrics = createMetrics({ calls: pool.calls });
     closers.push(() => metrics.close());
