@@ -86,8 +86,9 @@ t.test('run --config: the file replaces the single-application flags; together t
     ['api', join(dir, 'checkout'), 'eu-west-1', 30_000],
   ]);
   t.same(daemonConfig([], { ECS_GITOPS_CONFIG: file }, false).applications?.length, 2, 'ECS_GITOPS_CONFIG');
-  t.throws(() => daemonConfig(['--config', file, '--repo', 'x'], {}, false), /--config lists the applications; --repo describes a single one/);
-  t.throws(() => daemonConfig(['--config', file, '--prune', '--path', 'p'], {}, false), /--path, --prune describe a single one/);
+  t.throws(() => daemonConfig(['--config', file, '--repo', 'x'], {}, false), /--config lists the applications; --repo \(ECS_GITOPS_REPO\) describes a single one/);
+  t.throws(() => daemonConfig(['--config', file, '--prune', '--path', 'p'], {}, false), /--path \(ECS_GITOPS_PATH\), --prune \(ECS_GITOPS_PRUNE\) describe a single one/);
+  t.throws(() => daemonConfig(['--config', file], { ECS_GITOPS_REPO: '/srv/checkout' }, false), /ECS_GITOPS_REPO/, 'from the environment too');
   t.throws(() => daemonConfig(['--config', join(dir, 'nope.yaml')], {}, false), /--config: cannot read .*nope\.yaml/);
   t.throws(() => daemonConfig(['x'], {}, false), /run takes no arguments/, 'a positional repository stays refused');
   t.throws(() => daemonConfig([], {}, false), /--repo DIR is required .* or --config FILE/);

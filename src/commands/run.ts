@@ -10,6 +10,7 @@ import {
   PRUNE_OPTIONS,
   UsageError,
   awsSettings,
+  envName,
   oneOf,
   parseCommandLine,
   parseDuration,
@@ -68,7 +69,11 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
   const configFile = values.config as string | undefined;
   if (configFile !== undefined) {
     const given = SINGLE_APPLICATION_FLAGS.filter((flag) => values[flag] !== undefined);
-    if (given.length > 0) throw new UsageError(`--config lists the applications; ${given.map((f) => `--${f}`).join(', ')} describe${given.length === 1 ? 's' : ''} a single one (set it in the file instead)`);
+    if (given.length > 0) {
+      // Either may come from the environment (a task definition's), so both names are given.
+      const named = given.map((flag) => `--${flag} (${envName(flag)})`).join(', ');
+      throw new UsageError(`--config lists the applications; ${named} describe${given.length === 1 ? 's' : ''} a single one (set it in the file instead)`);
+    }
   }
   const repo = configFile !== undefined ? undefined : ((values.repo as string | undefined) ?? (embeddedAws ? 'examples' : undefined));
   if (!repo && configFile === undefined) throw new UsageError('--repo DIR is required (the checkout to watch; with --git-url, where to keep the clone), or --config FILE');
