@@ -1,9 +1,10 @@
 /**
- * The two mutating endpoints: `POST /api/v1/sync` (bearer token) and the git webhook
- * (HMAC signature over the raw body). Each refuses with 403 when its credential is not
- * configured, before reading the body. Each lives in its own encapsulated scope because
- * each reads its body its own way: the sync ignores it, the webhook keeps the raw bytes
- * the signature covers.
+ * The mutating endpoints: the sync — `POST /api/v1/sync` for every application and
+ * `POST /api/v1/applications/:name/sync` for one (bearer token) — and the git webhook
+ * (HMAC signature over the raw body), which refreshes and syncs every application. Each
+ * refuses with 403 when its credential is not configured, before reading the body. The
+ * sync and the webhook live in their own encapsulated scopes because each reads its body
+ * its own way: the sync ignores it, the webhook keeps the raw bytes the signature covers.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SIGNATURE_FORMAT, SIGNATURE_HEADER, bearerToken, signatureMatches, tokenMatches } from './auth.js';
