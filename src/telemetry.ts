@@ -17,10 +17,10 @@ import type { Kind } from './api/kinds.js';
 import { API_OPERATIONS } from './aws/clients.js';
 import type { AwsService, CallEvent, CallRecorder, RecordedTarget } from './aws/clients.js';
 import type { HealthStatus } from './core/health.js';
-import { NOTIFICATION_RESULTS, SINK_TYPES, type NotificationResult, type SinkType } from './notify/delivery.js';
-import { NOTIFICATION_EVENTS, type NotificationEvent } from './notify/events.js';
 import type { SyncStatus } from './core/plan.js';
 import type { StatusStore } from './runtime/status.js';
+import { NOTIFICATION_RESULTS, SINK_TYPES, type NotificationResult, type SinkType } from './notify/delivery.js';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from './notify/events.js';
 
 // ---------------------------------------------------------------- logs
 
@@ -103,12 +103,25 @@ const RECONCILE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 12
 /** Seconds of one HTTP attempt against ECS or Cloud Map. */
 const AWS_REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Every metric the controller defines (prom-client's default process metrics come on top). */
+/** The metrics' `application` label of a daemon run by the single-application flags (no `--config`). */
+export const DEFAULT_APPLICATION = 'default';
+
+/**
+ * Every metric the controller defines (prom-client's default process metrics come on top).
+ * The controller's series carry the application they are about; `resourceInfo` has one
+ * series per resource, so its cardinality is the number of resources the daemon knows.
+ */
 export const METRICS = {
-  reconcileDuration: { name: 'ecs_gitops_reconcile_duration_seconds', type: 'histogram', labels: ['kind', 'result'], help: 'Time to reconcile one resource, by kind and result.' },
-  reconcileTotal: { name: 'ecs_gitops_reconcile_total', type: 'counter', labels: ['kind', 'result'], help: 'Reconciles of one resource, by kind and result (success, error, conflict, stalled).' },
-  resources: { name: 'ecs_gitops_resources', type: 'gauge', labels: ['kind', 'sync_status', 'health_status'], help: 'Resources the controller knows, by kind, sync status and health status.' },
-  driftDetected: { name: 'ecs_gitops_drift_detected_total', type: 'counter', labels: ['kind'], help: 'Times a resource that was in sync was found changed in AWS.' },
+  reconcileDuration: { name: 'ecs_gitops_reconcile_duration_seconds', type: 'histogram', labels: ['application', 'kind', 'result'], help: 'Time to reconcile one resource, by application, kind and result.' },
+  reconcileTotal: { name: 'ecs_gitops_reconcile_total', type: 'counter', labels: ['application', 'kind', 'result'], help: 'Reconciles of one resource, by application, kind and result (success, error, conflict, stalled).' },
+  resources: { name: 'ecs_gitops_resources', type: 'gauge', labels: ['application', 'kind', 'sync_status', 'health_status'], help: 'Resources the controller knows, by application, kind, sync status and health status.' },
+  resourceInfo: {
+    name: 'ecs_gitops_resource_info',
+    type: 'gauge',
+    labels: ['application', 'kind', 'name', 'sync_status', 'health_status'],
+    help: 'One series (value 1) per resource the controller knows, with its current sync and health status; a resource whose status changes moves to a new series, one that is forgotten has none.',
+  },
+  driftDetected: { name: 'ecs_gitops_drift_detected_total', type: 'counter', labels: ['application', 'kind'], help: 'Times a resource that was in sync was found changed in AWS.' },
   awsCalls: { name: 'ecs_gitops_aws_api_calls_total', type: 'counter', labels: ['account', 'region', 'service', 'operation'], help: 'AWS API operations sent (one per operation, however many attempts), by target account and region.' },
   awsErrors: { name: 'ecs_gitops_aws_api_errors_total', type: 'counter', labels: ['account', 'region', 'service', 'operation'], help: 'AWS API operations that failed after every retry.' },
   awsThrottles: { name: 'ecs_gitops_aws_api_throttles_total', type: 'counter', labels: ['account', 'region', 'service', 'operation'], help: 'AWS API attempts answered with a throttling error.' },
@@ -116,21 +129,21 @@ export const METRICS = {
   limiterWait: { name: 'ecs_gitops_aws_rate_limiter_wait_seconds', type: 'histogram', labels: ['account', 'region', 'category'], help: "Time an AWS API operation waited for the client-side rate limiter of its account and region (0 when a token was free)." },
   limiterTokens: { name: 'ecs_gitops_aws_rate_limiter_tokens', type: 'gauge', labels: ['account', 'region', 'category'], help: 'Tokens free in the client-side rate limiter of an account and region, by throttling category.' },
   limiterWaiting: { name: 'ecs_gitops_aws_rate_limiter_waiting', type: 'gauge', labels: ['account', 'region', 'category'], help: 'AWS API operations waiting for a token of the rate limiter of an account and region.' },
-  queueDepth: { name: 'ecs_gitops_workqueue_depth', type: 'gauge', labels: [], help: 'Resource keys waiting in the work queue.' },
-  queueRetries: { name: 'ecs_gitops_workqueue_retries_total', type: 'counter', labels: [], help: 'Resource keys put back on the work queue with a backoff.' },
-  queueLongestRunning: { name: 'ecs_gitops_workqueue_longest_running_seconds', type: 'gauge', labels: [], help: 'How long the longest reconcile still running has been running.' },
-  revision: { name: 'ecs_gitops_git_revision_info', type: 'gauge', labels: ['revision'], help: 'The git revision whose desired state is in force (1); revision="" with 0 before the first.' },
-  lastSuccessfulSync: { name: 'ecs_gitops_last_successful_sync_timestamp_seconds', type: 'gauge', labels: [], help: 'When the last full sync without errors finished, in seconds since the epoch (0 before the first).' },
-  loadErrors: { name: 'ecs_gitops_snapshot_load_errors', type: 'gauge', labels: [], help: 'Errors in the newest snapshot of the config repository (0 when it is valid).' },
-  loadFailures: { name: 'ecs_gitops_snapshot_load_failures_total', type: 'counter', labels: [], help: 'Snapshots of the config repository that failed to load.' },
+  queueDepth: { name: 'ecs_gitops_workqueue_depth', type: 'gauge', labels: ['application'], help: "Resource keys waiting in the application's work queue." },
+  queueRetries: { name: 'ecs_gitops_workqueue_retries_total', type: 'counter', labels: ['application'], help: "Resource keys put back on the application's work queue with a backoff." },
+  queueLongestRunning: { name: 'ecs_gitops_workqueue_longest_running_seconds', type: 'gauge', labels: ['application'], help: "How long the application's longest reconcile still running has been running." },
+  revision: { name: 'ecs_gitops_git_revision_info', type: 'gauge', labels: ['application', 'revision'], help: "The git revision whose desired state is in force for the application (1); revision=\"\" with 0 before the first." },
+  lastSuccessfulSync: { name: 'ecs_gitops_last_successful_sync_timestamp_seconds', type: 'gauge', labels: ['application'], help: "When the application's last full sync without errors finished, in seconds since the epoch (0 before the first)." },
+  loadErrors: { name: 'ecs_gitops_snapshot_load_errors', type: 'gauge', labels: ['application'], help: "Errors in the newest snapshot of the application's config source (0 when it is valid)." },
+  loadFailures: { name: 'ecs_gitops_snapshot_load_failures_total', type: 'counter', labels: ['application'], help: "Snapshots of the application's config source that failed to load." },
   notifications: { name: 'ecs_gitops_notifications_total', type: 'counter', labels: ['sink', 'event', 'result'], help: 'Notifications by sink, event and result (sent, failed after every attempt, dropped unsent).' },
 } as const satisfies Record<string, { name: `${typeof METRIC_PREFIX}${string}`; type: 'counter' | 'gauge' | 'histogram'; labels: readonly string[]; help: string }>;
 
 /** The names of every metric the controller defines, for docs and tests. */
 export const METRIC_NAMES: readonly string[] = Object.values(METRICS).map((m) => m.name);
 
-export interface Metrics {
-  registry: Registry;
+/** What one application's controller reports (runtime/controller.ts's ControllerMetrics). */
+export interface ApplicationMetrics {
   observeReconcile(kind: Kind, result: ReconcileResult, seconds: number): void;
   driftDetected(kind: Kind): void;
   queue: {
@@ -144,6 +157,17 @@ export interface Metrics {
   /** Errors in the newest snapshot (0 when it loaded). */
   setLoadErrors(n: number): void;
   loadFailed(): void;
+}
+
+export interface Metrics {
+  registry: Registry;
+  /**
+   * The series of one application, read from its status store at scrape time and
+   * written by its controller through what this returns; every one of its label sets
+   * starts at 0. Asking again for a name gives the same object.
+   */
+  forApplication(name: string, status: StatusStore): ApplicationMetrics;
+  /** A notification's outcome (src/notify). */
   notification(sink: SinkType, event: NotificationEvent, result: NotificationResult): void;
   /** Stops listening to the call recorder. */
   close(): void;
@@ -169,7 +193,12 @@ const LIMITER_WAIT_BUCKETS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 /** The account and region labels of a target or event; the account is empty when it could not be learned. */
 const where = (t: { account?: string | undefined; region?: string | undefined }) => ({ account: t.account ?? '', region: t.region ?? '' });
 
-export function createMetrics({ status, calls }: { status: StatusStore; calls: CallRecorder }): Metrics {
+/**
+ * The registry and its metrics. With `status`, the daemon's single application
+ * (`DEFAULT_APPLICATION`) is registered at once; a daemon of several applications calls
+ * `forApplication` for each.
+ */
+export function createMetrics({ status, calls }: { status?: StatusStore; calls: CallRecorder }): Metrics {
   const registry = new Registry();
   const registers = [registry];
   // Unprefixed on purpose: the standard Node.js dashboards query process_* and nodejs_*.
@@ -178,38 +207,45 @@ export function createMetrics({ status, calls }: { status: StatusStore; calls: C
   // linter rejects; each is the sum of the per-type gauge beside it (nodejs_active_handles{type}…).
   for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
 
+  const applications = new Map<string, { status: StatusStore; metrics: ApplicationMetrics }>();
   const m = METRICS;
   const reconcileDuration = new Histogram({ ...described(m.reconcileDuration), buckets: RECONCILE_BUCKETS, registers });
   const reconcileTotal = new Counter({ ...described(m.reconcileTotal), registers });
-  for (const kind of KINDS) {
-    for (const result of RECONCILE_RESULTS) {
-      reconcileDuration.zero({ kind, result });
-      reconcileTotal.inc({ kind, result }, 0);
-    }
-  }
 
-  // Read from the status store at scrape time, so the gauge can never disagree with the API.
-  const resources: Gauge<'kind' | 'sync_status' | 'health_status'> = new Gauge({
+  // Read from the status stores at scrape time, so the gauges can never disagree with the API.
+  const resources: Gauge<'application' | 'kind' | 'sync_status' | 'health_status'> = new Gauge({
     ...described(m.resources),
     registers,
     collect() {
-      const counts = new Map<string, number>();
-      for (const r of status.list()) {
-        const key = `${r.kind}\0${r.sync}\0${r.health.status}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      for (const kind of KINDS) {
-        for (const sync_status of SYNC_STATUSES) {
-          for (const health_status of HEALTH_STATUSES) {
-            resources.set({ kind, sync_status, health_status }, counts.get(`${kind}\0${sync_status}\0${health_status}`) ?? 0);
+      for (const [application, { status }] of applications) {
+        const counts = new Map<string, number>();
+        for (const r of status.list()) {
+          const key = `${r.kind}\0${r.sync}\0${r.health.status}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        for (const kind of KINDS) {
+          for (const sync_status of SYNC_STATUSES) {
+            for (const health_status of HEALTH_STATUSES) {
+              resources.set({ application, kind, sync_status, health_status }, counts.get(`${kind}\0${sync_status}\0${health_status}`) ?? 0);
+            }
           }
         }
       }
     },
   });
+  // Rebuilt at every scrape: a resource's old status or a forgotten resource leaves no stale series.
+  const resourceInfo: Gauge<'application' | 'kind' | 'name' | 'sync_status' | 'health_status'> = new Gauge({
+    ...described(m.resourceInfo),
+    registers,
+    collect() {
+      resourceInfo.reset();
+      for (const [application, { status }] of applications) {
+        for (const r of status.list()) resourceInfo.set({ application, kind: r.kind, name: r.name, sync_status: r.sync, health_status: r.health.status }, 1);
+      }
+    },
+  });
 
   const drift = new Counter({ ...described(m.driftDetected), registers });
-  for (const kind of KINDS) drift.inc({ kind }, 0);
 
   const awsCalls = new Counter({ ...described(m.awsCalls), registers });
   const awsErrors = new Counter({ ...described(m.awsErrors), registers });
@@ -268,48 +304,60 @@ export function createMetrics({ status, calls }: { status: StatusStore; calls: C
   const queueDepth = new Gauge({ ...described(m.queueDepth), registers });
   const queueRetries = new Counter({ ...described(m.queueRetries), registers });
   const queueLongestRunning = new Gauge({ ...described(m.queueLongestRunning), registers });
-  queueDepth.set(0);
-  queueRetries.inc(0);
-  queueLongestRunning.set(0);
-
   const revisionInfo = new Gauge({ ...described(m.revision), registers });
-  let revision = '';
-  revisionInfo.set({ revision }, 0);
-
   const lastSuccessfulSync = new Gauge({ ...described(m.lastSuccessfulSync), registers });
   const loadErrors = new Gauge({ ...described(m.loadErrors), registers });
   const loadFailures = new Counter({ ...described(m.loadFailures), registers });
-  lastSuccessfulSync.set(0);
-  loadErrors.set(0);
-  loadFailures.inc(0);
 
   const notifications = new Counter({ ...described(m.notifications), registers });
   for (const sink of SINK_TYPES) for (const event of NOTIFICATION_EVENTS) for (const result of NOTIFICATION_RESULTS) notifications.inc({ sink, event, result }, 0);
 
-  return {
-    registry,
-    observeReconcile(kind, result, seconds) {
-      reconcileDuration.observe({ kind, result }, seconds);
-      reconcileTotal.inc({ kind, result });
-    },
-    driftDetected(kind) {
-      drift.inc({ kind });
-    },
-    queue: {
-      setDepth: (n) => queueDepth.set(n),
-      retried: () => queueRetries.inc(),
-      setLongestRunning: (seconds) => queueLongestRunning.set(seconds),
-    },
-    setRevision(next) {
-      if (next === revision) return;
-      revisionInfo.remove({ revision });
-      revision = next;
-      revisionInfo.set({ revision }, 1);
-    },
-    setLastSuccessfulSync: (epochMs) => lastSuccessfulSync.set(epochMs / 1000),
-    setLoadErrors: (n) => loadErrors.set(n),
-    loadFailed: () => loadFailures.inc(),
-    notification: (sink, event, result) => notifications.inc({ sink, event, result }),
-    close: unsubscribe,
-  };
+  function forApplication(application: string, status: StatusStore): ApplicationMetrics {
+    const known = applications.get(application);
+    if (known) return known.metrics;
+    const app = { application };
+    for (const kind of KINDS) {
+      for (const result of RECONCILE_RESULTS) {
+        reconcileDuration.zero({ application, kind, result });
+        reconcileTotal.inc({ application, kind, result }, 0);
+      }
+      drift.inc({ application, kind }, 0);
+    }
+    queueDepth.set(app, 0);
+    queueRetries.inc(app, 0);
+    queueLongestRunning.set(app, 0);
+    let revision = '';
+    revisionInfo.set({ application, revision }, 0);
+    lastSuccessfulSync.set(app, 0);
+    loadErrors.set(app, 0);
+    loadFailures.inc(app, 0);
+    const metrics: ApplicationMetrics = {
+      observeReconcile(kind, result, seconds) {
+        reconcileDuration.observe({ application, kind, result }, seconds);
+        reconcileTotal.inc({ application, kind, result });
+      },
+      driftDetected(kind) {
+        drift.inc({ application, kind });
+      },
+      queue: {
+        setDepth: (n) => queueDepth.set(app, n),
+        retried: () => queueRetries.inc(app),
+        setLongestRunning: (seconds) => queueLongestRunning.set(app, seconds),
+      },
+      setRevision(next) {
+        if (next === revision) return;
+        revisionInfo.remove({ application, revision });
+        revision = next;
+        revisionInfo.set({ application, revision }, 1);
+      },
+      setLastSuccessfulSync: (epochMs) => lastSuccessfulSync.set(app, epochMs / 1000),
+      setLoadErrors: (n) => loadErrors.set(app, n),
+      loadFailed: () => loadFailures.inc(app),
+    };
+    applications.set(application, { status, metrics });
+    return metrics;
+  }
+
+  if (status) forApplication(DEFAULT_APPLICATION, status);
+  return { registry, forApplication, notification: (sink, event, result) => notifications.inc({ sink, event, result }), close: unsubscribe };
 }

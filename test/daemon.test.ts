@@ -38,7 +38,7 @@ t.test('a config directory that vanishes is a load error naming the path, in sta
   t.teardown(() => daemon.stop());
   t.ok(await eventually(() => daemon.status.controllerStatus().appliedRevision !== undefined), 'the first snapshot is applied');
   const applied = daemon.status.controllerStatus().appliedRevision;
-  const loadErrorsGauge = async () => /^ecs_gitops_snapshot_load_errors (\d+)$/m.exec(await (await fetch(`${daemon.url}/metrics`)).text())?.[1];
+  const loadErrorsGauge = async () => /^ecs_gitops_snapshot_load_errors\{application="default"\} (\d+)$/m.exec(await (await fetch(`${daemon.url}/metrics`)).text())?.[1];
   t.equal(await loadErrorsGauge(), '0');
 
   rmSync(join(repo, 'config'), { recursive: true, force: true });

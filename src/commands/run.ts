@@ -1,26 +1,36 @@
 /**
  * `ecs-gitops run`: the daemon. Watches the checkout, reconciles continuously, serves the
  * status API and metrics. Configured by flags or, as an ECS task is, by ECS_GITOPS_*
- * environment variables; secrets (API token, webhook secret) by environment only.
+ * environment variables; secrets (API token, webhook secret) by environment only. With
+ * `--config` (ECS_GITOPS_CONFIG) it runs the applications a controller configuration
+ * lists; without, the one the single-application flags describe.
  */
 import {
   AWS_OPTIONS,
   PRUNE_OPTIONS,
   UsageError,
   awsSettings,
+  envName,
   oneOf,
   parseCommandLine,
   parseDuration,
   pruneSettings,
   type OptionTable,
 } from '../config.js';
+import { ControllerConfigError, readControllerConfig } from '../controller-config.js';
 import { startDaemon, type DaemonConfig } from '../daemon.js';
 import { NOTIFY_OPTIONS, notificationSettings } from '../notify/index.js';
+import { formatFinding } from '../load/findings.js';
 import { redact } from '../source/git.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../telemetry.js';
 import type { CommandIO } from './common.js';
 
 export const RUN_OPTIONS = {
+  config: {
+    type: 'string',
+    placeholder: 'FILE',
+    description: 'a controller configuration listing the applications to reconcile (instead of --repo and the other single-application flags)',
+  },
   ...AWS_OPTIONS,
   ...PRUNE_OPTIONS,
   repo: {
@@ -50,13 +60,25 @@ export const RUN_OPTIONS = {
   ...NOTIFY_OPTIONS,
 } as const satisfies OptionTable;
 
+/** The flags that describe the one application of a daemon without --config. */
+const SINGLE_APPLICATION_FLAGS = ['repo', 'path', 'git-url', 'git-branch', 'application', 'prune', 'allow-empty', 'max-deletes', 'no-self-heal'] as const;
+
 /** `logsToTerminal`: whether standard output, where the logs go, is a terminal. */
 export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env, logsToTerminal = process.stdout.isTTY === true): DaemonConfig {
   const { values, positionals } = parseCommandLine(argv, RUN_OPTIONS, env);
   if (positionals.length > 0) throw new UsageError(`run takes no arguments (got ${positionals.join(' ')}); use --repo DIR`);
   const embeddedAws = values['embedded-aws'] === true;
-  const repo = (values.repo as string | undefined) ?? (embeddedAws ? 'examples' : undefined);
-  if (!repo) throw new UsageError('--repo DIR is required (the checkout to watch; with --git-url, where to keep the clone)');
+  const configFile = values.config as string | undefined;
+  if (configFile !== undefined) {
+    const given = SINGLE_APPLICATION_FLAGS.filter((flag) => values[flag] !== undefined);
+    if (given.length > 0) {
+      // Either may come from the environment (a task definition's), so both names are given.
+      const named = given.map((flag) => `--${flag} (${envName(flag)})`).join(', ');
+      throw new UsageError(`--config lists the applications; ${named} describe${given.length === 1 ? 's' : ''} a single one (set it in the file instead)`);
+    }
+  }
+  const repo = configFile !== undefined ? undefined : ((values.repo as string | undefined) ?? (embeddedAws ? 'examples' : undefined));
+  if (!repo && configFile === undefined) throw new UsageError('--repo DIR is required (the checkout to watch; with --git-url, where to keep the clone), or --config FILE');
   const listen = (values.listen as string | undefined) ?? '0.0.0.0:8080';
   const match = /^(.*):(\d{1,5})$/.exec(listen);
   if (!match || Number(match[2]) > 65535) throw new UsageError(`--listen must be HOST:PORT, not ${JSON.stringify(listen)}`);
@@ -66,16 +88,20 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (embeddedAws && aws.roleArn) throw new UsageError('--role-arn needs AWS or moto: the embedded simulator keeps one account and does not assume roles');
   const stopGraceMs = parseDuration((values['stop-timeout'] as string | undefined) ?? '20s', '--stop-timeout');
   if (stopGraceMs >= 30_000) throw new UsageError('--stop-timeout must stay below ECS\'s 30 s stopTimeout');
-  return Object.freeze({
-    repo,
-    ...(values.path ? { path: values.path as string } : {}),
-    ...(values['git-url'] ? { gitUrl: values['git-url'] as string } : {}),
-    ...(values['git-branch'] ? { gitBranch: values['git-branch'] as string } : {}),
+  const defaults = {
     gitIntervalMs: parseDuration((values['git-interval'] as string | undefined) ?? '60s', '--git-interval'),
-    debounceMs: parseDuration((values.debounce as string | undefined) ?? '300ms', '--debounce'),
     resyncMs: parseDuration((values.resync as string | undefined) ?? '60s', '--resync'),
     selfHeal: values['no-self-heal'] !== true,
     prune: pruneSettings(values),
+  };
+  return Object.freeze({
+    ...(repo !== undefined ? { repo } : {}),
+    ...(configFile !== undefined ? { applications: readControllerConfig(configFile, { ...defaults, region: aws.region }) } : {}),
+    ...(values.path ? { path: values.path as string } : {}),
+    ...(values['git-url'] ? { gitUrl: values['git-url'] as string } : {}),
+    ...(values['git-branch'] ? { gitBranch: values['git-branch'] as string } : {}),
+    ...defaults,
+    debounceMs: parseDuration((values.debounce as string | undefined) ?? '300ms', '--debounce'),
     aws,
     embeddedAws,
     ...(values['sim-state-file'] ? { simStateFile: values['sim-state-file'] as string } : {}),
@@ -93,7 +119,16 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
 }
 
 export async function runCommand(argv: string[], io: CommandIO): Promise<number> {
-  const config = daemonConfig(argv);
+  let config: DaemonConfig;
+  try {
+    config = daemonConfig(argv);
+  } catch (err) {
+    // Every mistake in the controller configuration, one per line, as `validate` prints a config directory's.
+    if (!(err instanceof ControllerConfigError)) throw err;
+    for (const finding of err.findings) io.err(formatFinding(finding));
+    io.err(`ecs-gitops run: ${err.findings.length} error${err.findings.length === 1 ? '' : 's'} in the controller configuration; nothing started`);
+    return 2;
+  }
   // Listen before starting: the first sync may already be writing to AWS when startDaemon returns,
   // and a signal in that window must shut down in order, not kill the process.
   let signalled: string | undefined;
@@ -112,7 +147,8 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     process.off('SIGINT', onInt);
     throw err;
   }
-  io.err(`ecs-gitops ${config.embeddedAws ? `on the embedded AWS simulator (${daemon.awsEndpoint}) ` : ''}watching ${config.gitUrl ? redact(config.gitUrl) : config.repo}`);
+  const watching = config.applications ? `${config.applications.length} application${config.applications.length === 1 ? '' : 's'} (${config.applications.map((a) => a.name).join(', ')})` : config.gitUrl ? redact(config.gitUrl) : config.repo;
+  io.err(`ecs-gitops ${config.embeddedAws ? `on the embedded AWS simulator (${daemon.awsEndpoint}) ` : ''}watching ${watching}`);
   io.err(`status API: ${daemon.url.replace('0.0.0.0', '127.0.0.1')}/api/v1/status   metrics: ${daemon.url.replace('0.0.0.0', '127.0.0.1')}/metrics`);
   await new Promise<void>((resolve) => {
     onSignal = (signal: string) => {

@@ -1,13 +1,14 @@
 /**
- * The two mutating endpoints: `POST /api/v1/sync` (bearer token) and the git webhook
- * (HMAC signature over the raw body). Each refuses with 403 when its credential is not
- * configured, before reading the body. Each lives in its own encapsulated scope because
- * each reads its body its own way: the sync ignores it, the webhook keeps the raw bytes
- * the signature covers.
+ * The mutating endpoints: the sync — `POST /api/v1/sync` for every application and
+ * `POST /api/v1/applications/:name/sync` for one (bearer token) — and the git webhook
+ * (HMAC signature over the raw body), which refreshes and syncs every application. Each
+ * refuses with 403 when its credential is not configured, before reading the body. The
+ * sync and the webhook live in their own encapsulated scopes because each reads its body
+ * its own way: the sync ignores it, the webhook keeps the raw bytes the signature covers.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SIGNATURE_FORMAT, SIGNATURE_HEADER, bearerToken, signatureMatches, tokenMatches } from './auth.js';
-import type { ServerDeps } from './deps.js';
+import { applicationsOf, type ApplicationEntry, type ServerDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { ROUTE_SCHEMAS } from './schemas.js';
 
@@ -26,11 +27,19 @@ function accepted(reply: FastifyReply, result: { accepted: boolean; message: str
   return reply.code(status).send(result);
 }
 
+/** Asks every application's controller; accepted when one accepts (each says what it did), refused only when all refuse. */
+function requestSyncOfAll(entries: readonly ApplicationEntry[], trigger: 'api' | 'webhook', detail?: string): { accepted: boolean; message: string } {
+  const answers = entries.map((e) => ({ name: e.name, ...e.facade.requestSync(trigger, detail) }));
+  if (answers.length === 1) return { accepted: answers[0].accepted, message: answers[0].message };
+  return { accepted: answers.some((a) => a.accepted), message: answers.map((a) => `${a.name}: ${a.message}`).join('; ') };
+}
+
 export async function syncRoutes(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
   rawBodies(app, SYNC_BODY_LIMIT);
+  const entries = applicationsOf(deps);
   const authenticate = async (request: FastifyRequest) => {
     if (!deps.apiToken) {
-      throw new ApiError('FORBIDDEN', 'POST /api/v1/sync is disabled: set ECS_GITOPS_API_TOKEN to a secret token to enable it');
+      throw new ApiError('FORBIDDEN', `POST ${request.routeOptions.url ?? '/api/v1/sync'} is disabled: set ECS_GITOPS_API_TOKEN to a secret token to enable it`);
     }
     const token = bearerToken(request.headers.authorization);
     if (token === undefined) {
@@ -41,8 +50,13 @@ export async function syncRoutes(app: FastifyInstance, { deps }: { deps: ServerD
     }
   };
   app.post('/api/v1/sync', { schema: ROUTE_SCHEMAS.sync, bodyLimit: SYNC_BODY_LIMIT, onRequest: authenticate }, async (_request, reply) =>
-    accepted(reply, deps.controller.requestSync('api')),
+    accepted(reply, requestSyncOfAll(entries, 'api')),
   );
+  app.post<{ Params: { name: string } }>('/api/v1/applications/:name/sync', { schema: ROUTE_SCHEMAS.applicationSync, bodyLimit: SYNC_BODY_LIMIT, onRequest: authenticate }, async (request, reply) => {
+    const entry = entries.find((e) => e.name === request.params.name);
+    if (!entry) throw new ApiError('NOT_FOUND', `no application ${request.params.name}`);
+    return accepted(reply, entry.facade.requestSync('api'));
+  });
 }
 
 interface PushEvent {
@@ -72,6 +86,7 @@ function parsePayload(request: FastifyRequest, body: Buffer): PushEvent {
  */
 export async function webhookRoutes(app: FastifyInstance, { deps, maxBodies }: { deps: ServerDeps; maxBodies: number }): Promise<void> {
   rawBodies(app, WEBHOOK_BODY_LIMIT);
+  const entries = applicationsOf(deps);
   let reading = 0;
   // Refusals close the connection: the unread body is not drained.
   const close = { connection: 'close' };
@@ -103,6 +118,6 @@ export async function webhookRoutes(app: FastifyInstance, { deps, maxBodies }: {
     if (event === 'ping') return reply.code(200).send({ accepted: true, message: 'pong' });
     if (event !== undefined && event !== 'push') return reply.code(200).send({ accepted: false, message: `event ${String(event)} ignored; only push triggers a sync` });
     const detail = [payload.ref, payload.after].filter((v): v is string => typeof v === 'string' && v !== '').join('@');
-    return accepted(reply, deps.controller.requestSync('webhook', detail || undefined));
+    return accepted(reply, requestSyncOfAll(entries, 'webhook', detail || undefined));
   });
 }

@@ -1,6 +1,6 @@
 /** Liveness, readiness and the Prometheus scrape endpoint. */
 import type { FastifyInstance } from 'fastify';
-import type { ServerDeps } from './deps.js';
+import { applicationsOf, type ServerDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { ROUTE_SCHEMAS } from './schemas.js';
 
@@ -13,10 +13,13 @@ export interface HealthOptions {
 export async function healthRoutes(app: FastifyInstance, { deps, closing }: HealthOptions): Promise<void> {
   app.get('/livez', { schema: ROUTE_SCHEMAS.livez }, async () => ({ status: 'ok' }));
 
+  // Ready when every application has finished its first full pass; nothing else waits on all of them.
+  const entries = applicationsOf(deps);
   app.get('/readyz', { schema: ROUTE_SCHEMAS.readyz }, async () => {
-    const controller = deps.status.controllerStatus();
-    if (controller.shuttingDown || closing()) throw new ApiError('NOT_READY', 'shutting down');
-    if (!controller.ready) throw new ApiError('NOT_READY', 'the first full sync has not finished');
+    const controllers = entries.map((e) => ({ name: e.name, ...e.status.controllerStatus() }));
+    if (closing() || controllers.some((c) => c.shuttingDown)) throw new ApiError('NOT_READY', 'shutting down');
+    const waiting = controllers.filter((c) => !c.ready).map((c) => c.name);
+    if (waiting.length > 0) throw new ApiError('NOT_READY', `the first full sync has not finished${entries.length > 1 ? ` for ${waiting.join(', ')}` : ''}`);
     return { status: 'ok' };
   });
 

@@ -89,10 +89,12 @@ const summaryProperties = {
   revision: nullable('string', { description: 'for a Service, the task-definition revision it runs (`family:revision`)' }),
 };
 
+const applicationName = { type: 'string', description: 'with several applications: the application it belongs to' };
+
 export const resourceSummarySchema = {
   type: 'object',
   required: Object.keys(summaryProperties),
-  properties: summaryProperties,
+  properties: { ...summaryProperties, application: applicationName },
 } as const;
 
 const fieldChangeSchema = {
@@ -126,7 +128,7 @@ const detailProperties = {
 export const resourceDetailSchema = {
   type: 'object',
   required: Object.keys(detailProperties),
-  properties: detailProperties,
+  properties: { ...detailProperties, application: applicationName },
 } as const;
 
 export const findingSchema = {
@@ -150,8 +152,8 @@ const countsOf = (values: readonly string[]) => ({
   properties: Object.fromEntries(values.map((v) => [v, { type: 'integer' }])),
 });
 
-const statusProperties = {
-  version: { type: 'string', description: 'of the controller' },
+/** What the status endpoint and an application's summary share. */
+const syncProperties = {
   appliedRevision: nullable('string', { description: 'the git revision whose desired state is in force' }),
   attemptedRevision: nullable('string', { description: 'the newest revision seen, valid or not' }),
   lastSyncAt: time('when the last full sync finished'),
@@ -162,11 +164,40 @@ const statusProperties = {
     properties: { total: { type: 'integer' }, sync: countsOf(SYNC_STATUSES), health: countsOf(HEALTH_STATUSES) },
   },
   loadErrors: { type: 'array', items: findingSchema, description: 'why the newest revision was not applied; empty when it is valid' },
-  ready: { type: 'boolean' },
+  ready: { type: 'boolean', description: 'the first full sync has finished' },
+};
+
+const statusProperties = {
+  version: { type: 'string', description: 'of the controller' },
+  ...syncProperties,
   shuttingDown: { type: 'boolean' },
 };
 
 export const statusSchema = { type: 'object', required: Object.keys(statusProperties), properties: statusProperties } as const;
+
+const applicationProperties = {
+  name: { type: 'string', description: 'unique in the daemon; the `application` label of the metrics' },
+  application: { type: 'string', description: 'the value of the tag ecs-gitops.io/application on its objects' },
+  source: {
+    type: 'object',
+    required: ['repo', 'path', 'gitUrl', 'branch', 'overlay'],
+    properties: {
+      repo: { type: 'string', description: 'the checkout watched; with gitUrl, where the clone is kept' },
+      path: nullable('string', { description: 'the config directory inside the checkout' }),
+      gitUrl: nullable('string', { description: 'the repository polled, credentials redacted' }),
+      branch: nullable('string'),
+      overlay: nullable('string'),
+    },
+  },
+  target: {
+    type: 'object',
+    required: ['region', 'account', 'roleArn'],
+    properties: { region: { type: 'string' }, account: nullable('string', { description: 'when known' }), roleArn: nullable('string', { description: 'the role assumed for its calls' }) },
+  },
+  ...syncProperties,
+};
+
+export const applicationSchema = { type: 'object', required: Object.keys(applicationProperties), properties: applicationProperties } as const;
 
 const planResourceProperties = {
   key: { type: 'string' },
@@ -210,7 +241,7 @@ export const planSchema = {
     resources: {
       type: 'array',
       description: 'every resource’s comparison, without the normalised bodies (see /api/v1/resources/{kind}/{name})',
-      items: { type: 'object', required: ['key', 'kind', 'name', 'awsName', 'action', 'sync', 'health', 'changes'], properties: planResourceProperties },
+      items: { type: 'object', required: ['key', 'kind', 'name', 'awsName', 'action', 'sync', 'health', 'changes'], properties: { ...planResourceProperties, application: applicationName } },
     },
     steps: { type: 'array', items: { type: 'object', required: ['id', 'key', 'action', 'description', 'calls', 'dependsOn'], properties: stepProperties } },
   },
@@ -221,6 +252,22 @@ export const triggerResultSchema = {
   required: ['accepted', 'message'],
   properties: { accepted: { type: 'boolean' }, message: { type: 'string' } },
 } as const;
+
+const resourceFilter = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    kind: { type: 'string', enum: KINDS, description: 'only resources of this kind' },
+    sync: { type: 'string', enum: SYNC_STATUSES, description: 'only resources with this sync status' },
+    health: { type: 'string', enum: HEALTH_STATUSES, description: 'only resources with this health status' },
+  },
+};
+
+const resourceList = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: resourceSummarySchema } } };
+
+const resourceKindParam = { type: 'string', enum: KINDS };
+
+const applicationParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, description: 'the application’s name' } } };
 
 const okSchema = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } as const;
 
@@ -233,7 +280,7 @@ export const ROUTE_SCHEMAS = {
     response: { 200: { ...okSchema, description: 'the process is alive' } },
   },
   readyz: {
-    summary: 'Readiness: 200 after the first full sync, 503 before it and while shutting down',
+    summary: 'Readiness: 200 once every application finished its first full sync, 503 before it and while shutting down',
     tags: ['health'],
     response: { 200: { ...okSchema, description: 'ready' }, 503: errorResponse('not ready (NOT_READY), with the reason') },
   },
@@ -249,34 +296,19 @@ export const ROUTE_SCHEMAS = {
   },
   resources: {
     summary: 'Every resource, optionally filtered by kind, sync status and health',
+    description: 'With several applications, every application’s resources (by application name), each naming its `application`.',
     tags: ['status'],
-    querystring: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        kind: { type: 'string', enum: KINDS, description: 'only resources of this kind' },
-        sync: { type: 'string', enum: SYNC_STATUSES, description: 'only resources with this sync status' },
-        health: { type: 'string', enum: HEALTH_STATUSES, description: 'only resources with this health status' },
-      },
-    },
+    querystring: resourceFilter,
     response: {
-      200: {
-        description: 'the matching resources, in apply order of kinds, then by name',
-        type: 'object',
-        required: ['items'],
-        properties: { items: { type: 'array', items: resourceSummarySchema } },
-      },
+      200: { ...resourceList, description: 'the matching resources, in apply order of kinds, then by name' },
       400: errorResponse('a filter has a value the API does not know (BAD_REQUEST); the message lists the allowed values'),
     },
   },
   resource: {
     summary: 'One resource: spec, normalised desired and live bodies, live summary, last diff, health, recent events, last error',
+    description: 'With several applications, the first application by name that has it; `/api/v1/applications/{name}/resources/{kind}/{rname}` names the application.',
     tags: ['status'],
-    params: {
-      type: 'object',
-      required: ['kind', 'name'],
-      properties: { kind: { type: 'string', enum: KINDS }, name: { type: 'string', minLength: 1 } },
-    },
+    params: { type: 'object', required: ['kind', 'name'], properties: { kind: resourceKindParam, name: { type: 'string', minLength: 1 } } },
     response: {
       200: { ...resourceDetailSchema, description: 'the resource' },
       400: errorResponse('unknown kind (BAD_REQUEST)'),
@@ -285,8 +317,53 @@ export const ROUTE_SCHEMAS = {
   },
   plan: {
     summary: 'The last plan: each resource’s comparison and the ordered AWS calls',
+    description: 'With several applications, every application’s last plan, one after the other, each resource naming its `application`.',
     tags: ['status'],
     response: { 200: { ...planSchema, description: 'the last plan' }, 404: errorResponse('no plan yet (NOT_FOUND)') },
+  },
+  applications: {
+    summary: 'Every application: its source, target, revisions, sync times, counts, load errors and readiness',
+    tags: ['applications'],
+    response: {
+      200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: applicationSchema } }, description: 'the applications, by name' },
+    },
+  },
+  application: {
+    summary: 'One application',
+    tags: ['applications'],
+    params: applicationParam,
+    response: { 200: { ...applicationSchema, description: 'the application' }, 404: errorResponse('no application with this name (NOT_FOUND)') },
+  },
+  applicationResources: {
+    summary: 'One application’s resources, optionally filtered by kind, sync status and health',
+    tags: ['applications'],
+    params: applicationParam,
+    querystring: resourceFilter,
+    response: {
+      200: { ...resourceList, description: 'the matching resources, in apply order of kinds, then by name' },
+      400: errorResponse('a filter has a value the API does not know (BAD_REQUEST)'),
+      404: errorResponse('no application with this name (NOT_FOUND)'),
+    },
+  },
+  applicationResource: {
+    summary: 'One resource of one application',
+    tags: ['applications'],
+    params: {
+      type: 'object',
+      required: ['name', 'kind', 'rname'],
+      properties: { ...applicationParam.properties, kind: resourceKindParam, rname: { type: 'string', minLength: 1, description: 'the resource’s name' } },
+    },
+    response: {
+      200: { ...resourceDetailSchema, description: 'the resource' },
+      400: errorResponse('unknown kind (BAD_REQUEST)'),
+      404: errorResponse('no such application, or no resource with this kind and name in it (NOT_FOUND)'),
+    },
+  },
+  applicationPlan: {
+    summary: 'One application’s last plan',
+    tags: ['applications'],
+    params: applicationParam,
+    response: { 200: { ...planSchema, description: 'the last plan' }, 404: errorResponse('no such application, or no plan yet (NOT_FOUND)') },
   },
   sync: {
     summary: 'Request a full sync now',
@@ -297,6 +374,20 @@ export const ROUTE_SCHEMAS = {
       202: { ...triggerResultSchema, description: 'the sync is queued' },
       401: errorResponse('missing or wrong token (UNAUTHORIZED)'),
       403: errorResponse('no token configured (FORBIDDEN)'),
+      503: errorResponse('the controller did not accept the request (SYNC_NOT_ACCEPTED)'),
+    },
+  },
+  applicationSync: {
+    summary: 'Request a full sync of one application now',
+    description: 'Needs `Authorization: Bearer <token>` with the token set by ECS_GITOPS_API_TOKEN; disabled (403) when no token is configured.',
+    tags: ['actions'],
+    security: [{ bearerAuth: [] }],
+    params: applicationParam,
+    response: {
+      202: { ...triggerResultSchema, description: 'the sync is queued' },
+      401: errorResponse('missing or wrong token (UNAUTHORIZED)'),
+      403: errorResponse('no token configured (FORBIDDEN)'),
+      404: errorResponse('no application with this name (NOT_FOUND)'),
       503: errorResponse('the controller did not accept the request (SYNC_NOT_ACCEPTED)'),
     },
   },

@@ -10,7 +10,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ResourceKey } from '../api/kinds.js';
-import type { ServerDeps } from './deps.js';
+import type { StatusStore } from '../runtime/status.js';
+import { applicationsOf, type ServerDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { ROUTE_SCHEMAS } from './schemas.js';
 
@@ -31,7 +32,7 @@ export interface ChangeEvent {
 }
 
 export interface StreamOptions {
-  deps: Pick<ServerDeps, 'status'>;
+  deps: Pick<ServerDeps, 'applications' | 'status' | 'controller'>;
   /** Defaults above; tests shorten them. */
   gatherMs?: number;
   heartbeatMs?: number;
@@ -55,7 +56,7 @@ class Stream {
     this.heartbeat.unref();
   }
 
-  change(event: Parameters<Parameters<ServerDeps['status']['onChange']>[0]>[0]): void {
+  change(event: Parameters<Parameters<StatusStore['onChange']>[0]>[0]): void {
     if (event.type === 'controller') this.controller = true;
     else if (!this.tooMany) {
       this.keys.add(event.type === 'removed' ? event.key : event.status.key);
@@ -90,7 +91,8 @@ class Stream {
 }
 
 export async function streamRoutes(app: FastifyInstance, options: StreamOptions): Promise<void> {
-  const { status } = options.deps;
+  // Every application's store: a change in any of them is a change of the page.
+  const stores = applicationsOf(options.deps).map((a) => a.status);
   const maxStreams = options.maxStreams ?? MAX_STREAMS;
   const open = new Set<Stream>();
   // Open streams never end by themselves: closing the server ends them, or it would wait for them.
@@ -111,9 +113,9 @@ export async function streamRoutes(app: FastifyInstance, options: StreamOptions)
     res.write(`retry: ${RECONNECT_MS}\n\n`);
     const stream = new Stream(res, options.gatherMs ?? GATHER_MS, options.heartbeatMs ?? HEARTBEAT_MS);
     open.add(stream);
-    const unsubscribe = status.onChange((event) => stream.change(event));
+    const unsubscribes = stores.map((status) => status.onChange((event) => stream.change(event)));
     res.once('close', () => {
-      unsubscribe();
+      for (const unsubscribe of unsubscribes) unsubscribe();
       open.delete(stream);
       stream.close();
     });

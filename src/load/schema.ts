@@ -108,7 +108,7 @@ function compileCelRules(rules: CelRule[]): DataValidateFunction {
   return validate;
 }
 
-interface Explained {
+export interface Explained {
   code: Finding['code'];
   path: (string | number)[];
   key?: string;
@@ -120,7 +120,7 @@ interface Explained {
  * bound, each branch of an anyOf); the outermost schema at that field says best what
  * the value should have been.
  */
-function explain(errors: ErrorObject[]): Explained[] {
+export function explain(errors: ErrorObject[]): Explained[] {
   const out: Explained[] = [];
   const byField = new Map<string, ErrorObject[]>();
   // A rule over a field that is itself malformed says nothing new; report the shape first.

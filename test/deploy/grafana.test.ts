@@ -103,3 +103,26 @@ t.test('importable: one Prometheus datasource input used everywhere, unique ids,
   }
   for (const v of dashboard.templating.list) t.equal(v.datasource.uid, '${DS_PROMETHEUS}');
 });
+
+t.test('a table names the services that are not Healthy, by application, from the per-resource info gauge', async (t) => {
+  const tables = queries.filter((q) => q.panel.type === 'table' && metricNames(q.expr).includes('ecs_gitops_resource_info'));
+  t.equal(tables.length, 1, 'one table reads ecs_gitops_resource_info');
+  const [table] = tables;
+  t.match(table.expr, /^max by \(application, name, sync_status, health_status\) \(ecs_gitops_resource_info\{/, 'one row per service, with its statuses');
+  t.match(table.expr, /kind="Service"/);
+  t.match(table.expr, /health_status!="Healthy"/, 'only the services that are not Healthy');
+  const target = table.panel.targets![0] as Target & { instant?: boolean; format?: string };
+  t.equal(target.instant, true, 'the state now, not a time series');
+  t.equal(target.format, 'table');
+});
+
+t.test('an application variable scopes every panel about the controller’s work', async (t) => {
+  const variable = dashboard.templating.list.find((v) => v.name === 'application');
+  t.ok(variable, 'an $application variable');
+  t.match(typeof variable?.query === 'string' ? variable.query : variable?.query.query, /label_values\(ecs_gitops_resources\{job="\$job"\}, application\)/);
+  const perApplication = Object.values(METRICS).filter((m) => (m.labels as readonly string[]).includes('application')).map((m) => m.name);
+  for (const q of allExprs) {
+    if (!metricNames(exprOf(q.expr)).some((n) => perApplication.some((m) => n === m || n.startsWith(`${m}_`))) || q.where.startsWith('variable')) continue;
+    t.match(q.expr, /application=~"\$application"/, `${q.where} is scoped to the selected applications`);
+  }
+});

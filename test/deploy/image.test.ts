@@ -183,7 +183,7 @@ t.test('the runtime stage, replayed outside Docker, validates and runs the daemo
   t.equal(livez.status, 200, '/livez answers 200');
   t.same(await livez.json(), { status: 'ok' });
   const metrics = await (await fetch(`${url}/metrics`)).text();
-  t.match(metrics, /^ecs_gitops_workqueue_depth /m, '/metrics serves the controller metrics');
+  t.match(metrics, /^ecs_gitops_workqueue_depth\{application="default"\} /m, '/metrics serves the controller metrics');
   const ui = await fetch(`${url}/`);
   t.equal(ui.status, 200, `the web UI is in the image (npm run build copies it to dist/): ${ui.status}`);
   t.match(await ui.text(), /<script type="module" src="\/ui\/app\.js">/);

@@ -51,6 +51,7 @@ t.test('the alerts the issue asks for exist, read only metrics the controller ex
     ['EcsGitopsSyncFailing', 'ecs_gitops_reconcile_total'],
     ['EcsGitopsConfigInvalid', 'ecs_gitops_snapshot_load_errors'],
     ['EcsGitopsResourceDegraded', 'ecs_gitops_resources'],
+    ['EcsGitopsServiceDegraded', 'ecs_gitops_resource_info'],
     ['EcsGitopsResourceUnknown', 'ecs_gitops_resources'],
     ['EcsGitopsNoSuccessfulSync', 'ecs_gitops_last_successful_sync_timestamp_seconds'],
     ['EcsGitopsAwsThrottling', 'ecs_gitops_aws_api_throttles_total'],
@@ -60,6 +61,8 @@ t.test('the alerts the issue asks for exist, read only metrics the controller ex
     t.ok(rule && metricNames(rule.expr).includes(reads), `${alert} reads ${reads}`);
     t.ok(rule?.for, `${alert} waits (for:) before firing, so one bad reconcile does not page`);
   }
+  t.match(byName.get('EcsGitopsServiceDegraded')?.annotations?.summary, /^\{\{ \$labels\.application \}\}\/\{\{ \$labels\.name \}\} Degraded/, 'the service alert names the application and the service');
+  t.match(byName.get('EcsGitopsServiceDegraded')?.expr, /by \(application, name\)/, 'one alert per service, whatever its sync status');
   for (const rule of rules) {
     t.ok(['warning', 'critical'].includes(rule.labels?.severity ?? ''), `${rule.alert} has a severity`);
     t.ok(rule.annotations?.summary && rule.annotations.description, `${rule.alert} has a summary and a description`);

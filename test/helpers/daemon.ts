@@ -28,8 +28,10 @@ export interface TapLike {
 }
 
 export interface DaemonOptions {
-  /** --repo */
-  repo: string;
+  /** --repo; leave out with `config`. */
+  repo?: string;
+  /** --config: a controller configuration file listing the applications. */
+  config?: string;
   /** --endpoint (the simulator or moto); leave out with `embeddedAws`. */
   endpoint?: string;
   embeddedAws?: boolean;
@@ -82,6 +84,8 @@ export interface RunningDaemon {
   post(path: string, init?: { headers?: Record<string, string>; body?: string }): Promise<HttpAnswer>;
   /** GET /api/v1/status. */
   status(): Promise<DaemonStatus>;
+  /** GET /api/v1/applications/:name. */
+  application(name: string): Promise<ApplicationStatus>;
   /** GET /api/v1/resources/:kind/:name (undefined when 404). */
   resource(kind: string, name: string): Promise<ResourceView | undefined>;
   /** GET /metrics, parsed. */
@@ -103,6 +107,13 @@ export interface DaemonStatus {
   loadErrors: { code: string; file: string; line: number; column: number; field: string | null; message: string; formatted: string }[];
   ready: boolean;
   shuttingDown: boolean;
+}
+
+export interface ApplicationStatus extends Omit<DaemonStatus, 'shuttingDown'> {
+  name: string;
+  application: string;
+  source: { repo: string; path: string | null; gitUrl: string | null; branch: string | null; overlay: string | null };
+  target: { region: string; account: string | null; roleArn: string | null };
 }
 
 export interface ResourceView {
@@ -138,7 +149,8 @@ export interface DaemonProcess {
 /** Starts `node dist/cli.js run …` and returns at once; killed in t.teardown if still running. */
 export function spawnDaemon(t: TapLike, options: DaemonOptions): DaemonProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` builds it in pretest)`);
-  const args = [CLI, 'run', '--repo', options.repo, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', options.logLevel ?? 'info'];
+  const source = options.config !== undefined ? ['--config', options.config] : ['--repo', options.repo ?? 'examples'];
+  const args = [CLI, 'run', ...source, '--listen', '127.0.0.1:0', '--resync', options.resync ?? '2s', '--debounce', options.debounce ?? '100ms', '--log-level', options.logLevel ?? 'info'];
   if (options.embeddedAws) args.push('--embedded-aws');
   if (options.endpoint) args.push('--endpoint', options.endpoint);
   if (options.prune) args.push('--prune');
@@ -235,6 +247,11 @@ export async function startDaemon(t: TapLike, options: DaemonOptions): Promise<R
       if (answer.status !== 200) throw new Error(`GET /api/v1/status: HTTP ${answer.status}`);
       return answer.body as DaemonStatus;
     },
+    async application(name) {
+      const answer = await request(`/api/v1/applications/${encodeURIComponent(name)}`);
+      if (answer.status !== 200) throw new Error(`GET /api/v1/applications/${name}: HTTP ${answer.status}`);
+      return answer.body as ApplicationStatus;
+    },
     async resource(kind, name) {
       const answer = await request(`/api/v1/resources/${kind}/${encodeURIComponent(name)}`);
       if (answer.status === 404) return undefined;
@@ -282,7 +299,10 @@ export interface Sample {
 
 export interface Metrics {
   samples: Sample[];
-  /** The value of the series with exactly these labels; undefined when absent. */
+  /**
+   * The value of the series with exactly these labels — `application` may be left out
+   * (the daemon's single application, or the first that has the series); undefined when absent.
+   */
   value(name: string, labels?: Record<string, string>): number | undefined;
   /** The sum over every series of `name` whose labels include `labels`. */
   sum(name: string, labels?: Record<string, string>): number;
@@ -307,7 +327,10 @@ export function parseMetrics(text: string): Metrics {
     samples,
     series,
     value: (name, labels = {}) =>
-      samples.find((s) => s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && includes(s, labels))?.value,
+      samples.find((s) => {
+        const extra = Object.keys(s.labels).filter((k) => !(k in labels));
+        return s.name === name && (extra.length === 0 || (extra.length === 1 && extra[0] === 'application')) && includes(s, labels);
+      })?.value,
     sum: (name, labels = {}) => series(name, labels).reduce((n, s) => n + s.value, 0),
   };
 }

@@ -53,6 +53,27 @@ export function setup(t: { teardown(fn: () => unknown): void }, options: { apiTo
   return { app, status, calls, metrics, controller, logLines, clock };
 }
 
+/** A server of several applications, each with its own store and fake controller, named as given. */
+export function setupApplications(t: { teardown(fn: () => unknown): void }, names: string[], options: { apiToken?: string; webhookSecret?: string } = {}) {
+  const now = T0;
+  const calls = new CallRecorder();
+  const metrics = createMetrics({ calls });
+  const applications = names.map((name) => {
+    const status = new StatusStore(() => now);
+    metrics.forApplication(name, status);
+    const controller = fakeController();
+    const view = { repo: `/srv/${name}`, path: 'prod', gitUrl: null, branch: null, overlay: null, region: 'eu-west-1', account: null, roleArn: `arn:aws:iam::111122223333:role/${name}` };
+    return { name, application: `github.com/acme/${name}/prod`, status, facade: controller, controller, view };
+  });
+  const logger = createLogger({ level: 'silent' });
+  const app = buildServer({ applications, metrics, logger, version: '1.2.3', clock: { now: () => now }, ...options });
+  t.teardown(async () => {
+    await app.close();
+    metrics.close();
+  });
+  return { app, metrics, applications: Object.fromEntries(applications.map((a) => [a.name, a])) };
+}
+
 export const resourcePlan = (over: Partial<ResourcePlan> & Pick<ResourcePlan, 'kind' | 'name'>): ResourcePlan => ({
   key: `${over.kind}/${over.name}`,
   awsName: over.name,

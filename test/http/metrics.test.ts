@@ -12,8 +12,8 @@ t.test('/metrics before anything happened: every metric name, zero-valued series
   const scrape = parseExposition(res.body);
   for (const name of METRIC_NAMES) t.ok(scrape.families.has(name), `${name} is exposed`);
   t.equal(sampleValue(scrape, 'ecs_gitops_aws_api_calls_total', { account: '123456789012', region: 'us-east-1', service: 'ecs', operation: 'CreateService' }), 0);
-  t.equal(sampleValue(scrape, 'ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 0);
-  t.equal(sampleValue(scrape, 'ecs_gitops_reconcile_total', { kind: 'Cluster', result: 'error' }), 0);
+  t.equal(sampleValue(scrape, 'ecs_gitops_resources', { application: 'default', kind: 'Service', sync_status: 'Synced', health_status: 'Healthy' }), 0);
+  t.equal(sampleValue(scrape, 'ecs_gitops_reconcile_total', { application: 'default', kind: 'Cluster', result: 'error' }), 0);
   t.ok(scrape.families.has('process_cpu_user_seconds_total'), 'default process metrics are there');
   await assertPromtoolAccepts(t, res.body);
 });
@@ -27,7 +27,7 @@ t.test('/metrics reflects a call recorder event and the status store at the next
   const scrape = parseExposition(res.body);
   t.equal(sampleValue(scrape, 'ecs_gitops_aws_api_calls_total', { account: '123456789012', region: 'us-east-1', service: 'ecs', operation: 'UpdateService' }), 1);
   t.equal(sampleValue(scrape, 'ecs_gitops_aws_api_throttles_total', { account: '123456789012', region: 'us-east-1', service: 'ecs', operation: 'UpdateService' }), 1);
-  t.equal(sampleValue(scrape, 'ecs_gitops_resources', { kind: 'Service', sync_status: 'OutOfSync', health_status: 'Progressing' }), 1);
-  t.equal(sampleValue(scrape, 'ecs_gitops_resources', { kind: 'Service', sync_status: 'Synced', health_status: 'Degraded' }), 1);
+  t.equal(sampleValue(scrape, 'ecs_gitops_resources', { application: 'default', kind: 'Service', sync_status: 'OutOfSync', health_status: 'Progressing' }), 1);
+  t.equal(sampleValue(scrape, 'ecs_gitops_resources', { application: 'default', kind: 'Service', sync_status: 'Synced', health_status: 'Degraded' }), 1);
   await assertPromtoolAccepts(t, res.body);
 });

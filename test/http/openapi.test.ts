@@ -11,6 +11,12 @@ const ROUTES = [
   ['get', '/api/v1/resources/{kind}/{name}'],
   ['get', '/api/v1/plan'],
   ['post', '/api/v1/sync'],
+  ['get', '/api/v1/applications'],
+  ['get', '/api/v1/applications/{name}'],
+  ['get', '/api/v1/applications/{name}/resources'],
+  ['get', '/api/v1/applications/{name}/resources/{kind}/{rname}'],
+  ['get', '/api/v1/applications/{name}/plan'],
+  ['post', '/api/v1/applications/{name}/sync'],
   ['post', '/api/v1/webhooks/git'],
   ['get', '/openapi.json'],
   ['get', '/'],
@@ -87,7 +93,7 @@ t.test('every status a route answers to hostile requests is declared in the docu
     'unknown query parameter': { suffix: '?nope=1' },
   };
   for (const [method, path] of ROUTES) {
-    const url = path.replace('{kind}', 'Service').replace('{name}', 'web').replace('{file}', 'app.js');
+    const url = path.replace('{kind}', 'Service').replace('{rname}', 'web').replace('{name}', path.includes('/applications/') ? 'default' : 'web').replace('{file}', 'app.js');
     // The event stream stays open, so inject would never return; test/http/stream.test.ts covers it on a socket.
     for (const [name, request] of Object.entries(path === '/api/v1/events' ? {} : hostile)) {
       const res = await app.inject({ method: method.toUpperCase() as 'GET' | 'POST', url: url + (request.suffix ?? ''), headers: { ...credentials, ...request.headers }, ...(request.payload ? { payload: request.payload } : {}) });

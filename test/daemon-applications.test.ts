@@ -1,0 +1,56 @@
+// The daemon's composition root with several applications, in process: one whose
+// checkout is not there yet at start does not keep the others from starting and
+// converging; it shows a load error naming its path and starts once the checkout appears.
+import t from 'tap';
+import { Writable } from 'node:stream';
+import { startDaemon } from '../src/daemon.js';
+import { startSimulator } from '../src/sim/index.js';
+import { eventually } from './helpers/daemon.js';
+import { applicationRepo } from './helpers/applications.js';
+import type { ApplicationConfig } from '../src/controller-config.js';
+
+const prune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
+const application = (name: string, repo: string): ApplicationConfig => ({
+  name,
+  application: name,
+  source: { repo, path: 'config', gitIntervalMs: 60_000 },
+  target: { region: 'us-east-1' },
+  prune,
+  selfHeal: true,
+  resyncMs: 60_000,
+});
+
+t.test('an application whose checkout is missing at start waits for it; the others start and converge', async (t) => {
+  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });
+  t.teardown(() => sim.close());
+  const dir = t.testdir();
+  const shop = applicationRepo(dir, 'shop');
+  const daemon = await startDaemon({
+    applications: [application('shop', shop.dir), application('late', `${dir}/late`)],
+    gitIntervalMs: 60_000,
+    debounceMs: 50,
+    resyncMs: 60_000,
+    selfHeal: true,
+    prune,
+    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    embeddedAws: false,
+    rateLimit: false,
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: 'warn',
+    stopGraceMs: 2_000,
+    firstSnapshotRetryMs: 200,
+    logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
+  });
+  t.teardown(() => daemon.stop());
+  const [shopApp, late] = daemon.applications;
+  t.ok(await eventually(() => shopApp.status.controllerStatus().ready && shopApp.status.counts().health.Healthy === 3, 20_000), 'shop converges');
+  const lateStatus = late.status.controllerStatus();
+  t.equal(lateStatus.ready, false, 'late is not ready');
+  t.match(lateStatus.loadErrors, [{ code: 'FILE_UNREADABLE', file: 'config' }], 'late shows a load error naming its config path');
+  t.equal((await fetch(`${daemon.url}/readyz`)).status, 503, 'the daemon is not ready while one application is not');
+
+  applicationRepo(dir, 'late');
+  t.ok(await eventually(() => late.status.controllerStatus().ready && late.status.counts().health.Healthy === 3, 20_000), 'late starts once its checkout is there');
+  t.same(late.status.controllerStatus().loadErrors, [], 'its load error is gone');
+  t.equal((await fetch(`${daemon.url}/readyz`)).status, 200);
+});
