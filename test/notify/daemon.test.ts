@@ -7,6 +7,7 @@ import t from 'tap';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { gitRepo, startDaemon, withImageTag, type RunningDaemon } from '../helpers/daemon.js';
 import { signatureValid, startReceiver, type Received } from './receiver.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const SECRET = 'notify-secret-for-e2e';
@@ -50,8 +51,8 @@ async function resyncs(n = 2): Promise<void> {
 t.test('the first sync and the resyncs after it tell nothing', async (t) => {
   await daemon.until(async () => {
     const s = await daemon.status();
-    return s.ready && s.resources.sync.Synced === 19 && s.resources.health.Healthy === 19;
-  }, 'all 19 resources Synced and Healthy');
+    return s.ready && s.resources.sync.Synced === EXAMPLES.total && s.resources.health.Healthy === EXAMPLES.total;
+  }, `all ${EXAMPLES.total} resources Synced and Healthy`);
   await resyncs(3);
   t.same(events(), [], 'no message');
   t.ok(daemon.logged('notifications on').length === 1, 'the start says where notifications go');

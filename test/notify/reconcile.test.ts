@@ -18,6 +18,7 @@ import { withImageTag } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/eventually.js';
 import { copyExamples } from '../helpers/repo.js';
 import { startReceiver } from './receiver.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
@@ -47,7 +48,7 @@ t.test('a receiver that never answers: passes finish, commits apply, drift heals
   const snapshot = async (revision: string) => controller.applySnapshot({ revision, result: await loadConfig(dir) });
   const ecs = (operation: string, input: object) => sim.invoke(`${ECS_TARGET_PREFIX}.${operation}`, JSON.stringify(input));
   const billing = () => status.get('Service/billing' as ResourceKey);
-  const converged = () => status.list().length === 19 && status.list().every((r) => r.sync === 'Synced' && r.health.status === 'Healthy');
+  const converged = () => status.list().length === EXAMPLES.total && status.list().every((r) => r.sync === 'Synced' && r.health.status === 'Healthy');
 
   await snapshot('rev1');
   await waitFor(converged, 'the first sync converges', 60_000);

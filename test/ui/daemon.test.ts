@@ -9,6 +9,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { gitRepo, startDaemon } from '../helpers/daemon.js';
 import { launchBrowser, lowContrast, openPage } from './browser.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 const TOKEN = 'ui-sync-token-for-tests';
@@ -25,16 +26,16 @@ if (browser) {
   t.teardown(() => daemon.stop('SIGKILL'));
   await daemon.until(async () => {
     const s = await daemon.status();
-    return s.ready && s.resources.sync.Synced === 19 && s.resources.health.Healthy === 19;
-  }, 'all 19 resources Synced and Healthy', 60_000);
+    return s.ready && s.resources.sync.Synced === EXAMPLES.total && s.resources.health.Healthy === EXAMPLES.total;
+  }, `all ${EXAMPLES.total} resources Synced and Healthy`, 60_000);
 
   t.test('the overview shows the revision in force, the last sync and the counts', async (t) => {
     const { page, errors } = await openPage(browser, `${daemon.url}/`);
     await page.locator(`#applied-revision[title="${first}"]`).waitFor(WAIT);
     t.equal(await page.locator('#attempted-revision').getAttribute('title'), first, 'attempted = applied');
-    t.match(await page.locator('h2', { hasText: 'Resources' }).textContent(), 'Resources (19)');
-    t.match(await page.locator('a.count.s-Synced').textContent(), /^19\s*Synced$/);
-    t.match(await page.locator('a.count.h-Healthy').textContent(), /^19\s*Healthy$/);
+    t.match(await page.locator('h2', { hasText: 'Resources' }).textContent(), `Resources (${EXAMPLES.total})`);
+    t.match(await page.locator('a.count.s-Synced').textContent(), new RegExp(`^${EXAMPLES.total}\\s*Synced$`));
+    t.match(await page.locator('a.count.h-Healthy').textContent(), new RegExp(`^${EXAMPLES.total}\\s*Healthy$`));
     t.match(await page.locator('#load-errors').textContent(), /None/);
     await page.locator('#live.on').waitFor(WAIT);
     t.equal(await page.locator('#live').textContent(), 'live', 'the event stream is open');
@@ -100,7 +101,7 @@ if (browser) {
     // The tree updates by itself when the rollback is seen.
     await billing.waitFor(WAIT);
     t.equal(await page.locator('tr[data-key="Service/api-gateway"]').count(), 0, 'a Healthy service is filtered out');
-    t.match(await page.locator('#tree-summary').textContent(), /^\d+ of 19 resources match$/);
+    t.match(await page.locator('#tree-summary').textContent(), new RegExp(`^\\d+ of ${EXAMPLES.total} resources match$`));
     await billing.focus();
     await page.keyboard.press('Enter');
 

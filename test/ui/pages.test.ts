@@ -5,34 +5,24 @@
 import t from 'tap';
 import type { AddressInfo } from 'node:net';
 import { MAX_STREAMS } from '../../src/http/stream.js';
-import { T0, WEB, populate, setup } from '../http/fixture.js';
+import { WEB, populate, setup, setupApplications } from '../http/fixture.js';
 import { launchBrowser, openPage } from './browser.js';
 
 const browser = await launchBrowser(t);
 
-async function serve(t: Parameters<typeof setup>[0], applications?: unknown[]) {
+async function serve(t: Parameters<typeof setup>[0]) {
   const fixture = setup(t, { apiToken: 'tok' });
   populate(fixture.status);
-  // The applications endpoint as the status API describes it (one summary per application); without it the UI falls back to /api/v1/status.
-  if (applications) fixture.app.get('/api/v1/applications', async () => ({ items: applications }));
   await fixture.app.listen({ host: '127.0.0.1', port: 0 });
   return { ...fixture, url: `http://127.0.0.1:${(fixture.app.server.address() as AddressInfo).port}` };
 }
 
-const summary = (name: string, over: Record<string, unknown> = {}) => ({
-  name,
-  application: name,
-  source: { repo: `/srv/config/${name}`, path: '.', gitUrl: null, branch: null, overlay: null },
-  target: { region: 'us-east-1', account: null, roleArn: null },
-  appliedRevision: 'aaaa111',
-  attemptedRevision: 'aaaa111',
-  lastSyncAt: new Date(T0).toISOString(),
-  lastSuccessfulSyncAt: new Date(T0).toISOString(),
-  resources: { total: 2, sync: { Synced: 2, OutOfSync: 0, Unknown: 0 }, health: { Healthy: 2, Progressing: 0, Degraded: 0, Missing: 0, Unknown: 0 } },
-  loadErrors: [],
-  ready: true,
-  ...over,
-});
+/** A server of several applications (the status API's /api/v1/applications lists them). */
+async function serveApplications(t: Parameters<typeof setup>[0], names: string[]) {
+  const fixture = setupApplications(t, names, { apiToken: 'tok' });
+  await fixture.app.listen({ host: '127.0.0.1', port: 0 });
+  return { ...fixture, url: `http://127.0.0.1:${(fixture.app.server.address() as AddressInfo).port}` };
+}
 
 if (browser) {
   t.test('a resource’s last error shows its reaction and what to do; a rollout shows running, pending and desired', async (t) => {
@@ -99,10 +89,11 @@ if (browser) {
     const one = await serve(t);
     const single = await openPage(browser, `${one.url}/`);
     await single.page.locator('#applied-revision').waitFor({ timeout: 10_000 });
-    t.equal(await single.page.locator('article.card').count(), 0, 'no cards for a single application (the applications endpoint answers 404)');
+    t.equal(await single.page.locator('article.card').count(), 0, 'no cards for a single application');
     t.same(single.errors, []);
 
-    const several = await serve(t, [summary('payments'), summary('shop', { loadErrors: [{ code: 'SCHEMA', severity: 'error', file: 'shop/web.yaml', line: 12, column: 3, field: 'spec.desiredCount', message: 'must be integer', formatted: 'shop/web.yaml:12:3 spec.desiredCount: must be integer' }] })]);
+    const several = await serveApplications(t, ['payments', 'shop']);
+    several.applications.shop.status.recordSnapshot('bbbb222', [{ code: 'SCHEMA', severity: 'error', file: 'shop/web.yaml', line: 12, column: 3, field: 'spec.desiredCount', message: 'must be integer' }]);
     const { page, errors } = await openPage(browser, `${several.url}/`);
     const cards = page.locator('article.card');
     await cards.first().waitFor({ timeout: 10_000 });

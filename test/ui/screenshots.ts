@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startSimulator, ECS_TARGET_PREFIX } from '../../src/sim/index.js';
 import { gitRepo, startDaemon } from '../helpers/daemon.js';
 import { launchBrowser } from './browser.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const OUT = 'docs/screenshots';
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const repo = gitRepo(dir);
   const daemon = await startDaemon(t, { repo: repo.dir, endpoint: sim.endpoint, apiToken: 'screenshot-token', args: ['--no-self-heal'], logLevel: 'warn' });
   t.teardown(() => daemon.stop('SIGKILL'));
-  await daemon.until(async () => (await daemon.status()).resources.health.Healthy === 19, 'all Healthy', 60_000);
+  await daemon.until(async () => (await daemon.status()).resources.health.Healthy === EXAMPLES.total, 'all Healthy', 60_000);
 
   const bad = '123456789012.dkr.ecr.us-east-1.amazonaws.com/store/billing:broken-1';
   sim.faults.failImage(bad);
