@@ -16,6 +16,8 @@ import { fieldPath, formatFinding, type Finding } from './load/findings.js';
 import { parseYamlFile } from './load/parse.js';
 import { explain } from './load/schema.js';
 import { isTagValue } from './core/tags.js';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from './notify/events.js';
+import type { NotificationSettings } from './notify/index.js';
 
 export const CONTROLLER_CONFIG_SCHEMA = fileURLToPath(new URL('../crds/controller-config.schema.json', import.meta.url));
 export const CONTROLLER_CONFIG_KIND = 'ControllerConfig';
@@ -51,6 +53,8 @@ export interface ApplicationConfig {
   prune: PruneSettings;
   selfHeal: boolean;
   resyncMs: number;
+  /** Its own notification sinks, instead of the daemon's (`--notify-*`). */
+  notifications?: NotificationSettings;
 }
 
 /** What an application leaves out: the daemon's flags. */
@@ -83,14 +87,14 @@ function validate(value: unknown) {
 }
 
 /** Reads and validates the file at `file`; throws ControllerConfigError, or the read error. */
-export function readControllerConfig(file: string, defaults: ApplicationDefaults): ApplicationConfig[] {
+export function readControllerConfig(file: string, defaults: ApplicationDefaults, env: NodeJS.ProcessEnv = process.env): ApplicationConfig[] {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
     throw new UsageError(`--config: cannot read ${file}: ${(err as Error).message}`);
   }
-  return parseControllerConfig(file, bytes, defaults);
+  return parseControllerConfig(file, bytes, defaults, env);
 }
 
 interface RawApplication {
@@ -101,10 +105,11 @@ interface RawApplication {
   prune?: { enabled?: boolean; allowEmpty?: boolean; maxDeletes?: number };
   selfHeal?: boolean;
   resync?: string;
+  notifications?: { webhook?: string; webhookSecretEnv?: string; slack?: string; slackEnv?: string; events?: NotificationEvent[] };
 }
 
 /** The applications of one controller configuration file's bytes; relative paths are taken from the file's directory. */
-export function parseControllerConfig(file: string, bytes: Uint8Array, defaults: ApplicationDefaults): ApplicationConfig[] {
+export function parseControllerConfig(file: string, bytes: Uint8Array, defaults: ApplicationDefaults, env: NodeJS.ProcessEnv = process.env): ApplicationConfig[] {
   const { documents, findings } = parseYamlFile(file, bytes);
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new ControllerConfigError(errors);
@@ -120,10 +125,10 @@ export function parseControllerConfig(file: string, bytes: Uint8Array, defaults:
   if (schemaErrors.length > 0) throw new ControllerConfigError(explain(schemaErrors).map((e) => at(e.code, e.path, e.message, e.key)));
 
   const raw = (doc.value as { applications: RawApplication[] }).applications;
-  const problems = checkApplications(raw, at);
+  const problems = [...checkApplications(raw, at), ...checkNotifications(raw, env, at)];
   if (problems.length > 0) throw new ControllerConfigError(problems);
   const base = dirname(resolve(file));
-  return raw.map((a) => applicationConfig(a, base, defaults));
+  return raw.map((a) => applicationConfig(a, base, defaults, env));
 }
 
 /** What the schema cannot say: unique names, tag values AWS accepts, git-only fields without a git URL. */
@@ -149,7 +154,37 @@ function checkApplications(raw: RawApplication[], at: (code: Finding['code'], pa
   return problems;
 }
 
-function applicationConfig(a: RawApplication, base: string, defaults: ApplicationDefaults): ApplicationConfig {
+/** Notification sinks need a URL each, and the variables they name must be set (an unset secret would send unsigned messages). */
+function checkNotifications(raw: RawApplication[], env: NodeJS.ProcessEnv, at: (code: Finding['code'], path: (string | number)[], message: string) => Finding): Finding[] {
+  return raw.flatMap((a, i) => {
+    const n = a.notifications;
+    if (!n) return [];
+    const path = ['applications', i, 'notifications'];
+    const problems: Finding[] = [];
+    if (n.slack !== undefined && n.slackEnv !== undefined) problems.push(at('INVALID_COMBINATION', [...path, 'slackEnv'], 'set slack or slackEnv, not both'));
+    if (n.webhook === undefined && n.slack === undefined && n.slackEnv === undefined) problems.push(at('SCHEMA', path, 'names no sink: set webhook, slack or slackEnv'));
+    if (n.webhookSecretEnv !== undefined && n.webhook === undefined) problems.push(at('INVALID_COMBINATION', [...path, 'webhookSecretEnv'], 'a secret signs webhook messages; set webhook or remove webhookSecretEnv'));
+    for (const field of ['webhookSecretEnv', 'slackEnv'] as const) {
+      const name = n[field];
+      if (name !== undefined && !env[name]) problems.push(at('SCHEMA', [...path, field], `the environment variable ${name} is not set`));
+    }
+    const slack = n.slackEnv !== undefined ? env[n.slackEnv] : undefined;
+    if (slack && !/^https?:\/\//.test(slack)) problems.push(at('SCHEMA', [...path, 'slackEnv'], `the environment variable ${n.slackEnv} must hold an http(s) URL`));
+    return problems;
+  });
+}
+
+function notificationsOf(n: NonNullable<RawApplication['notifications']>, env: NodeJS.ProcessEnv): NotificationSettings {
+  const secret = n.webhookSecretEnv !== undefined ? env[n.webhookSecretEnv] : undefined;
+  const slack = n.slack ?? (n.slackEnv !== undefined ? env[n.slackEnv] : undefined);
+  return Object.freeze({
+    ...(n.webhook !== undefined ? { webhook: Object.freeze({ url: n.webhook, ...(secret ? { secret } : {}) }) } : {}),
+    ...(slack ? { slack: Object.freeze({ url: slack }) } : {}),
+    ...(n.events ? { events: Object.freeze(n.events.filter((e) => (NOTIFICATION_EVENTS as readonly string[]).includes(e))) } : {}),
+  });
+}
+
+function applicationConfig(a: RawApplication, base: string, defaults: ApplicationDefaults, env: NodeJS.ProcessEnv): ApplicationConfig {
   const { source, target = {}, prune = {} } = a;
   return Object.freeze({
     name: a.name,
@@ -174,5 +209,6 @@ function applicationConfig(a: RawApplication, base: string, defaults: Applicatio
     },
     selfHeal: a.selfHeal ?? defaults.selfHeal,
     resyncMs: a.resync !== undefined ? parseDuration(a.resync, 'resync') : defaults.resyncMs,
+    ...(a.notifications ? { notifications: notificationsOf(a.notifications, env) } : {}),
   });
 }

@@ -213,8 +213,14 @@ async function startApplication(
   });
   controller.start();
   closers.push(() => controller.stop());
-  // Messages name the application as the API does: its name with --config, its tag value alone.
-  closers.push(notifier.watch(status, config.applications ? app.name : application));
+  // Its own sinks when the configuration gives it some, else the daemon's (--notify-*). Messages
+  // name the application as the API does: its name with --config, its tag value alone.
+  let notifies = notifier;
+  if (app.notifications) {
+    notifies = new Notifier(app.notifications, { metrics, logger: logger.child({ component: 'notify' }) });
+    closers.push(() => notifies.close());
+  }
+  closers.push(notifies.watch(status, config.applications ? app.name : application));
   const view: ApplicationView = {
     repo: app.source.repo,
     path: app.source.path ?? null,

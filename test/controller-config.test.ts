@@ -116,3 +116,28 @@ t.test('every field of the schema is in the README’s table of the controller c
   t.ok(listed.length >= 14, `${listed.length} fields`);
   for (const field of listed) t.ok(section.includes(`\`${field}\``), field);
 });
+
+t.test('an application may have its own notification sinks; secrets come from the environment, named in the file', async (t) => {
+  const text = `${HEAD}  - name: web\n    source: { repo: /srv }\n    notifications:\n      webhook: https://hooks.example.com/web\n      webhookSecretEnv: WEB_HOOK_SECRET\n      slackEnv: WEB_SLACK_URL\n      events: [degraded, rollback]\n`;
+  const env = { WEB_HOOK_SECRET: 's3cret', WEB_SLACK_URL: 'https://hooks.slack.com/services/T0/B0/x' };
+  const [app] = parseControllerConfig('/etc/ecs-gitops/controller.yaml', Buffer.from(text), DEFAULTS, env);
+  t.same(app.notifications, {
+    webhook: { url: 'https://hooks.example.com/web', secret: 's3cret' },
+    slack: { url: 'https://hooks.slack.com/services/T0/B0/x' },
+    events: ['degraded', 'rollback'],
+  });
+  const unset = (() => {
+    try {
+      parseControllerConfig('/etc/ecs-gitops/controller.yaml', Buffer.from(text), DEFAULTS, {});
+    } catch (err) {
+      return (err as ControllerConfigError).findings.map((f) => `${f.line}:${f.column} ${f.field ?? ''}: ${f.message}`);
+    }
+    return [];
+  })();
+  t.same(unset, [
+    '8:25 applications[0].notifications.webhookSecretEnv: the environment variable WEB_HOOK_SECRET is not set',
+    '9:17 applications[0].notifications.slackEnv: the environment variable WEB_SLACK_URL is not set',
+  ], 'an unset variable is a finding at its line, not an unsigned message later');
+  t.match(problems(`${HEAD}  - name: web\n    source: { repo: /srv }\n    notifications:\n      events: [rollback]\n`), [/:7:7 applications\[0\]\.notifications SCHEMA: names no sink/]);
+  t.match(problems(`${HEAD}  - name: web\n    source: { repo: /srv }\n    notifications:\n      slack: https://hooks.slack.com/x\n      events: [rolback]\n`), [/:8:16 applications\[0\]\.notifications\.events\[0\] SCHEMA: must be one of/]);
+});

@@ -54,3 +54,49 @@ t.test('an application whose checkout is missing at start waits for it; the othe
   t.same(late.status.controllerStatus().loadErrors, [], 'its load error is gone');
   t.equal((await fetch(`${daemon.url}/readyz`)).status, 200);
 });
+
+t.test('an application with its own notification sinks: its messages go there, another application\'s do not', async (t) => {
+  const { startReceiver, signatureValid } = await import('./notify/receiver.js');
+  const receiver = await startReceiver(t);
+  const platform = await startReceiver(t);
+  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });
+  t.teardown(() => sim.close());
+  const dir = t.testdir();
+  const shop = applicationRepo(dir, 'shop');
+  const pay = applicationRepo(dir, 'pay');
+  const daemon = await startDaemon({
+    applications: [
+      { ...application('shop', shop.dir), notifications: { webhook: { url: receiver.url, secret: 'shop-secret' } } },
+      application('pay', pay.dir),
+    ],
+    gitIntervalMs: 60_000,
+    debounceMs: 50,
+    resyncMs: 60_000,
+    selfHeal: true,
+    prune,
+    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    embeddedAws: false,
+    rateLimit: false,
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: 'warn',
+    stopGraceMs: 2_000,
+    // The daemon's sink (--notify-webhook): for the applications without their own.
+    notifications: { webhook: { url: platform.url } },
+    logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
+  });
+  t.teardown(() => daemon.stop());
+  const [shopApp, payApp] = daemon.applications;
+  t.ok(await eventually(() => [shopApp, payApp].every((a) => a.status.controllerStatus().ready && a.status.counts().health.Healthy === 3), 20_000), 'both converge');
+
+  pay.write('1.0.1', 'lots');
+  const [payMessage] = await platform.until(1);
+  t.match(payMessage.body, { event: 'invalid-revision', application: 'pay' }, 'pay\'s invalid commit goes to the daemon\'s sink');
+  shop.write('1.0.1', 'lots');
+  const [message] = await receiver.until(1);
+  t.match(message.body, { event: 'invalid-revision', application: 'shop' }, 'shop\'s sink hears of shop\'s invalid commit');
+  t.ok(signatureValid('shop-secret', message), 'signed with shop\'s secret');
+  // Pay's message came before shop's commit: had it gone to shop's sink, it would be there.
+  t.same(receiver.received.map((r) => r.body.application), ['shop'], 'shop\'s sink hears nothing of pay');
+  t.ok(await eventually(() => shopApp.status.controllerStatus().loadErrors.length > 0, 10_000));
+  t.same(platform.received.map((r) => r.body.application), ['pay'], 'and the daemon\'s sink nothing of shop, which has its own');
+});

@@ -96,7 +96,7 @@ export function daemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
   };
   return Object.freeze({
     ...(repo !== undefined ? { repo } : {}),
-    ...(configFile !== undefined ? { applications: readControllerConfig(configFile, { ...defaults, region: aws.region }) } : {}),
+    ...(configFile !== undefined ? { applications: readControllerConfig(configFile, { ...defaults, region: aws.region }, env) } : {}),
     ...(values.path ? { path: values.path as string } : {}),
     ...(values['git-url'] ? { gitUrl: values['git-url'] as string } : {}),
     ...(values['git-branch'] ? { gitBranch: values['git-branch'] as string } : {}),
