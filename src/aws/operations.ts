@@ -28,6 +28,7 @@ const ECS_COMMANDS: Readonly<Record<string, CommandClass>> = {
   DescribeServices: ecs.DescribeServicesCommand,
   ListServices: ecs.ListServicesCommand,
   ListServiceDeployments: ecs.ListServiceDeploymentsCommand,
+  DescribeServiceDeployments: ecs.DescribeServiceDeploymentsCommand,
   DescribeServiceRevisions: ecs.DescribeServiceRevisionsCommand,
   TagResource: ecs.TagResourceCommand,
   UntagResource: ecs.UntagResourceCommand,

@@ -49,6 +49,12 @@ export const MERGE_KEYS: Readonly<Partial<Record<Kind, Readonly<Record<string, M
     'spec.serviceRegistries': by(['cloudMapService']),
     'spec.capacityProviderStrategy': by(['capacityProvider']),
     'spec.placementStrategy': by(['type', 'field']),
+    'spec.serviceConnectConfiguration.services': by(['portName']),
+    'spec.serviceConnectConfiguration.services.*.clientAliases': by(['port']),
+    'spec.serviceConnectConfiguration.logConfiguration.secretOptions': by(['name']),
+    'spec.volumeConfigurations': by(['name']),
+    'spec.volumeConfigurations.*.managedEBSVolume.tagSpecifications': by(['resourceType']),
+    'spec.volumeConfigurations.*.managedEBSVolume.tagSpecifications.*.tags': by(['key']),
   },
   Cluster: {
     'spec.settings': by(['name']),

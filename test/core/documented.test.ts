@@ -121,8 +121,13 @@ function cloudMapServicePairs(): Pair[] {
 const ERRATA: Record<string, string[]> = {
   // The request's container is simple-demo; the output shows the task definition's name.
   'ecs/create-service.rst: Example 4: To create a new service behind a load balancer': ['spec.loadBalancers[0].containerName'],
-  // The request asks for FARGATE with a public IP; the output shows EC2 and DISABLED.
-  'ecs/create-service.rst: Example 5: To configure Amazon EBS volumes at service creation': ['spec.launchType', 'spec.networkConfiguration.awsvpcConfiguration.assignPublicIp'],
+  // The request asks for FARGATE with a public IP and the volume myEbsVolume; the output
+  // shows EC2, DISABLED and (on its deployment) myEBSVolume.
+  'ecs/create-service.rst: Example 5: To configure Amazon EBS volumes at service creation': [
+    'spec.launchType', 'spec.networkConfiguration.awsvpcConfiguration.assignPublicIp', 'spec.volumeConfigurations[0].name',
+  ],
+  // The request configures myEbsVolume; the output's PRIMARY deployment shows ebs-volume.
+  'ecs/update-service.rst: Example 3: To configure Amazon EBS volumes for attachment at service update': ['spec.volumeConfigurations[0].name'],
 };
 
 const groups: [string, Pair[], number][] = [

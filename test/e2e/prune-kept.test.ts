@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CLOUDMAP_TARGET_PREFIX, ECS_TARGET_PREFIX, startSimulator } from '../../src/sim/index.js';
 import { cli } from '../helpers/cli.js';
 import { copyExamples } from '../helpers/repo.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
 const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
 
@@ -33,7 +34,7 @@ t.test('a protected service whose file is deleted keeps its Cloud Map service; -
   t.match(plan.out, /CloudMapService\/shipping: not in git \(kept\) — no longer in git; kept because Service store\/shipping, which is kept, uses it/);
   const pruned = await cli('sync', dir, '--endpoint', sim.endpoint, '--prune');
   t.equal(pruned.code, 0, `${pruned.out}\n${pruned.err}`);
-  t.match(pruned.out, /0 to delete, 16 in sync, 2 not in git \(kept\)/, 'nothing is deleted');
+  t.match(pruned.out, new RegExp(`0 to delete, ${EXAMPLES.total - 3} in sync, 2 not in git \\(kept\\)`), 'nothing is deleted');
   t.equal(shipping().status, 'ACTIVE');
   const id = registry.slice(registry.lastIndexOf('/') + 1);
   const cloudMap = call<{ Service: { Arn: string } }>(CLOUDMAP_TARGET_PREFIX, 'GetService', { Id: id });

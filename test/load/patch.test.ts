@@ -8,15 +8,18 @@ import type { Kind } from '../../src/api/kinds.js';
 type Json = Record<string, unknown>;
 
 /** `{spec: {containerDefinitions: [{name: 'app', environment: list}]}}` for `spec.containerDefinitions.*.environment`. */
-function nest(path: string[], list: unknown[]): Json {
-  const build = (rest: string[]): unknown => {
+function nest(path: string[], list: unknown[], kind: Kind = 'TaskDefinition'): Json {
+  const build = (rest: string[], done: string[]): unknown => {
     if (rest.length === 0) return list;
     const [head, next, ...tail] = rest;
-    if (next === '*') return { [head]: [{ name: 'app', ...(build(tail) as Json) }] };
-    return { [head]: build([next, ...tail].filter((p) => p !== undefined)) };
+    if (next === '*') {
+      // The parent list item of a nested keyed list is found by its own key (containerDefinitions by name, services by portName).
+      const parentKey = MERGE_KEYS[kind]?.[[...done, head].join('.')]?.fields[0] ?? ['name'];
+      return { [head]: [{ ...Object.fromEntries(parentKey.map((f) => [f, 'app'])), ...(build(tail, [...done, head, '*']) as Json) }] };
+    }
+    return { [head]: build([next, ...tail].filter((p) => p !== undefined), [...done, head]) };
   };
-  // The parent list item of a nested keyed list is found by its own key (containerDefinitions by name).
-  return build(path) as Json;
+  return build(path, []) as Json;
 }
 
 function listAt(doc: Json, path: string[]): Json[] {
@@ -31,8 +34,8 @@ t.test('every keyed list merges by its natural key: a matching item is merged, a
       const path = dotted.split('.');
       const fields = key.fields[0];
       const item = (tag: string, extra: Json = {}) => ({ ...Object.fromEntries(fields.map((f) => [f, `${f}-${tag}`])), ...extra });
-      const target = nest(path, [item('a', { note: 'kept' }), item('b', { note: 'old' }), item('c')]);
-      const patch = nest(path, [item('b', { note: 'new' }), item('d'), { ...item('c'), $patch: 'delete' }]);
+      const target = nest(path, [item('a', { note: 'kept' }), item('b', { note: 'old' }), item('c')], kind);
+      const patch = nest(path, [item('b', { note: 'new' }), item('d'), { ...item('c'), $patch: 'delete' }], kind);
       const merged = strategicMerge(kind, target, patch);
       t.same(merged.problems, [], `${kind} ${dotted}: no problem`);
       t.same(listAt(merged.value!, path), [item('a', { note: 'kept' }), item('b', { note: 'new' }), item('d')], `${kind} ${dotted} merges by ${fields.join('+')}`);
@@ -108,7 +111,8 @@ t.test('JSON patch: one failing operation applies none, and names the operation'
 
 t.test('every list of mappings in the schemas has a merge key, or is one that has no natural key', async (t) => {
   const { readFileSync, readdirSync } = await import('node:fs');
-  const noNaturalKey = new Set(['Service spec.placementConstraints', 'TaskDefinition spec.placementConstraints']);
+  // A PAUSE lifecycle hook has no target ARN: two hooks may differ only in their stages, so the list is replaced whole.
+  const noNaturalKey = new Set(['Service spec.placementConstraints', 'TaskDefinition spec.placementConstraints', 'Service spec.deploymentConfiguration.lifecycleHooks']);
   const lists: string[] = [];
   for (const file of readdirSync('crds/schemas').filter((f) => f.endsWith('.json') && f !== 'all.json')) {
     const schema = JSON.parse(readFileSync(`crds/schemas/${file}`, 'utf8')) as Json;
