@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import type {
   FinalizeHandler,
@@ -19,9 +20,10 @@ import type {
 } from '@smithy/types';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../runtime/clock.js';
-import type { AwsService } from '../core/plan.js';
+import type { AwsService as PlanService } from '../core/plan.js';
 
-export type { AwsService };
+/** The services the plan writes to, and the Resource Groups Tagging API, which only reads (Cloud Map ownership in bulk). */
+export type AwsService = PlanService | 'tagging';
 
 // ---------------------------------------------------------------- the operations and their limits
 
@@ -36,7 +38,8 @@ export type ApiCategory =
   | 'tag-read'
   | 'service-modify'
   | 'service-read'
-  | 'cloudmap';
+  | 'cloudmap'
+  | 'tagging-read';
 
 /** Burst and refill per second of each category ("Request throttling for the Amazon ECS API"). */
 export const API_LIMITS: Readonly<Record<ApiCategory, { burst: number; perSecond: number }>> = {
@@ -51,6 +54,8 @@ export const API_LIMITS: Readonly<Record<ApiCategory, { burst: number; perSecond
   'service-read': { burst: 100, perSecond: 20 },
   // AWS publishes no control-plane limit for Cloud Map; the simulator uses the same.
   cloudmap: { burst: 50, perSecond: 10 },
+  // Nor for the Resource Groups Tagging API; a cold read needs one call per 100 Cloud Map objects.
+  'tagging-read': { burst: 10, perSecond: 5 },
 };
 
 /**
@@ -105,6 +110,10 @@ export const API_OPERATIONS: Readonly<Record<AwsService, Readonly<Record<string,
     UntagResource: 'cloudmap',
     ListTagsForResource: 'cloudmap',
   },
+  tagging: {
+    // The owner tags of every Cloud Map namespace and service, 100 a call (src/aws/ownership.ts).
+    GetResources: 'tagging-read',
+  },
 };
 
 export function categoryOf(service: AwsService, operation: string): ApiCategory | undefined {
@@ -117,7 +126,7 @@ export function isReadOperation(operation: string): boolean {
 }
 
 /** Error names the SDK treats as throttling (the subset AWS's ECS and Cloud Map answer with). */
-export const THROTTLING_ERRORS: ReadonlySet<string> = new Set(['ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+export const THROTTLING_ERRORS: ReadonlySet<string> = new Set(['ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'ThrottledException']);
 
 // ---------------------------------------------------------------- call accounting
 
@@ -315,6 +324,7 @@ export interface AwsConfig {
 export interface AwsClients {
   ecs: ECSClient;
   cloudMap: ServiceDiscoveryClient;
+  tagging: ResourceGroupsTaggingAPIClient;
   calls: CallRecorder;
   limiter: RateLimiter | undefined;
 }
@@ -443,11 +453,14 @@ export function createAwsClients(config: AwsConfig, options: { calls?: CallRecor
   instrument(ecs.middlewareStack as unknown as Stack, 'ecs', calls, limiter);
   answerLost(ecs.middlewareStack as unknown as Stack);
   instrument(cloudMap.middlewareStack as unknown as Stack, 'servicediscovery', calls, limiter);
-  return { ecs, cloudMap, calls, limiter };
+  const tagging = new ResourceGroupsTaggingAPIClient(shared);
+  instrument(tagging.middlewareStack as unknown as Stack, 'tagging', calls, limiter);
+  return { ecs, cloudMap, tagging, calls, limiter };
 }
 
 /** Closes the clients' connection pools. */
 export function destroyAwsClients(clients: AwsClients): void {
   clients.ecs.destroy();
   clients.cloudMap.destroy();
+  clients.tagging.destroy();
 }

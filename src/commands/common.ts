@@ -42,10 +42,12 @@ export async function readAndPlan(
   clients: AwsClients,
   aws: ApplicationSettings,
   prune: PruneSettings,
-  cache?: LiveCache,
-): Promise<{ plan: Plan; live: LiveState }> {
-  const live = await readLive(clients, desired, { controllerId: aws.controllerId, ...(cache ? { cache } : {}) });
-  return { live, plan: planSync(desired, live, { controllerId: aws.controllerId, application: aws.application, prune }) };
+  cache: LiveCache = new LiveCache(),
+): Promise<{ plan: Plan; live: LiveState; ownershipWarning?: string }> {
+  const live = await readLive(clients, desired, { controllerId: aws.controllerId, cache });
+  const ownership = cache.ownership;
+  const plan = planSync(desired, live, { controllerId: aws.controllerId, application: aws.application, prune });
+  return { live, plan, ...(ownership?.mode === 'per-object' ? { ownershipWarning: `Cloud Map ownership was read one object at a time (${ownership.reason}); grant tag:GetResources to read it in bulk` } : {}) };
 }
 
 /** An AWS failure the user can act on, without a stack trace. */

@@ -43,7 +43,8 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
   const clients = clientsFor(aws);
   const text = output === 'text';
   try {
-    const { plan } = await readAndPlan(desired, clients, aws, prune);
+    const { plan, ownershipWarning } = await readAndPlan(desired, clients, aws, prune);
+    if (ownershipWarning && text) io.err(`warning: ${ownershipWarning}`);
     if (values['dry-run'] === true) {
       emit(io, output, planJson(plan), () => `${renderPlan(plan, { color: io.color })}\n(dry run: nothing was changed)`);
       return 0;

@@ -25,6 +25,7 @@ export function statusView(controller: ControllerStatus, counts: { sync: Record<
     loadErrors: controller.loadErrors.map(findingView),
     ready: controller.ready,
     shuttingDown,
+    cloudMapOwnership: controller.cloudMapOwnership ? { mode: controller.cloudMapOwnership.mode, reason: controller.cloudMapOwnership.reason ?? null, since: iso(controller.cloudMapOwnership.since) } : null,
   };
 }
 

@@ -244,10 +244,21 @@ export class Controller {
     try {
       const live = await readLive(this.options.clients, pass.desired, { controllerId: this.options.aws.controllerId, cache: this.cache, ...(pass.scope ? { scope: pass.scope.read } : {}) });
       for (const ns of live.namespaces.values()) this.namespaceIds.set(ns.name, ns.id);
+      if (pass.full) this.reportOwnershipReads(pass);
       return { ok: true, live };
     } catch (err) {
       return { ok: false, error: classifyAwsError(err as Error) };
     }
+  }
+
+  /** A change in how Cloud Map ownership is read (in bulk, or per object after the tagging API failed): logged once, shown in status. */
+  private reportOwnershipReads(pass: Pass): void {
+    const now = this.cache.ownership;
+    const shown = this.options.status.controllerStatus().cloudMapOwnership;
+    if (!now || (shown && shown.mode === now.mode && shown.reason === (now.mode === 'per-object' ? now.reason : undefined))) return;
+    if (now.mode === 'per-object') this.options.logger?.warn({ ...pass.log, reason: now.reason }, 'reading Cloud Map ownership one object at a time');
+    else if (shown) this.options.logger?.info(pass.log, 'reading Cloud Map ownership in bulk again');
+    this.options.status.updateController({ cloudMapOwnership: { mode: now.mode, ...(now.mode === 'per-object' ? { reason: now.reason } : {}), since: now.at } });
   }
 
   /**

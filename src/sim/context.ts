@@ -51,6 +51,8 @@ export interface FaultSettings {
   dropOperations: string[];
   /** Seed of the PRNG deciding errorRate and dropRate. */
   seed: number;
+  /** Operations answered with AccessDeniedException, as an IAM policy without them would (`GetResources`, or `tagging:GetResources` for one service). */
+  deniedOperations: string[];
 }
 
 export const DEFAULT_FAULTS: FaultSettings = {
@@ -63,6 +65,7 @@ export const DEFAULT_FAULTS: FaultSettings = {
   dropRate: 0,
   dropOperations: [],
   seed: 1,
+  deniedOperations: [],
 };
 
 export interface SimContext {

@@ -36,7 +36,7 @@ const allActions = (p: Policy) => new Set(p.Statement.flatMap(actionsOf));
 /** Statements that allow `action` with no condition at all. */
 const unconditionally = (p: Policy, action: string) => p.Statement.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action) && !s.Condition);
 
-const IAM_PREFIX: Record<AwsService, string> = { ecs: 'ecs', servicediscovery: 'servicediscovery' };
+const IAM_PREFIX: Record<AwsService, string> = { ecs: 'ecs', servicediscovery: 'servicediscovery', tagging: 'tag' };
 const codeActions = (Object.keys(API_OPERATIONS) as AwsService[]).flatMap((service) => Object.keys(API_OPERATIONS[service]).map((op) => ({ service, op, action: `${IAM_PREFIX[service]}:${op}` })));
 
 /**
