@@ -51,7 +51,7 @@ export interface FaultSettings {
   dropOperations: string[];
   /** Seed of the PRNG deciding errorRate and dropRate. */
   seed: number;
-  /** Operations answered with AccessDeniedException, as an IAM policy without them would (`GetResources`, or `tagging:GetResources` for one service). */
+  /** Operations answered with AccessDeniedException, as an IAM policy without them would: by name (`GetResources`) or as IAM actions (`tag:GetResources`, `servicediscovery:ListNamespaces`). */
   deniedOperations: string[];
 }
 

@@ -136,7 +136,8 @@ export class SimEngine {
       const problem = typeProblem(service, operation, input);
       if (problem) throw new AwsError('SerializationException', problem, { namespace: 'com.amazon.coral.service' });
       const f = this.faults;
-      if (f.deniedOperations.includes(operation) || f.deniedOperations.includes(`${service}:${operation}`)) throw accessDenied(`${known!.iam}:${operation}`, this.accountId);
+      const action = `${known!.iam}:${operation}`;
+      if (f.deniedOperations.includes(operation) || f.deniedOperations.includes(action)) throw accessDenied(action, this.accountId);
       if (f.errorRate > 0 && (f.errorOperations.length === 0 || f.errorOperations.includes(operation)) && this.random() < f.errorRate) {
         throw serverError(service);
       }
