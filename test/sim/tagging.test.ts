@@ -2,7 +2,7 @@
 // Cloud Map namespaces and services with AWS's filters, pages of at most 100, tokens that
 // expire, throttling, and the deniedOperations fault.
 import t from 'tap';
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient, type GetResourcesCommandInput } from '@aws-sdk/client-resource-groups-tagging-api';
 import { CreateHttpNamespaceCommand, CreateServiceCommand, ListNamespacesCommand } from '@aws-sdk/client-servicediscovery';
 import { clientConfig, errorOf, harness } from './fixtures.js';
 
@@ -22,7 +22,7 @@ async function estate(t: Parameters<typeof harness>[0], services: number, opts: 
 
 t.test('filters: resource types, a key with any value, values as alternatives, several filters all at once; untagged objects never', async (t) => {
   const h = await estate(t, 9);
-  const arns = async (input: ConstructorParameters<typeof GetResourcesCommand>[0]) => (await h.tagging.send(new GetResourcesCommand(input))).ResourceTagMappingList!.map((m) => m.ResourceARN!.replace(/.*:/, ''));
+  const arns = async (input: GetResourcesCommandInput) => (await h.tagging.send(new GetResourcesCommand(input))).ResourceTagMappingList!.map((m) => m.ResourceARN!.replace(/.*:/, ''));
   t.equal((await arns({})).length, 1 + 6, 'no filter: every tagged namespace and service');
   t.equal((await arns({ ResourceTypeFilters: ['servicediscovery:namespace'] })).length, 1, 'namespaces only');
   t.equal((await arns({ ResourceTypeFilters: ['servicediscovery:service'], TagFilters: [{ Key: 'owner' }] })).length, 6, 'services with the key, any value');
