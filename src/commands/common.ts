@@ -3,7 +3,7 @@
  * one), building the clients, and reading and planning.
  */
 import { readLive, LiveCache } from '../aws/reader.js';
-import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { createAwsClients, RateLimiter, type AwsClients } from '../aws/clients.js';
 import type { DesiredState } from '../api/kinds.js';
 import { resolveApplication } from '../application.js';
 import type { ApplicationSettings, AwsSettings, PruneSettings } from '../config.js';
@@ -33,8 +33,9 @@ export async function withApplication(aws: AwsSettings, dir: string, io: Command
   return Object.freeze({ ...aws, application });
 }
 
+/** Paced by AWS's token buckets, as the daemon is: a CI `diff` shares the account's buckets with the controller. */
 export function clientsFor(aws: AwsSettings): AwsClients {
-  return createAwsClients({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) });
+  return createAwsClients({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) }, { limiter: new RateLimiter() });
 }
 
 export async function readAndPlan(

@@ -221,11 +221,10 @@ export class Controller {
     const pass = this.load(batch);
     if (!pass) return;
     this.options.logger?.debug(pass.log, 'reconcile started');
-    const read = await this.read(pass);
-    if (!read.ok) return this.readFailed(pass, batch, read.error);
-    const planned = this.plan(pass, read.live);
+    const planned = await this.readAndPlan(pass);
+    if (!planned.ok) return this.readFailed(pass, batch, planned.error);
     const applied = await this.apply(pass, planned);
-    this.record(pass, read.live, planned, applied);
+    this.record(pass, planned, applied);
   }
 
   /** Load: what this pass works on — the desired state in force, and how much of it the batch covers. */
@@ -237,6 +236,23 @@ export class Controller {
     const id = randomUUID().slice(0, 8);
     const log = { reconcileId: id, revision: this.revision, full, keys: scope ? scope.plan.size : ('all' as const) };
     return { desired, revision: this.revision, generation: this.generation, full, ...(scope ? { scope } : {}), started: this.options.clock.now(), log };
+  }
+
+  /**
+   * Read, then plan. The live state is the largest thing a pass holds (every described
+   * service at 5,000 services); it lives only until the plan and the services' summaries
+   * are made, not through the apply and the record.
+   */
+  private async readAndPlan(pass: Pass): Promise<({ ok: true } & Planned) | { ok: false; error: ErrorClass }> {
+    const read = await this.read(pass);
+    if (!read.ok) return read;
+    const planned = this.plan(pass, read.live);
+    const servicesByArn = new Map([...read.live.services.values()].map((s) => [s.arn, s]));
+    const liveSummaries = new Map(planned.plan.resources.flatMap((r) => {
+      const summary = serviceSummaryOf(r, servicesByArn);
+      return summary ? [[r.key, summary] as const] : [];
+    }));
+    return { ok: true, ...planned, liveSummaries };
   }
 
   /** Read: live state for the pass's scope (batched; task definitions from the cache). */
@@ -319,17 +335,16 @@ export class Controller {
   }
 
   /** Record: every resource's outcome, written to the status store once, observed, remembered and requeued. */
-  private record(pass: Pass, live: LiveState, planned: Planned, results: Map<string, StepResult[]>): void {
+  private record(pass: Pass, planned: Planned, results: Map<string, StepResult[]>): void {
     const { clock, status, metrics, logger } = this.options;
     const now = clock.now();
     const seconds = (now - pass.started) / 1000;
-    const servicesByArn = new Map([...live.services.values()].map((s) => [s.arn, s]));
     const outcomes = planned.plan.resources.map((resource) =>
       outcomeOf(resource, results.get(resource.key) ?? [], {
         held: planned.held.has(resource.key),
         inGit: pass.desired.resources.has(resource.key),
         desiredSpec: pass.desired.resources.get(resource.key)?.spec,
-        liveSummary: serviceSummaryOf(resource, servicesByArn),
+        liveSummary: planned.liveSummaries?.get(resource.key),
         progressPollMs: this.options.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS,
       }),
     );
@@ -463,6 +478,8 @@ interface Planned {
   plan: Plan;
   held: Set<ResourceKey>;
   steps: Step[];
+  /** What status shows of each Service's live side, taken before the live state is let go. */
+  liveSummaries?: ReadonlyMap<ResourceKey, ServiceSummary>;
 }
 
 /**

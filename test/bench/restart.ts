@@ -3,7 +3,9 @@
  * sync; the simulator's token buckets on at AWS's real rates. Two fresh processes, each
  * alone (so its memory and CPU are its own), run from dist/ as in production:
  *   - a restarted daemon: time from start to /readyz 200 (its first full pass);
- *   - `ecs-gitops diff`, as CI runs it on a pull request.
+ *   - `ecs-gitops diff`, as CI runs it on a pull request;
+ *   - then, for the steady state, one resync of a controller whose caches are warm
+ *     (resync-child.mjs, as the steady benchmark runs it).
  * Reported: wall time, calls by operation, Cloud Map tag reads against
  * ⌈(namespaces + Cloud Map services) / 100⌉ + 10, peak RSS.
  */
@@ -58,6 +60,10 @@ export async function restartAtScale({ services, clusters }: RestartOptions) {
     // Let the buckets refill before the next process draws on them.
     await new Promise((r) => setTimeout(r, 10_000));
     const diff = await runChild<ChildResult & { wallSeconds: number; differences: number; ownershipWarning: string | null }>('diff-child.mjs', [sim.endpoint, dir]);
+    await new Promise((r) => setTimeout(r, 10_000));
+    // resync-child.mjs warms its caches unthrottled, then turns the buckets back on for the measured resync.
+    await sim.setFaults({ throttle: false });
+    const resync = await runChild<ChildResult & { wallSeconds: number; steps: number }>('resync-child.mjs', [sim.endpoint, dir]);
     return {
       services,
       clusters,
@@ -66,6 +72,13 @@ export async function restartAtScale({ services, clusters }: RestartOptions) {
       setupSeconds: round(setupSeconds),
       restartedDaemon: { readySeconds: round(daemon.readySeconds), sync: daemon.sync, ownership: daemon.ownership, ...summary(daemon, budget) },
       freshDiff: { wallSeconds: round(diff.wallSeconds), differences: diff.differences, ownershipWarning: diff.ownershipWarning, ...summary(diff, budget) },
+      steadyResync: {
+        wallSeconds: round(resync.wallSeconds),
+        planSteps: resync.steps,
+        writes: Object.entries(resync.stats).filter(([k]) => !/:(Describe|List|Get)/.test(k)).reduce((n, [, s]) => n + s.calls, 0),
+        describeServicesMinimum: Math.ceil(services / 10),
+        ...summary(resync, budget),
+      },
     };
   } finally {
     await sim.stop();

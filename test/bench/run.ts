@@ -98,6 +98,14 @@ function markdown(r: Record<string, unknown>): string {
     row('peak RSS (target ≤ 300 MB), default heap', `${d.peakRssMB} MB`, `${f.peakRssMB} MB`);
     row('calls by operation', d.callsByOperation, f.callsByOperation);
     lines.push('');
+    const q = restart.steadyResync as Record<string, unknown> | undefined;
+    if (q) {
+      lines.push('Then one resync of a controller with warm caches (as in the steady state below), on the same estate:', '');
+      lines.push(...table([
+        [`DescribeServices (minimum ⌈S/10⌉ = ${q.describeServicesMinimum})`, q.describeServices], ['write calls (target 0)', q.writes], ['DescribeTaskDefinition (target 0)', q.describeTaskDefinition],
+        ['Cloud Map tag reads', q.tagReads], ['wall time', `${q.wallSeconds} s`], ['peak RSS', `${q.peakRssMB} MB`], ['calls by operation', q.callsByOperation],
+      ]));
+    }
   }
   const steady = r.steady as { resync: Record<string, unknown>; oneChange: Record<string, unknown> } & Record<string, unknown> | undefined;
   if (steady) {
