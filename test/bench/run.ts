@@ -7,6 +7,7 @@
  *   npm run bench -- --only cold --services 1000 --scale 20
  *   npm run bench -- --only soak --duration 600
  *   npm run bench -- --only restart --services 5000 --clusters 50
+ *   npx tsx test/bench/run.ts --render       RESULTS.md again from results.json
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { coldConvergence } from './cold.js';
 import { peerComparison } from './peer.js';
 import { restartAtScale } from './restart.js';
+import { API_LIMITS } from '../../src/aws/clients.js';
 import { soak } from './soak.js';
 import { steadyState } from './steady.js';
 
@@ -25,13 +27,23 @@ const { values } = parseArgs({
     scale: { type: 'string' },
     duration: { type: 'string' },
     out: { type: 'string', default: 'test/bench' },
+    render: { type: 'boolean' },
   },
 });
+if (values.render) {
+  writeFileSync(`${values.out}/RESULTS.md`, markdown(JSON.parse(readFileSync(`${values.out}/results.json`, 'utf8')) as Record<string, unknown>));
+  process.exit(0);
+}
 const only = new Set((values.only ?? 'cold,restart,steady,peer,soak').split(','));
 // A run of some benchmarks (--only) keeps the others' last results; each says when and under what load it ran.
 const previous = `${values.out}/results.json`;
+const kept = values.only && existsSync(previous) ? (JSON.parse(readFileSync(previous, 'utf8')) as Record<string, unknown>) : {};
+// Sections from a run before `ran` was recorded carry that run's date.
+for (const [name, section] of Object.entries(kept)) {
+  if (section && typeof section === 'object' && !Array.isArray(section) && name !== 'machine' && !('ran' in section)) kept[name] = { ...section, ran: { at: kept.date } };
+}
 const results: Record<string, unknown> = {
-  ...(values.only && existsSync(previous) ? (JSON.parse(readFileSync(previous, 'utf8')) as Record<string, unknown>) : {}),
+  ...kept,
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
   date: new Date().toISOString(),
 };
@@ -66,8 +78,9 @@ function markdown(r: Record<string, unknown>): string {
     '',
   ];
   const ran = (section: unknown) => {
-    const x = (section as { ran?: { at: string; loadAverage: number[]; loadAverageAtEnd: number[]; command: string } }).ran;
-    return x ? [`Ran ${x.at} with \`${x.command}\`; load average (1, 5, 15 min) ${x.loadAverage.join(', ')} at the start, ${x.loadAverageAtEnd.join(', ')} at the end, on ${m.cores} cores.`, ''] : [];
+    const x = (section as { ran?: { at: string; loadAverage?: number[]; loadAverageAtEnd?: number[]; command?: string } }).ran;
+    if (x && !x.loadAverage) return [`Ran ${x.at} (load average not recorded).`, ''];
+    return x?.loadAverage ? [`Ran ${x.at} with \`${x.command}\`; load average (1, 5, 15 min) ${x.loadAverage.join(', ')} at the start, ${x.loadAverageAtEnd?.join(', ')} at the end, on ${m.cores} cores.`, ''] : [];
   };
   const table = (rows: [string, unknown][]) => ['| measure | value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${typeof v === 'object' ? `\`${JSON.stringify(v)}\`` : v} |`), ''];
   const cold = r.cold as Record<string, unknown> | undefined;
@@ -84,7 +97,7 @@ function markdown(r: Record<string, unknown>): string {
   if (restart) {
     const d = restart.restartedDaemon;
     const f = restart.freshDiff;
-    lines.push('## Cold start', '', `${restart.services} services in ${restart.clusters} clusters (${restart.documents} documents), each registered in Cloud Map (${restart.cloudMapObjects} namespaces and Cloud Map services), already in sync; token buckets at AWS's real rates. Each process is fresh and alone, run from dist/.`, '', ...ran(restart));
+    lines.push('## Cold start', '', `${restart.services} services in ${restart.clusters} clusters (${restart.documents} documents), each registered in Cloud Map (${restart.cloudMapObjects} namespaces and Cloud Map services), already in sync; token buckets at AWS's real rates. Each process is fresh and alone, run from dist/. Read one tag at a time (before \`tag:GetResources\`, or with it denied), the ${restart.cloudMapObjects} Cloud Map objects' tags alone would take ${Math.round((Number(restart.cloudMapObjects) - API_LIMITS.cloudmap.burst) / API_LIMITS.cloudmap.perSecond)} s at the controller's Cloud Map pace.`, '', ...ran(restart));
     lines.push('| measure | restarted daemon (start → /readyz 200) | `ecs-gitops diff` in a fresh process |', '| --- | --- | --- |');
     const row = (name: string, a: unknown, b: unknown) => lines.push(`| ${name} | ${typeof a === 'object' ? `\`${JSON.stringify(a)}\`` : a} | ${typeof b === 'object' ? `\`${JSON.stringify(b)}\`` : b} |`);
     row('wall time (target ≤ 60 s)', `${d.readySeconds} s`, `${f.wallSeconds} s`);
@@ -123,14 +136,14 @@ function markdown(r: Record<string, unknown>): string {
   }
   const peer = r.peer as { awsCliLoop: Record<string, unknown>; ecsGitops: Record<string, unknown> } & Record<string, unknown> | undefined;
   if (peer) {
-    lines.push('## Against an AWS CLI deploy loop', '', `A new image on ${peer.services} services at AWS's real rates: \`register-task-definition\` + \`update-service\` per service (as CI pipelines do) versus one commit synced by ecs-gitops. RegisterTaskDefinition's bucket bounds both at ${peer.lowerBoundSeconds} s.`, '');
+    lines.push('## Against an AWS CLI deploy loop', '', ...ran(peer), `A new image on ${peer.services} services at AWS's real rates: \`register-task-definition\` + \`update-service\` per service (as CI pipelines do) versus one commit synced by ecs-gitops. RegisterTaskDefinition's bucket bounds both at ${peer.lowerBoundSeconds} s.`, '');
     lines.push('| | wall time | API calls | notes |', '| --- | --- | --- | --- |');
     lines.push(`| AWS CLI loop | ${peer.awsCliLoop.wallSeconds} s | ${peer.awsCliLoop.apiCalls} | ${peer.awsCliLoop.failedServices} services failed; ${peer.awsCliLoop.note} |`);
     lines.push(`| ecs-gitops | ${peer.ecsGitops.wallSeconds} s | ${peer.ecsGitops.apiCalls} (${peer.ecsGitops.writes} writes) | ${peer.ecsGitops.throttledAttempts} throttled attempts; tags record each revision, so the next sync reads no task definition |`, '');
   }
   const s = r.soak as { samples: Record<string, unknown>[] } & Record<string, unknown> | undefined;
   if (s) {
-    lines.push('## Soak', '', `${s.commits} changes over ${s.durationSeconds} s to a ${s.services}-service repository; RSS growth over the second half: ${s.rssGrowthSecondHalfMB} MB, heap: ${s.heapGrowthSecondHalfMB} MB.`, '');
+    lines.push('## Soak', '', ...ran(s), `${s.commits} changes over ${s.durationSeconds} s to a ${s.services}-service repository; RSS growth over the second half: ${s.rssGrowthSecondHalfMB} MB, heap: ${s.heapGrowthSecondHalfMB} MB.`, '');
     lines.push('| t (s) | changes | RSS (MB) | heap (MB) | event-loop p99 (ms) |', '| --- | --- | --- | --- | --- |');
     for (const x of s.samples) lines.push(`| ${x.atSeconds} | ${x.commits} | ${x.rssMB} | ${x.heapMB} | ${x.eventLoopP99Ms} |`);
     lines.push('');
