@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import type {
   FinalizeHandler,
@@ -21,9 +22,10 @@ import type {
 } from '@smithy/types';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../runtime/clock.js';
-import type { AwsService } from '../core/plan.js';
+import type { AwsService as PlanService } from '../core/plan.js';
 
-export type { AwsService };
+/** The services the plan writes to, and the Resource Groups Tagging API, which only reads (Cloud Map ownership in bulk). */
+export type AwsService = PlanService | 'tagging';
 
 // ---------------------------------------------------------------- the operations and their limits
 
@@ -39,6 +41,7 @@ export type ApiCategory =
   | 'service-modify'
   | 'service-read'
   | 'cloudmap'
+  | 'tagging-read'
   | 'sts';
 
 /** The categories the client-side limiter paces (STS is called once per credential refresh, never paced). */
@@ -57,6 +60,8 @@ export const API_LIMITS: Readonly<Record<PacedCategory, { burst: number; perSeco
   'service-read': { burst: 100, perSecond: 20 },
   // AWS publishes no control-plane limit for Cloud Map; the simulator uses the same.
   cloudmap: { burst: 50, perSecond: 10 },
+  // Nor for the Resource Groups Tagging API; a cold read needs one call per 100 Cloud Map objects.
+  'tagging-read': { burst: 10, perSecond: 5 },
 };
 
 /** The services the product calls: ECS and Cloud Map for the objects, STS for a target's account and role. */
@@ -121,6 +126,10 @@ export const API_OPERATIONS: Readonly<Record<ApiService, Readonly<Record<string,
     GetCallerIdentity: 'sts',
     AssumeRole: 'sts',
   },
+  tagging: {
+    // The owner tags of every Cloud Map namespace and service, 100 a call (src/aws/ownership.ts).
+    GetResources: 'tagging-read',
+  },
 };
 
 export function categoryOf(service: AwsService, operation: string): ApiCategory | undefined {
@@ -133,7 +142,7 @@ export function isReadOperation(operation: string): boolean {
 }
 
 /** Error names the SDK treats as throttling (the subset AWS's ECS and Cloud Map answer with). */
-export const THROTTLING_ERRORS: ReadonlySet<string> = new Set(['ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+export const THROTTLING_ERRORS: ReadonlySet<string> = new Set(['ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'ThrottledException']);
 
 // ---------------------------------------------------------------- call accounting
 
@@ -481,6 +490,7 @@ export interface AwsConfig {
 export interface AwsClients {
   ecs: ECSClient;
   cloudMap: ServiceDiscoveryClient;
+  tagging: ResourceGroupsTaggingAPIClient;
   calls: CallRecorder;
   limiter: RateLimiter | undefined;
 }
@@ -632,12 +642,15 @@ export function createAwsClients(config: AwsConfig, options: AwsClientOptions = 
   instrument(ecs.middlewareStack as unknown as Stack, 'ecs', calls, limiter, where);
   answerLost(ecs.middlewareStack as unknown as Stack);
   instrument(cloudMap.middlewareStack as unknown as Stack, 'servicediscovery', calls, limiter, where);
+  const tagging = new ResourceGroupsTaggingAPIClient(shared);
+  instrument(tagging.middlewareStack as unknown as Stack, 'tagging', calls, limiter, where);
   calls.addTarget({ account: options.account, region: config.region, limiter });
-  return { ecs, cloudMap, calls, limiter };
+  return { ecs, cloudMap, tagging, calls, limiter };
 }
 
 /** Closes the clients' connection pools. */
 export function destroyAwsClients(clients: AwsClients): void {
   clients.ecs.destroy();
   clients.cloudMap.destroy();
+  clients.tagging.destroy();
 }

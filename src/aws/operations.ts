@@ -5,6 +5,7 @@
  */
 import * as ecs from '@aws-sdk/client-ecs';
 import * as sd from '@aws-sdk/client-servicediscovery';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { AwsClients, AwsService } from './clients.js';
 
 /** What every SDK command class shares, as far as `send` needs it. */
@@ -62,6 +63,7 @@ const CLOUD_MAP_COMMANDS: Readonly<Record<string, CommandClass>> = {
 export const COMMANDS: Readonly<Record<AwsService, Readonly<Record<string, CommandClass>>>> = {
   ecs: ECS_COMMANDS,
   servicediscovery: CLOUD_MAP_COMMANDS,
+  tagging: { GetResources: GetResourcesCommand },
 };
 
 /** An operation the product does not call (not in `API_OPERATIONS`). */
@@ -82,11 +84,11 @@ export async function send(
   options: SendOptions = {},
 ): Promise<Record<string, unknown>> {
   const table = COMMANDS[service];
-  if (!table) throw new UnsupportedOperationError(`unknown AWS service "${String(service)}" (expected ecs or servicediscovery)`);
+  if (!table) throw new UnsupportedOperationError(`unknown AWS service "${String(service)}" (expected ecs, servicediscovery or tagging)`);
   const Command = Object.hasOwn(table, operation) ? table[operation] : undefined;
   if (!Command) throw new UnsupportedOperationError(`${service}:${operation} is not an operation ecs-gitops calls (see API_OPERATIONS in src/aws/clients.ts)`);
   const command = new Command(input as never);
-  const client = service === 'ecs' ? clients.ecs : clients.cloudMap;
+  const client = service === 'ecs' ? clients.ecs : service === 'tagging' ? clients.tagging : clients.cloudMap;
   // The clients' `send` is typed per command; the table guarantees the pairing.
   const answer = (await (client.send as (c: unknown, o: SendOptions) => Promise<Record<string, unknown>>).call(client, command, options)) ?? {};
   const { $metadata: _metadata, ...rest } = answer;

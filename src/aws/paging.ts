@@ -1,19 +1,20 @@
 /**
  * The one pagination loop: every page of a list call, following its token to the end.
- * ECS spells the token `nextToken`, Cloud Map `NextToken`; pages are yielded as they
+ * ECS spells the token `nextToken`, Cloud Map `NextToken`, the Resource Groups Tagging API
+ * `PaginationToken` (an empty one on the last page); pages are yielded as they
  * arrive, so a caller may act on one page before the next is asked for.
  */
-export async function* pages<P extends { nextToken?: string; NextToken?: string }>(fetchPage: (token: string | undefined) => Promise<P>): AsyncGenerator<P> {
+export async function* pages<P extends { nextToken?: string; NextToken?: string; PaginationToken?: string }>(fetchPage: (token: string | undefined) => Promise<P>): AsyncGenerator<P> {
   let token: string | undefined;
   do {
     const page = await fetchPage(token);
     yield page;
-    token = page.nextToken ?? page.NextToken;
+    token = page.nextToken ?? page.NextToken ?? page.PaginationToken;
   } while (token);
 }
 
 /** Every item of a list call, all pages. */
-export async function listAll<P extends { nextToken?: string; NextToken?: string }, T>(
+export async function listAll<P extends { nextToken?: string; NextToken?: string; PaginationToken?: string }, T>(
   fetchPage: (token: string | undefined) => Promise<P>,
   items: (page: P) => T[] | undefined,
 ): Promise<T[]> {

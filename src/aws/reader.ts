@@ -5,15 +5,19 @@
  * definitions only when a service's tags do not already say which revision carries the
  * desired content, and Cloud Map namespaces, services and instances with full
  * pagination. What outlives one read (immutable revisions, Cloud Map ids and tags) is
- * kept in a LiveCache.
+ * kept in a LiveCache. Cloud Map ownership comes in bulk where the Resource Groups Tagging
+ * API answers (./ownership.ts), else one tag read per object.
  */
 import { ListTagsForResourceCommand } from '@aws-sdk/client-servicediscovery';
 import { KINDS, resourceKey, type DesiredState, type Kind, type Resource } from '../api/kinds.js';
 import { awsName } from '../core/desired.js';
 import { emptyLiveState, type LiveState, type LiveTaskDefinition } from '../core/live.js';
-import { fromCloudMapTags, type Tags } from '../core/tags.js';
+import { fromCloudMapTags, OWNER_TAG, type Tags } from '../core/tags.js';
 import { KIND_READERS } from './kinds/index.js';
-import type { ReadContext, ReaderClients } from './kinds/types.js';
+import type { CloudMapObject, ReadContext, ReaderClients } from './kinds/types.js';
+import { bulkFailureIsTransient, bulkFailureReason, readOwnedCloudMapTags, type OwnershipReads } from './ownership.js';
+
+export type { OwnershipReads } from './ownership.js';
 
 export { listInstances } from './kinds/cloudmap-instance.js';
 export type { ReaderClients } from './kinds/types.js';
@@ -77,7 +81,50 @@ export class LiveCache {
 
   /** After a write to these objects (ARNs or ids), read their tags again. */
   forget(ids: Iterable<string>): void {
-    for (const id of ids) this.tags.delete(id);
+    for (const id of ids) {
+      this.tags.delete(id);
+      if (this.bulkAt !== undefined) this.writtenSinceBulk.add(id);
+    }
+  }
+
+  // ------------------------------------------------------------ Cloud Map ownership in bulk
+
+  /** When the bulk read whose answer the tags hold was made; undefined: none holds. */
+  private bulkAt: number | undefined;
+  /** Not before this time is a bulk read tried again after one failed. */
+  private bulkRetryAt = -Infinity;
+  /** Objects (ARNs or ids) the controller wrote since the bulk read: its answer cannot know them. */
+  private readonly writtenSinceBulk = new Set<string>();
+  /** How the newest full read learned ownership (undefined before the first). */
+  ownership: OwnershipReads | undefined;
+
+  /** A full read should read ownership in bulk now: the last bulk answer is stale, and no failure holds it off. */
+  bulkDue(): boolean {
+    const now = this.now();
+    return (this.bulkAt === undefined || now - this.bulkAt >= this.tagTtlMs) && now >= this.bulkRetryAt;
+  }
+
+  /** The bulk answer in force: tags of the objects carrying the owner key; absence from it means none. */
+  rememberBulk(tags: ReadonlyMap<string, Tags>): void {
+    const now = this.now();
+    for (const [arn, t] of tags) this.tags.set(arn, { tags: t, at: now });
+    this.bulkAt = now;
+    this.writtenSinceBulk.clear();
+    this.ownership = { mode: 'bulk', at: now };
+  }
+
+  /** No bulk answer holds (the read failed, or missed an owned object): tags are read per object until the next bulk read. */
+  bulkUnavailable(reason: string, retryNextRead: boolean): void {
+    const now = this.now();
+    this.bulkAt = undefined;
+    this.writtenSinceBulk.clear();
+    this.bulkRetryAt = retryNextRead ? now : now + this.tagTtlMs;
+    this.ownership = { mode: 'per-object', at: now, reason };
+  }
+
+  /** Whether absence from the bulk answer says an object carries no owner tag (this object: not written since). */
+  bulkCovers(object: CloudMapObject): boolean {
+    return this.bulkAt !== undefined && this.now() - this.bulkAt < this.tagTtlMs && !this.writtenSinceBulk.has(object.arn) && !this.writtenSinceBulk.has(object.id);
   }
 }
 
@@ -130,17 +177,55 @@ class Reader implements ReadContext {
     return wanted;
   }
 
-  async cloudMapTags(arn: string): Promise<Tags> {
-    const cached = this.cache.cloudMapTags(arn);
-    if (cached) return cached;
+  /** One object's tags, read from Cloud Map (and cached). */
+  private async readTags(arn: string): Promise<Tags> {
     const answer = await this.clients.cloudMap.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
     const tags = fromCloudMapTags(answer.Tags);
     this.cache.rememberTags(arn, tags);
     return tags;
   }
 
+  /** The bulk ownership read of a full read, started with it (so the ECS chain does not wait for it). */
+  private bulkRead: Promise<void> = Promise.resolve();
+
+  private async readOwnershipInBulk(): Promise<void> {
+    if (!this.clients.tagging) {
+      this.cache.bulkUnavailable('no Resource Groups Tagging API client', false);
+      return;
+    }
+    if (!this.cache.bulkDue()) return;
+    try {
+      this.cache.rememberBulk(await readOwnedCloudMapTags(this.clients.tagging));
+    } catch (err) {
+      if ((err as Error)?.name === 'AbortError') throw err;
+      this.cache.bulkUnavailable(bulkFailureReason(err), bulkFailureIsTransient(err));
+    }
+  }
+
+  async cloudMapTags(objects: readonly CloudMapObject[]): Promise<Map<string, Tags>> {
+    await this.bulkRead;
+    const out = new Map<string, Tags>();
+    const unread: CloudMapObject[] = [];
+    let missed: CloudMapObject | undefined;
+    for (const o of objects) {
+      const cached = this.cache.cloudMapTags(o.arn);
+      if (cached) out.set(o.arn, cached);
+      else if (o.named || !this.cache.bulkCovers(o)) {
+        const tags = await this.readTags(o.arn);
+        out.set(o.arn, tags);
+        // Owned, yet absent from a bulk answer that should hold it: that answer cannot be trusted.
+        if (tags[OWNER_TAG] !== undefined && this.cache.bulkCovers(o)) missed ??= o;
+      } else unread.push(o);
+    }
+    if (missed) this.cache.bulkUnavailable(`tag:GetResources did not list ${missed.arn}, which carries ${OWNER_TAG}`, false);
+    // Nothing decides about these, and the bulk answer says they carry no owner tag: their other tags are not needed.
+    for (const o of unread) out.set(o.arn, missed ? await this.readTags(o.arn) : {});
+    return out;
+  }
+
   async read(): Promise<LiveState> {
     this.cache.beginRead(!this.scope);
+    if (!this.scope) this.bulkRead = this.readOwnershipInBulk();
     // ECS (clusters → services → revisions) and Cloud Map (namespaces → services →
     // instances) are independent chains: they are read at once.
     const reads = new Map<Kind, Promise<void>>();

@@ -39,9 +39,12 @@ export function targetOf(aws: AwsSettings): Target {
   return { region: aws.region, ...(aws.roleArn !== undefined ? { roleArn: aws.roleArn } : {}), ...(aws.externalId !== undefined ? { externalId: aws.externalId } : {}) };
 }
 
-/** The command's clients for its one target; `close()` destroys them. */
+/**
+ * The command's clients for its one target; `close()` destroys them. Paced by AWS's token
+ * buckets, as the daemon is: a CI `diff` shares the account's buckets with the controller.
+ */
 export async function clientsFor(aws: AwsSettings): Promise<{ clients: AwsClients; account: string | undefined; close(): void }> {
-  const pool = new TargetPool({ ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), controllerId: aws.controllerId, lookupAccount: false });
+  const pool = new TargetPool({ ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), controllerId: aws.controllerId, lookupAccount: false, rateLimit: true });
   try {
     const { clients, account } = await pool.open(targetOf(aws), aws.application ?? '');
     return { clients, account, close: () => pool.close() };
@@ -56,10 +59,12 @@ export async function readAndPlan(
   clients: AwsClients,
   aws: ApplicationSettings,
   prune: PruneSettings,
-  cache?: LiveCache,
-): Promise<{ plan: Plan; live: LiveState }> {
-  const live = await readLive(clients, desired, { controllerId: aws.controllerId, ...(cache ? { cache } : {}) });
-  return { live, plan: planSync(desired, live, { controllerId: aws.controllerId, application: aws.application, prune }) };
+  cache: LiveCache = new LiveCache(),
+): Promise<{ plan: Plan; live: LiveState; ownershipWarning?: string }> {
+  const live = await readLive(clients, desired, { controllerId: aws.controllerId, cache });
+  const ownership = cache.ownership;
+  const plan = planSync(desired, live, { controllerId: aws.controllerId, application: aws.application, prune });
+  return { live, plan, ...(ownership?.mode === 'per-object' ? { ownershipWarning: `Cloud Map ownership was read one object at a time (${ownership.reason}); grant tag:GetResources to read it in bulk` } : {}) };
 }
 
 /** An AWS failure the user can act on, without a stack trace. */

@@ -31,7 +31,8 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
   }
   const { clients } = target;
   try {
-    const { plan } = await readAndPlan(desired, clients, aws, prune);
+    const { plan, ownershipWarning } = await readAndPlan(desired, clients, aws, prune);
+    if (ownershipWarning && output === 'text') io.err(`warning: ${ownershipWarning}`);
     emit(io, output, planJson(plan), () => renderPlan(plan, { color: io.color, all: values.all === true }));
     return plan.resources.some(differs) ? 1 : 0;
   } catch (err) {

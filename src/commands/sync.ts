@@ -6,6 +6,7 @@
  * CI does not go green on a sync that could not do its job); 2 invalid config or usage
  * error.
  */
+import { LiveCache } from '../aws/reader.js';
 import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, parseCommandLine, parseDuration, pruneSettings, type OptionTable } from '../config.js';
 import { systemClock } from '../runtime/clock.js';
 import type { Clock } from '../core/clock.js';
@@ -48,7 +49,10 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
   const { clients } = target;
   const text = output === 'text';
   try {
-    const { plan } = await readAndPlan(desired, clients, aws, prune);
+    // One cache for every read of this run: --wait's polls read no Cloud Map tag again.
+    const cache = new LiveCache();
+    const { plan, ownershipWarning } = await readAndPlan(desired, clients, aws, prune, cache);
+    if (ownershipWarning && text) io.err(`warning: ${ownershipWarning}`);
     if (values['dry-run'] === true) {
       emit(io, output, planJson(plan), () => `${renderPlan(plan, { color: io.color })}\n(dry run: nothing was changed)`);
       return 0;
@@ -63,7 +67,10 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
       },
     });
     const failed = results.filter((r) => r.status !== 'succeeded');
-    const waited = values.wait === true && failed.length === 0 ? await waitForServices(desired, clients, aws, prune, { timeoutMs: waitTimeoutMs, io, text, clock }) : undefined;
+    // What was written is read afresh.
+    cache.forget(results.flatMap((r) => [r.outputs.arn, r.outputs.id].filter((x): x is string => !!x)));
+    cache.forget(plan.resources.map((r) => r.liveId).filter((x): x is string => !!x));
+    const waited = values.wait === true && failed.length === 0 ? await waitForServices(desired, clients, aws, prune, cache, { timeoutMs: waitTimeoutMs, io, text, clock }) : undefined;
     const healthFailure = waited !== undefined && !waited.ok;
     const calls = clients.calls.snapshot();
     if (text) {
@@ -122,12 +129,13 @@ async function waitForServices(
   clients: Parameters<typeof readAndPlan>[1],
   aws: Parameters<typeof readAndPlan>[2],
   prune: Parameters<typeof readAndPlan>[3],
+  cache: LiveCache,
   { timeoutMs, io, text, clock }: { timeoutMs: number; io: CommandIO; text: boolean; clock: Clock },
 ): Promise<{ ok: boolean; timedOut: boolean; services: ServiceProgress[] }> {
   const deadline = clock.now() + timeoutMs;
   const printed = new Map<string, string>();
   for (;;) {
-    const { plan, live } = await readAndPlan(desired, clients, aws, prune);
+    const { plan, live } = await readAndPlan(desired, clients, aws, prune, cache);
     const byArn = new Map([...live.services.values()].map((s) => [s.arn, s.raw]));
     const services: ServiceProgress[] = plan.resources
       .filter((r) => r.kind === 'Service' && desired.resources.has(r.key))

@@ -248,14 +248,16 @@ class Planner implements PlanContext, Owner {
     }
     this.match(live.id);
     const have = withoutPointers(liveBody, ignore);
+    const differences = diffObjects(want, have);
     const owner = ownership(resource, live, this);
-    const shared = { ...base(resource), desired: want, live: have, health, liveId: live.id };
+    // A live body no different from the desired one is shown as that one: status holds one copy, not two, for every resource in sync.
+    const shared = { ...base(resource), desired: want, live: differences.length === 0 ? want : have, health, liveId: live.id };
     if (!owner.owned) {
-      this.record({ ...shared, action: 'conflict', sync: 'OutOfSync', changes: diffObjects(want, have), message: owner.message });
+      this.record({ ...shared, action: 'conflict', sync: 'OutOfSync', changes: differences, message: owner.message });
       return undefined;
     }
     const tags = tagsWanted ? tagDiff(tagsWanted, live.tags) : { set: {}, remove: [] };
-    const all = [...diffObjects(want, have), ...(tagsWanted ? tagChanges(userTags(tagsWanted), userTags(live.tags)) : [])];
+    const all = [...differences, ...(tagsWanted ? tagChanges(userTags(tagsWanted), userTags(live.tags)) : [])];
     const isHeld = (c: FieldChange) => !!held?.fields.some((f) => c.path === `spec.${f}` || c.path.startsWith(`spec.${f}.`) || c.path.startsWith(`spec.${f}[`));
     const changes = all.filter((c) => !isHeld(c));
     const fieldChanges = changes.filter((c) => !c.path.startsWith('spec.tags.'));

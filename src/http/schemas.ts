@@ -171,6 +171,12 @@ const statusProperties = {
   version: { type: 'string', description: 'of the controller' },
   ...syncProperties,
   shuttingDown: { type: 'boolean' },
+  cloudMapOwnership: {
+    type: ['object', 'null'],
+    description: 'how full reads learn which Cloud Map objects the controller owns: `bulk` (tag:GetResources, 100 a call) or `per-object` (one ListTagsForResource each, with the reason); null before the first full read',
+    required: ['mode', 'reason', 'since'],
+    properties: { mode: { type: 'string', enum: ['bulk', 'per-object'] }, reason: nullable('string'), since: time('since when') },
+  },
 };
 
 export const statusSchema = { type: 'object', required: Object.keys(statusProperties), properties: statusProperties } as const;

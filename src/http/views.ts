@@ -28,12 +28,13 @@ function syncView(controller: ControllerStatus, counts: Counts) {
     resources: { total: Object.values(counts.sync).reduce((a, b) => a + b, 0), sync: counts.sync, health: counts.health },
     loadErrors: controller.loadErrors.map(findingView),
     ready: controller.ready,
+    cloudMapOwnership: controller.cloudMapOwnership ? { mode: controller.cloudMapOwnership.mode, reason: controller.cloudMapOwnership.reason ?? null, since: iso(controller.cloudMapOwnership.since) } : null,
   };
 }
 
 export function statusView(controller: ControllerStatus, counts: Counts, version: string, shuttingDown: boolean) {
-  const { appliedRevision, attemptedRevision, lastSyncAt, lastSuccessfulSyncAt, resources, loadErrors, ready } = syncView(controller, counts);
-  return { version, appliedRevision, attemptedRevision, lastSyncAt, lastSuccessfulSyncAt, resources, loadErrors, ready, shuttingDown };
+  const { appliedRevision, attemptedRevision, lastSyncAt, lastSuccessfulSyncAt, resources, loadErrors, ready, cloudMapOwnership } = syncView(controller, counts);
+  return { version, appliedRevision, attemptedRevision, lastSyncAt, lastSuccessfulSyncAt, resources, loadErrors, ready, shuttingDown, cloudMapOwnership };
 }
 
 /** One application: its name and tag, its source and target, then its status as the status endpoint shows a controller's. */

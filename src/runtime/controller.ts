@@ -222,11 +222,10 @@ export class Controller {
     const pass = this.load(batch);
     if (!pass) return;
     this.options.logger?.debug(pass.log, 'reconcile started');
-    const read = await this.read(pass);
-    if (!read.ok) return this.readFailed(pass, batch, read.error);
-    const planned = this.plan(pass, read.live);
+    const planned = await this.readAndPlan(pass);
+    if (!planned.ok) return this.readFailed(pass, batch, planned.error);
     const applied = await this.apply(pass, planned);
-    this.record(pass, read.live, planned, applied);
+    this.record(pass, planned, applied);
   }
 
   /** Load: what this pass works on — the desired state in force, and how much of it the batch covers. */
@@ -240,15 +239,44 @@ export class Controller {
     return { desired, revision: this.revision, generation: this.generation, full, ...(scope ? { scope } : {}), started: this.options.clock.now(), log };
   }
 
+  /**
+   * Read, then plan. The live state is the largest thing a pass holds (every described
+   * service at 5,000 services); it lives only until the plan and the services' summaries
+   * are made, not through the apply and the record.
+   */
+  private async readAndPlan(pass: Pass): Promise<({ ok: true } & Planned) | { ok: false; error: ErrorClass }> {
+    const read = await this.read(pass);
+    if (!read.ok) return read;
+    const planned = this.plan(pass, read.live);
+    const servicesByArn = new Map([...read.live.services.values()].map((s) => [s.arn, s]));
+    const namespaceNames = liveNamespaceNames(read.live);
+    const liveSummaries = new Map(planned.plan.resources.flatMap((r) => {
+      const summary = serviceSummaryOf(r, servicesByArn, namespaceNames);
+      return summary ? [[r.key, summary] as const] : [];
+    }));
+    return { ok: true, ...planned, liveSummaries };
+  }
+
   /** Read: live state for the pass's scope (batched; task definitions from the cache). */
   private async read(pass: Pass): Promise<{ ok: true; live: LiveState } | { ok: false; error: ErrorClass }> {
     try {
       const live = await readLive(this.options.clients, pass.desired, { controllerId: this.options.aws.controllerId, cache: this.cache, ...(pass.scope ? { scope: pass.scope.read } : {}) });
       for (const ns of live.namespaces.values()) this.namespaceIds.set(ns.name, ns.id);
+      if (pass.full) this.reportOwnershipReads(pass);
       return { ok: true, live };
     } catch (err) {
       return { ok: false, error: classifyAwsError(err as Error) };
     }
+  }
+
+  /** A change in how Cloud Map ownership is read (in bulk, or per object after the tagging API failed): logged once, shown in status. */
+  private reportOwnershipReads(pass: Pass): void {
+    const now = this.cache.ownership;
+    const shown = this.options.status.controllerStatus().cloudMapOwnership;
+    if (!now || (shown && shown.mode === now.mode && shown.reason === (now.mode === 'per-object' ? now.reason : undefined))) return;
+    if (now.mode === 'per-object') this.options.logger?.warn({ ...pass.log, reason: now.reason }, 'reading Cloud Map ownership one object at a time');
+    else if (shown) this.options.logger?.info(pass.log, 'reading Cloud Map ownership in bulk again');
+    this.options.status.updateController({ cloudMapOwnership: { mode: now.mode, ...(now.mode === 'per-object' ? { reason: now.reason } : {}), since: now.at } });
   }
 
   /**
@@ -309,18 +337,16 @@ export class Controller {
   }
 
   /** Record: every resource's outcome, written to the status store once, observed, remembered and requeued. */
-  private record(pass: Pass, live: LiveState, planned: Planned, results: Map<string, StepResult[]>): void {
+  private record(pass: Pass, planned: Planned, results: Map<string, StepResult[]>): void {
     const { clock, status, metrics, logger } = this.options;
     const now = clock.now();
     const seconds = (now - pass.started) / 1000;
-    const servicesByArn = new Map([...live.services.values()].map((s) => [s.arn, s]));
-    const namespaceNames = liveNamespaceNames(live);
     const outcomes = planned.plan.resources.map((resource) =>
       outcomeOf(resource, results.get(resource.key) ?? [], {
         held: planned.held.has(resource.key),
         inGit: pass.desired.resources.has(resource.key),
         desiredSpec: pass.desired.resources.get(resource.key)?.spec,
-        liveSummary: serviceSummaryOf(resource, servicesByArn, namespaceNames),
+        liveSummary: planned.liveSummaries?.get(resource.key),
         progressPollMs: this.options.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS,
       }),
     );
@@ -457,6 +483,8 @@ interface Planned {
   drift: Set<ResourceKey>;
   held: Set<ResourceKey>;
   steps: Step[];
+  /** What status shows of each Service's live side, taken before the live state is let go. */
+  liveSummaries?: ReadonlyMap<ResourceKey, ServiceSummary>;
 }
 
 /**

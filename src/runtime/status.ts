@@ -88,6 +88,8 @@ export interface ControllerStatus {
   loadErrors: Finding[];
   /** After the first full pass. */
   ready: boolean;
+  /** How full reads learn which Cloud Map objects the controller owns: in bulk (tag:GetResources), or one tag read per object and why. */
+  cloudMapOwnership?: { mode: 'bulk' | 'per-object'; reason?: string; since: number };
   shuttingDown: boolean;
 }
 

@@ -56,6 +56,8 @@ export interface FaultSettings {
   dropOperations: string[];
   /** Seed of the PRNG deciding errorRate and dropRate. */
   seed: number;
+  /** Operations answered with AccessDeniedException, as an IAM policy without them would: by name (`GetResources`) or as IAM actions (`tag:GetResources`, `servicediscovery:ListNamespaces`). */
+  deniedOperations: string[];
 }
 
 export const DEFAULT_FAULTS: FaultSettings = {
@@ -69,6 +71,7 @@ export const DEFAULT_FAULTS: FaultSettings = {
   dropRate: 0,
   dropOperations: [],
   seed: 1,
+  deniedOperations: [],
 };
 
 export interface SimContext {

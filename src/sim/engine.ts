@@ -9,16 +9,25 @@ import type { FaultSettings, RolloutTimings, SimContext } from './context.js';
 import { DEFAULT_FAULTS, DEFAULT_TIMINGS } from './context.js';
 import { ECS_OPERATIONS, ECS_READS } from './ecs.js';
 import type { Service } from './errors.js';
-import { AwsError, serverError, throttled, unknownOperation } from './errors.js';
+import { AwsError, accessDenied, serverError, throttled, unknownOperation } from './errors.js';
 import { arns } from './ids.js';
 import { nextDue, processDue, reconcileService } from './rollout.js';
 import type { SimState, TaskState } from './state.js';
 import { clone, emptyState } from './state.js';
 import { typeProblem } from './shapes.js';
+import { TAGGING_OPERATIONS, TAGGING_READS } from './tagging.js';
 import { Throttler } from './throttle.js';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
 export const CLOUDMAP_TARGET_PREFIX = 'Route53AutoNaming_v20170314';
+export const TAGGING_TARGET_PREFIX = 'ResourceGroupsTaggingAPI_20170126';
+
+/** Each service's target prefix, operations, read operations and IAM action prefix. */
+const SERVICES: Record<string, { service: Service; operations: Record<string, (ctx: SimContext, input: object) => unknown>; reads: ReadonlySet<string>; iam: string }> = {
+  [ECS_TARGET_PREFIX]: { service: 'ecs', operations: ECS_OPERATIONS, reads: ECS_READS, iam: 'ecs' },
+  [CLOUDMAP_TARGET_PREFIX]: { service: 'cloudmap', operations: CLOUDMAP_OPERATIONS, reads: CLOUDMAP_READS, iam: 'servicediscovery' },
+  [TAGGING_TARGET_PREFIX]: { service: 'tagging', operations: TAGGING_OPERATIONS, reads: TAGGING_READS, iam: 'tag' },
+};
 
 export interface EngineOptions {
   /** Default us-east-1. */
@@ -109,8 +118,9 @@ export class SimEngine {
     const dot = (target ?? '').lastIndexOf('.');
     const prefix = dot > 0 ? (target as string).slice(0, dot) : '';
     const operation = dot > 0 ? (target as string).slice(dot + 1) : '';
-    const service: Service = prefix === CLOUDMAP_TARGET_PREFIX ? 'cloudmap' : 'ecs';
-    const table = prefix === ECS_TARGET_PREFIX ? ECS_OPERATIONS : prefix === CLOUDMAP_TARGET_PREFIX ? CLOUDMAP_OPERATIONS : undefined;
+    const known = Object.hasOwn(SERVICES, prefix) ? SERVICES[prefix] : undefined;
+    const service: Service = known?.service ?? 'ecs';
+    const table = known?.operations;
     const handler = table && Object.hasOwn(table, operation) ? table[operation] : undefined;
     try {
       if (!handler) throw unknownOperation();
@@ -126,12 +136,14 @@ export class SimEngine {
       const problem = typeProblem(service, operation, input);
       if (problem) throw new AwsError('SerializationException', problem, { namespace: 'com.amazon.coral.service' });
       const f = this.faults;
+      const action = `${known!.iam}:${operation}`;
+      if (f.deniedOperations.includes(operation) || f.deniedOperations.includes(action)) throw accessDenied(action, this.accountId);
       if (f.errorRate > 0 && (f.errorOperations.length === 0 || f.errorOperations.includes(operation)) && this.random() < f.errorRate) {
         throw serverError(service);
       }
       if (f.throttle && !this.throttler.take(service, operation)) throw throttled(service);
       const result = handler(this.ctx, input);
-      const read = service === 'ecs' ? ECS_READS.has(operation) : CLOUDMAP_READS.has(operation);
+      const read = known!.reads.has(operation);
       if (!read) this.settle();
       if (!read && f.dropRate > 0 && (f.dropOperations.length === 0 || f.dropOperations.includes(operation)) && this.random() < f.dropRate) {
         return { status: 200, body: result, drop: true };

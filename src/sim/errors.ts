@@ -1,11 +1,12 @@
 // AWS JSON 1.1 errors. The SDK and botocore take the exception name from `__type` after
 // the last '#', so tests can assert `err.name` against the SDK's exception classes.
 
-export type Service = 'ecs' | 'cloudmap';
+export type Service = 'ecs' | 'cloudmap' | 'tagging';
 
 const NAMESPACE: Record<Service, string> = {
   ecs: 'com.amazonaws.ecs',
   cloudmap: 'com.amazonaws.servicediscovery',
+  tagging: 'com.amazonaws.resourcegroupstaggingapi',
 };
 
 export class AwsError extends Error {
@@ -44,10 +45,17 @@ export const invalidInput = (message: string): AwsError => new AwsError('Invalid
 export const throttled = (service: Service): AwsError =>
   service === 'ecs'
     ? new AwsError('ThrottlingException', 'Rate exceeded', { namespace: 'com.amazon.coral.availability' })
-    : new AwsError('RequestLimitExceeded', 'Rate exceeded');
+    : service === 'tagging'
+      ? new AwsError('ThrottledException', 'Rate exceeded')
+      : new AwsError('RequestLimitExceeded', 'Rate exceeded');
 export const serverError = (service: Service): AwsError =>
   service === 'ecs'
     ? new AwsError('ServerException', 'Service unavailable (injected fault).', { status: 500 })
-    : new AwsError('InternalFailure', 'Service unavailable (injected fault).', { status: 500, namespace: 'com.amazon.coral.service' });
+    : service === 'tagging'
+      ? new AwsError('InternalServiceException', 'Service unavailable (injected fault).', { status: 500 })
+      : new AwsError('InternalFailure', 'Service unavailable (injected fault).', { status: 500, namespace: 'com.amazon.coral.service' });
+/** The caller's IAM policy does not allow the action (the `deniedOperations` fault). */
+export const accessDenied = (action: string, account: string): AwsError =>
+  new AwsError('AccessDeniedException', `User: arn:aws:sts::${account}:assumed-role/simulated is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`, { namespace: 'com.amazon.coral.service' });
 export const unknownOperation = (): AwsError =>
   new AwsError('UnknownOperationException', '', { namespace: 'com.amazon.coral.service' });

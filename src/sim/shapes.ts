@@ -5,6 +5,7 @@
 // a second copy of the shapes here.
 import * as ecsModel from '@aws-sdk/client-ecs';
 import * as cloudMapModel from '@aws-sdk/client-servicediscovery';
+import * as taggingModel from '@aws-sdk/client-resource-groups-tagging-api';
 import type { Service } from './errors.js';
 
 type Ref = unknown;
@@ -104,6 +105,7 @@ function checkStructure(s: unknown[], value: unknown, path: string): string | un
 const MODELS: Record<Service, Record<string, unknown>> = {
   ecs: ecsModel as unknown as Record<string, unknown>,
   cloudmap: cloudMapModel as unknown as Record<string, unknown>,
+  tagging: taggingModel as unknown as Record<string, unknown>,
 };
 
 /** Why `input` does not fit the operation's request shape, or undefined when it does. */

@@ -16,7 +16,12 @@ export const ECS_CATEGORIES: Record<string, BucketLimit & { actions: string[] }>
   serviceRead: { burst: 100, perSecond: 20, actions: ['DescribeServices', 'ListServices'] },
 };
 
-/** Cloud Map publishes only DiscoverInstances; the rest is treated as a slow control plane. */
+/**
+ * Cloud Map publishes only DiscoverInstances; the rest is treated as a slow control plane.
+ * The Resource Groups Tagging API publishes no rate either; GetResources gets a small bucket.
+ */
+export const TAGGING_LIMIT: BucketLimit = { burst: 10, perSecond: 5 };
+
 export const CLOUDMAP_CATEGORIES: Record<string, BucketLimit> = {
   discover: { burst: 2000, perSecond: 1000 },
   control: { burst: 50, perSecond: 10 },
@@ -33,13 +38,13 @@ export class Throttler {
   constructor(private readonly clock: SimClock, private readonly rateScale: number) {}
 
   /** Takes one token for the operation; false when its bucket is empty. */
-  take(service: 'ecs' | 'cloudmap', operation: string): boolean {
+  take(service: 'ecs' | 'cloudmap' | 'tagging', operation: string): boolean {
     const key = service === 'ecs'
       ? `ecs:${ECS_CATEGORY_OF.get(operation) ?? 'unknown'}`
-      : `cloudmap:${operation === 'DiscoverInstances' ? 'discover' : 'control'}`;
+      : service === 'tagging' ? 'tagging' : `cloudmap:${operation === 'DiscoverInstances' ? 'discover' : 'control'}`;
     const limit = service === 'ecs'
       ? ECS_CATEGORIES[ECS_CATEGORY_OF.get(operation) ?? ''] as BucketLimit | undefined
-      : CLOUDMAP_CATEGORIES[operation === 'DiscoverInstances' ? 'discover' : 'control'];
+      : service === 'tagging' ? TAGGING_LIMIT : CLOUDMAP_CATEGORIES[operation === 'DiscoverInstances' ? 'discover' : 'control'];
     if (!limit) return true;
     const now = this.clock.now();
     let b = this.buckets.get(key);

@@ -7,8 +7,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { serviceDocuments } from '../helpers/fleet.js';
-import { API_LIMITS, categoryOf, type CallStats, type AwsService } from '../../src/aws/clients.js';
+import { API_LIMITS, categoryOf, createAwsClients, destroyAwsClients, type CallStats, type AwsService } from '../../src/aws/clients.js';
+import { LiveCache } from '../../src/aws/reader.js';
+import { readAndPlan } from '../../src/commands/common.js';
+import { systemClock } from '../../src/runtime/clock.js';
+import { executePlan } from '../../src/runtime/executor.js';
+import { loadConfig } from '../../src/load/index.js';
+import type { DesiredState } from '../../src/api/kinds.js';
 
 export interface SimProcess {
   endpoint: string;
@@ -73,6 +82,34 @@ export function writeService(dir: string, i: number, shape: RepoShape): string {
   const image = `public.ecr.aws/example/${name}:${shape.tag ?? '1.0.0'}`;
   writeFileSync(file, serviceDocuments({ name, image, cluster: `cluster-${i % shape.clusters}`, ...(shape.cloudMap ? { namespace: 'bench.local' } : {}) }));
   return file;
+}
+
+export const benchAws = (endpoint: string) => ({ region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: 'test' });
+export const noPrune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
+
+/** Set-up, unthrottled: converges the repository in `dir` (a few passes at most); the desired state and the seconds it took. */
+export async function convergeUnthrottled(dir: string, endpoint: string): Promise<{ state: DesiredState; seconds: number }> {
+  const loaded = await loadConfig(dir);
+  if (!loaded.ok) throw new Error('generated repository is invalid');
+  const clients = createAwsClients({ region: 'us-east-1', endpoint });
+  const cache = new LiveCache();
+  const start = performance.now();
+  try {
+    for (let pass = 0; pass < 5; pass++) {
+      const { plan } = await readAndPlan(loaded.state, clients, benchAws(endpoint), noPrune, cache);
+      if (plan.steps.length === 0) break;
+      await executePlan(plan, { clients, clock: systemClock, concurrency: 32 });
+    }
+  } finally {
+    destroyAwsClients(clients);
+  }
+  return { state: loaded.state, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Runs a child script of test/bench with node `flags`; its JSON output. */
+export async function runChild<T>(script: string, args: string[], flags: string[] = []): Promise<T> {
+  const { stdout } = await promisify(execFile)(process.execPath, [...flags, `test/bench/${script}`, ...args], { maxBuffer: 64 * 2 ** 20 });
+  return JSON.parse(stdout) as T;
 }
 
 /** Wall time, CPU and peak RSS of `fn` in this process. */

@@ -9,17 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { createAwsClients, destroyAwsClients, type CallStats } from '../../src/aws/clients.js';
-import { LiveCache } from '../../src/aws/reader.js';
-import { readAndPlan } from '../../src/commands/common.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { loadConfig } from '../../src/load/index.js';
+import type { CallStats } from '../../src/aws/clients.js';
 import { startDaemon } from '../../src/daemon.js';
-import { executePlan } from '../../src/runtime/executor.js';
 import { round } from './cold.js';
-import { callsByOperation, generateRepo, startSimProcess, sum, tokenBucketBound, writeService, type RepoShape } from './lib.js';
+import { benchAws as aws, callsByOperation, convergeUnthrottled, generateRepo, noPrune as prune, runChild, startSimProcess, sum, tokenBucketBound, writeService, type RepoShape } from './lib.js';
 
 export interface SteadyOptions {
   services: number;
@@ -28,41 +21,24 @@ export interface SteadyOptions {
   changes: number;
 }
 
-const run = promisify(execFile);
-const aws = (endpoint: string) => ({ region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: 'test' });
-const prune = { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 };
-
 export async function steadyState({ services, clusters, changes }: SteadyOptions) {
   const shape: RepoShape = { services, clusters, cloudMap: true };
   const dir = generateRepo(mkdtempSync(join(tmpdir(), 'ecs-gitops-steady-')), shape);
   const sim = await startSimProcess({ throttle: false });
   try {
-    const loaded = await loadConfig(dir);
-    if (!loaded.ok) throw new Error('generated repository is invalid');
-    // Set-up, unthrottled: converge once.
-    const setupClients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint });
-    const cache = new LiveCache();
-    const setupStart = performance.now();
-    for (let pass = 0; pass < 5; pass++) {
-      const { plan } = await readAndPlan(loaded.state, setupClients, aws(sim.endpoint), prune, cache);
-      if (plan.steps.length === 0) break;
-      await executePlan(plan, { clients: setupClients, clock: systemClock, concurrency: 32 });
-    }
-    const setupSeconds = (performance.now() - setupStart) / 1000;
-    destroyAwsClients(setupClients);
+    const { state, seconds: setupSeconds } = await convergeUnthrottled(dir, sim.endpoint);
 
     // One resync at AWS's real rates, by a controller alone in a fresh process (so its
     // memory and CPU are its own), caches warm.
     type ChildResult = { wallSeconds: number; cpuSeconds: number; peakRssMB: number; maxRssMB: number; heapUsedMB: number; eventLoopP99Ms: number; steps: number; stats: CallStats };
-    const resyncIn = async (nodeFlags: string[]) =>
-      JSON.parse((await run(process.execPath, [...nodeFlags, 'test/bench/resync-child.mjs', sim.endpoint, dir], { maxBuffer: 64 * 2 ** 20 })).stdout) as ChildResult;
+    const resyncIn = (nodeFlags: string[]) => runChild<ChildResult>('resync-child.mjs', [sim.endpoint, dir], nodeFlags);
     const resync = await resyncIn([]);
     // V8 sizes its heap from the memory it sees: on this 24 GiB machine it lets garbage pile
     // up; in a task with 512 MiB (the template's default) it collects sooner. The same run
     // with the heap capped as such a task would have it:
     const capped = await resyncIn(['--max-old-space-size=256']);
     const stats = resync.stats;
-    const resources = loaded.state.resources.size;
+    const resources = state.resources.size;
     const minimumDescribe = Math.ceil(services / 10);
     const bound = tokenBucketBound(stats);
 

@@ -36,7 +36,7 @@ const allActions = (p: Policy) => new Set(p.Statement.flatMap(actionsOf));
 /** Statements that allow `action` with no condition at all. */
 const unconditionally = (p: Policy, action: string) => p.Statement.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action) && !s.Condition);
 
-const IAM_PREFIX: Record<ApiService, string> = { ecs: 'ecs', servicediscovery: 'servicediscovery', sts: 'sts' };
+const IAM_PREFIX: Record<ApiService, string> = { ecs: 'ecs', servicediscovery: 'servicediscovery', tagging: 'tag', sts: 'sts' };
 const codeActions = (Object.keys(API_OPERATIONS) as ApiService[]).flatMap((service) => Object.keys(API_OPERATIONS[service]).map((op) => ({ service, op, action: `${IAM_PREFIX[service]}:${op}` })));
 
 /**

@@ -40,7 +40,16 @@ t.test('/api/v1/status before anything happened: nulls, zero counts, not ready',
     loadErrors: [],
     ready: false,
     shuttingDown: false,
+    cloudMapOwnership: null,
   });
+});
+
+t.test('/api/v1/status says how Cloud Map ownership is read, and why per object', async (t) => {
+  const { app, status } = setup(t);
+  status.updateController({ cloudMapOwnership: { mode: 'per-object', reason: 'tag:GetResources failed, AccessDeniedException', since: Date.UTC(2026, 0, 2) } });
+  t.same((await app.inject('/api/v1/status')).json().cloudMapOwnership, { mode: 'per-object', reason: 'tag:GetResources failed, AccessDeniedException', since: '2026-01-02T00:00:00.000Z' });
+  status.updateController({ cloudMapOwnership: { mode: 'bulk', since: Date.UTC(2026, 0, 3) } });
+  t.same((await app.inject('/api/v1/status')).json().cloudMapOwnership, { mode: 'bulk', reason: null, since: '2026-01-03T00:00:00.000Z' }, 'bulk again: no reason');
 });
 
 t.test('/api/v1/status after a pass and an invalid newer revision: revisions, ISO times, counts and formatted load errors', async (t) => {

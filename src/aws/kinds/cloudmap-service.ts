@@ -1,6 +1,6 @@
 /**
  * Reads Cloud Map services of the namespaces read: ListServices filtered by namespace,
- * all pages, with each one's tags (cached). A partial read gets the few services it needs
+ * all pages, with their tags (cached, in bulk where the tagging API answers). A partial read gets the few services it needs
  * by id (GetService) when their ids are known, rather than listing a namespace of
  * thousands; ids never change, so they are cached.
  */
@@ -10,9 +10,10 @@ import type { KindReader, ReadContext } from './types.js';
 
 type Listed = ServiceSummary & { Id: string; Arn: string; Name: string };
 
-async function add(ctx: ReadContext, namespaceId: string, s: Listed): Promise<void> {
-  const tags = await ctx.cloudMapTags(s.Arn);
-  ctx.live.cloudMapServices.set(`${namespaceId}/${s.Name}`, { id: s.Id, arn: s.Arn, name: s.Name, namespaceId, tags, raw: s });
+/** Adds the services with their tags; `named`: the names documents give services of this namespace. */
+async function add(ctx: ReadContext, namespaceId: string, services: Listed[], named: Set<string>): Promise<void> {
+  const tags = await ctx.cloudMapTags(services.map((s) => ({ arn: s.Arn, id: s.Id, named: named.has(s.Name) })));
+  for (const s of services) ctx.live.cloudMapServices.set(`${namespaceId}/${s.Name}`, { id: s.Id, arn: s.Arn, name: s.Name, namespaceId, tags: tags.get(s.Arn) ?? {}, raw: s });
 }
 
 /** GetService for each name whose id the cache knows; false (nothing read) when one is unknown. */
@@ -22,7 +23,7 @@ async function getByIds(ctx: ReadContext, namespaceId: string, names: Set<string
   for (const [i, name] of [...names].entries()) {
     try {
       const { Service: s } = await ctx.clients.cloudMap.send(new GetServiceCommand({ Id: ids[i] }));
-      if (s?.Id && s.Arn && s.Name) await add(ctx, namespaceId, s as Listed);
+      if (s?.Id && s.Arn && s.Name) await add(ctx, namespaceId, [s as Listed], names);
     } catch (err) {
       if ((err as Error).name !== 'ServiceNotFound') throw err;
       ctx.cache.forgetServiceId(`${namespaceId}/${name}`);
@@ -34,6 +35,7 @@ async function getByIds(ctx: ReadContext, namespaceId: string, names: Set<string
 async function list(ctx: ReadContext, namespaceId: string, wantedHere: Set<string>): Promise<void> {
   const filter = { Name: 'NAMESPACE_ID' as const, Values: [namespaceId], Condition: 'EQ' as const };
   for await (const page of pages((NextToken) => ctx.clients.cloudMap.send(new ListServicesCommand({ NextToken, MaxResults: 100, Filters: [filter] })))) {
+    const kept: Listed[] = [];
     for (const s of page.Services ?? []) {
       if (!s.Id || !s.Arn || !s.Name) continue;
       // moto ignores the filter; keep only this namespace's services.
@@ -41,8 +43,9 @@ async function list(ctx: ReadContext, namespaceId: string, wantedHere: Set<strin
       if (listedIn && listedIn !== namespaceId) continue;
       ctx.cache.rememberServiceId(`${namespaceId}/${s.Name}`, s.Id);
       if (ctx.scope && !wantedHere.has(s.Name)) continue;
-      await add(ctx, namespaceId, { ...s, Id: s.Id, Arn: s.Arn, Name: s.Name });
+      kept.push({ ...s, Id: s.Id, Arn: s.Arn, Name: s.Name });
     }
+    await add(ctx, namespaceId, kept, wantedHere);
   }
 }
 

@@ -30,8 +30,16 @@ async function describe(ctx: ReadContext, cluster: string, names: string[]): Pro
   }
 }
 
+/**
+ * Events kept of a described service. ECS answers with its last 100; status shows the
+ * newest five and nothing else reads them, and at 5,000 services the rest would be the
+ * largest part of the live state held through a pass.
+ */
+export const SERVICE_EVENTS_KEPT = 5;
+
 function addService(ctx: ReadContext, cluster: string, service: EcsService): void {
   if (service.status === 'INACTIVE') return;
+  if (service.events && service.events.length > SERVICE_EVENTS_KEPT) service.events = service.events.slice(0, SERVICE_EVENTS_KEPT);
   const name = service.serviceName ?? lastSegment(service.serviceArn) ?? '';
   ctx.live.services.set(`${cluster}/${name}`, { cluster, name, arn: service.serviceArn ?? '', tags: fromTagList(service.tags), raw: service });
 }

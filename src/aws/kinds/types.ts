@@ -5,6 +5,7 @@
  * (no scope) the objects the controller owns that git no longer names.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import type { DesiredState, Kind, Resource } from '../../api/kinds.js';
 import type { LiveState } from '../../core/live.js';
@@ -14,6 +15,16 @@ import type { LiveCache } from '../reader.js';
 export interface ReaderClients {
   ecs: ECSClient;
   cloudMap: ServiceDiscoveryClient;
+  /** Cloud Map ownership in bulk; without it, one tag read per object. */
+  tagging?: ResourceGroupsTaggingAPIClient;
+}
+
+/** A listed Cloud Map namespace or service whose ownership a reader needs. */
+export interface CloudMapObject {
+  arn: string;
+  id: string;
+  /** A document of this read names it: what it carries decides a write or a conflict. */
+  named: boolean;
 }
 
 export interface ReadContext {
@@ -32,8 +43,12 @@ export interface ReadContext {
    * `parentKind` document their `field` names (services by cluster).
    */
   wantedIn(kind: Kind, field: string, parentKind: Kind): Map<string, Set<string>>;
-  /** A Cloud Map object's tags: cached, as Cloud Map has no batch tag read. */
-  cloudMapTags(arn: string): Promise<Tags>;
+  /**
+   * The tags of listed Cloud Map objects, by ARN: cached, from the bulk ownership read, or
+   * read per object. An object no document names that the bulk read shows without the
+   * owner tag is not read: it gets `{}` (not owned; its other tags decide nothing).
+   */
+  cloudMapTags(objects: readonly CloudMapObject[]): Promise<Map<string, Tags>>;
 }
 
 export interface KindReader<K extends Kind = Kind> {
