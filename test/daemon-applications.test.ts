@@ -1,9 +1,9 @@
 // The daemon's composition root with several applications, in process: one whose
 // checkout is not there yet at start does not keep the others from starting and
 // converging; it shows a load error naming its path and starts once the checkout appears.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Writable } from 'node:stream';
-import { startDaemon } from '../src/daemon.js';
+import { startDaemon, type DaemonConfig } from '../src/daemon.js';
 import { startSimulator } from '../src/sim/index.js';
 import { eventually } from './helpers/daemon.js';
 import { applicationRepo } from './helpers/applications.js';
@@ -20,28 +20,34 @@ const application = (name: string, repo: string): ApplicationConfig => ({
   resyncMs: 60_000,
 });
 
-t.test('an application whose checkout is missing at start waits for it; the others start and converge', async (t) => {
-  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });
-  t.teardown(() => sim.close());
-  const dir = t.testdir();
-  const shop = applicationRepo(dir, 'shop');
+/** A daemon of `applications` on the simulator at `endpoint`, its logs dropped, with `extra` settings; stopped by the test. */
+async function daemonOf(t: Test, endpoint: string, applications: ApplicationConfig[], extra: Partial<DaemonConfig> = {}) {
   const daemon = await startDaemon({
-    applications: [application('shop', shop.dir), application('late', `${dir}/late`)],
+    applications,
     gitIntervalMs: 60_000,
     debounceMs: 50,
     resyncMs: 60_000,
     selfHeal: true,
     prune,
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
+    aws: { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' },
     embeddedAws: false,
     rateLimit: false,
     listen: { host: '127.0.0.1', port: 0 },
     logLevel: 'warn',
     stopGraceMs: 2_000,
-    firstSnapshotRetryMs: 200,
     logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
+    ...extra,
   });
   t.teardown(() => daemon.stop());
+  return daemon;
+}
+
+t.test('an application whose checkout is missing at start waits for it; the others start and converge', async (t) => {
+  const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });
+  t.teardown(() => sim.close());
+  const dir = t.testdir();
+  const shop = applicationRepo(dir, 'shop');
+  const daemon = await daemonOf(t, sim.endpoint, [application('shop', shop.dir), application('late', `${dir}/late`)], { firstSnapshotRetryMs: 200 });
   const [shopApp, late] = daemon.applications;
   t.ok(await eventually(() => shopApp.status.controllerStatus().ready && shopApp.status.counts().health.Healthy === 3, 20_000), 'shop converges');
   const lateStatus = late.status.controllerStatus();
@@ -64,27 +70,13 @@ t.test('an application with its own notification sinks: its messages go there, a
   const dir = t.testdir();
   const shop = applicationRepo(dir, 'shop');
   const pay = applicationRepo(dir, 'pay');
-  const daemon = await startDaemon({
-    applications: [
-      { ...application('shop', shop.dir), notifications: { webhook: { url: receiver.url, secret: 'shop-secret' } } },
-      application('pay', pay.dir),
-    ],
-    gitIntervalMs: 60_000,
-    debounceMs: 50,
-    resyncMs: 60_000,
-    selfHeal: true,
-    prune,
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
-    embeddedAws: false,
-    rateLimit: false,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'warn',
-    stopGraceMs: 2_000,
+  const daemon = await daemonOf(t, sim.endpoint, [
+    { ...application('shop', shop.dir), notifications: { webhook: { url: receiver.url, secret: 'shop-secret' } } },
+    application('pay', pay.dir),
+  ], {
     // The daemon's sink (--notify-webhook): for the applications without their own.
     notifications: { webhook: { url: platform.url } },
-    logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
   });
-  t.teardown(() => daemon.stop());
   const [shopApp, payApp] = daemon.applications;
   t.ok(await eventually(() => [shopApp, payApp].every((a) => a.status.controllerStatus().ready && a.status.counts().health.Healthy === 3), 20_000), 'both converge');
 
