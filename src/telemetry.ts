@@ -244,6 +244,13 @@ export function createMetrics({ status, calls }: { status?: StatusStore; calls: 
       }
     },
   });
+  // …and let go once read: one series per resource (15,000 label sets at 5,000 services) is not held between scrapes.
+  const readInfo = resourceInfo.get.bind(resourceInfo);
+  resourceInfo.get = async () => {
+    const read = await readInfo();
+    resourceInfo.reset();
+    return read;
+  };
 
   const drift = new Counter({ ...described(m.driftDetected), registers });
 

@@ -18,12 +18,17 @@ export function prune(value: unknown): unknown {
     return items.length ? items : undefined;
   }
   if (value && typeof value === 'object') {
+    // Keys sorted by code unit (sort's own order); no entry pairs built: every body of a pass comes through here.
     const out: Obj = {};
-    for (const [k, v] of Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const p = prune(v);
-      if (p !== undefined) out[k] = p;
+    let kept = 0;
+    for (const k of Object.keys(value).sort()) {
+      const p = prune((value as Obj)[k]);
+      if (p !== undefined) {
+        out[k] = p;
+        kept++;
+      }
     }
-    return Object.keys(out).length ? out : undefined;
+    return kept ? out : undefined;
   }
   return value === null ? undefined : value;
 }

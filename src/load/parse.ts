@@ -94,7 +94,8 @@ export function parseYamlFile(file: string, bytes: Uint8Array): { documents: Par
     nonEmpty++;
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      // A copy: the parser's strings are slices of the file's text, and one kept slice keeps the whole text alive as long as the desired state.
+      value = structuredClone(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
     } catch (err) {
       const at = pos(contents.range?.[0] ?? 0);
       const message = /alias/i.test((err as Error).message)

@@ -273,8 +273,27 @@ export class StatusStore {
     if (this.resources.delete(key)) this.emit({ type: 'removed', key });
   }
 
+  /**
+   * Keeps what the plan endpoints show of each resource, not the plan's own records: those
+   * hold the normalised bodies and were built field by field (at 15,000 resources a few
+   * MB of object shapes alone); one literal per resource shares one.
+   */
   setPlan(plan: Plan): void {
-    this.lastPlan = plan;
+    this.lastPlan = {
+      ...plan,
+      resources: plan.resources.map(({ key, kind, name, awsName, action, sync, health, changes, message, liveId }) => ({
+        key,
+        kind,
+        name,
+        awsName,
+        action,
+        sync,
+        health,
+        changes,
+        ...(message !== undefined ? { message } : {}),
+        ...(liveId !== undefined ? { liveId } : {}),
+      })),
+    };
   }
 
   private addEvent(status: ResourceStatus, type: ResourceEvent['type'], reason: string, message: string): void {

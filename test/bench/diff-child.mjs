@@ -4,7 +4,6 @@
 //
 //   node test/bench/diff-child.mjs <simulator endpoint> <repository>
 import { clientsFor, readAndPlan } from '../../dist/commands/common.js';
-import { destroyAwsClients } from '../../dist/aws/clients.js';
 import { loadConfig } from '../../dist/load/index.js';
 import { differs, renderPlan } from '../../dist/commands/render.js';
 import { sampleRss } from './rss.mjs';
@@ -16,12 +15,12 @@ const start = process.hrtime.bigint();
 const loaded = await loadConfig(dir);
 if (!loaded.ok) throw new Error('invalid repository');
 const aws = { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops', application: 'test' };
-const clients = clientsFor(aws);
+const { clients, close } = await clientsFor(aws);
 const { plan, ownershipWarning } = await readAndPlan(loaded.state, clients, aws, { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 });
 const rendered = renderPlan(plan, { color: false, all: false });
 const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
 const used = process.cpuUsage(cpu);
-destroyAwsClients(clients);
+close();
 process.stdout.write(JSON.stringify({
   wallSeconds,
   cpuSeconds: (used.user + used.system) / 1e6,

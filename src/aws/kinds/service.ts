@@ -41,7 +41,9 @@ function addService(ctx: ReadContext, cluster: string, service: EcsService): voi
   if (service.status === 'INACTIVE') return;
   if (service.events && service.events.length > SERVICE_EVENTS_KEPT) service.events = service.events.slice(0, SERVICE_EVENTS_KEPT);
   const name = service.serviceName ?? lastSegment(service.serviceArn) ?? '';
-  ctx.live.services.set(`${cluster}/${name}`, { cluster, name, arn: service.serviceArn ?? '', tags: fromTagList(service.tags), raw: service });
+  // The tags are read once, into `tags`; the SDK's list of them is not kept twice.
+  const { tags, ...raw } = service;
+  ctx.live.services.set(`${cluster}/${name}`, { cluster, name, arn: service.serviceArn ?? '', tags: fromTagList(tags), raw });
 }
 
 /**
