@@ -7,7 +7,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { TargetPool, type Target } from '../aws/targets.js';
 import type { DesiredState } from '../api/kinds.js';
 import { resolveApplication } from '../application.js';
-import type { ApplicationSettings, AwsSettings, PruneSettings } from '../config.js';
+import { awsSettings, type ApplicationSettings, type AwsSettings, type OptionValues, type PruneSettings } from '../config.js';
 import { planSync, type Plan } from '../core/plan.js';
 import type { LiveState } from '../core/live.js';
 import { ConfigRootError, loadConfig } from '../load/index.js';
@@ -65,6 +65,49 @@ export async function readAndPlan(
   const ownership = cache.ownership;
   const plan = planSync(desired, live, { controllerId: aws.controllerId, application: aws.application, prune });
   return { live, plan, ...(ownership?.mode === 'per-object' ? { ownershipWarning: `Cloud Map ownership was read one object at a time (${ownership.reason}); grant tag:GetResources to read it in bulk` } : {}) };
+}
+
+/** What a command that plans against AWS works with once the config is loaded, the clients open and the plan made. */
+export interface PlannedRun {
+  desired: DesiredState;
+  aws: ApplicationSettings;
+  clients: AwsClients;
+  plan: Plan;
+  /** The run's cache of live state: later reads of the run (sync --wait) reuse it. */
+  cache: LiveCache;
+}
+
+/**
+ * Loads `dir`, opens the clients of its target, reads and plans (warning on stderr in
+ * text output when Cloud Map ownership was read one object at a time), then runs `then`.
+ * The clients are closed after it; every failure is printed in `output`.
+ */
+export async function withPlan(
+  dir: string,
+  values: OptionValues,
+  run: { io: CommandIO; output: OutputFormat; prune: PruneSettings },
+  then: (planned: PlannedRun) => Promise<number>,
+): Promise<number> {
+  const { io, output, prune } = run;
+  const desired = await loadOrExplain(dir, io, output);
+  if (typeof desired === 'number') return desired;
+  const aws = await withApplication(awsSettings(values), dir, io, output);
+  let target;
+  try {
+    target = await clientsFor(aws);
+  } catch (err) {
+    return fail(io, output, describeAwsFailure(err));
+  }
+  try {
+    const cache = new LiveCache();
+    const { plan, ownershipWarning } = await readAndPlan(desired, target.clients, aws, prune, cache);
+    if (ownershipWarning && output === 'text') io.err(`warning: ${ownershipWarning}`);
+    return await then({ desired, aws, clients: target.clients, plan, cache });
+  } catch (err) {
+    return fail(io, output, describeAwsFailure(err));
+  } finally {
+    target.close();
+  }
 }
 
 /** An AWS failure the user can act on, without a stack trace. */

@@ -6,15 +6,15 @@
  * CI does not go green on a sync that could not do its job); 2 invalid config or usage
  * error.
  */
-import { LiveCache } from '../aws/reader.js';
-import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, awsSettings, parseCommandLine, parseDuration, pruneSettings, type OptionTable } from '../config.js';
+import { AWS_OPTIONS, PRUNE_OPTIONS, UsageError, parseCommandLine, parseDuration, pruneSettings, type OptionTable } from '../config.js';
 import { systemClock } from '../runtime/clock.js';
 import type { Clock } from '../core/clock.js';
 import type { Plan, ResourcePlan } from '../core/plan.js';
+import type { LiveCache } from '../aws/reader.js';
 import { executePlan, type StepEvent } from '../runtime/executor.js';
 import { serviceSummary } from '../runtime/status.js';
-import { clientsFor, describeAwsFailure, loadOrExplain, readAndPlan, withApplication, type CommandIO } from './common.js';
-import { OUTPUT_OPTIONS, emit, fail, outputFormat, serialize } from './output.js';
+import { readAndPlan, withPlan, type CommandIO } from './common.js';
+import { OUTPUT_OPTIONS, emit, outputFormat, serialize } from './output.js';
 import { planJson, progressLine, renderPlan, serviceTable, summary, type ServiceProgress } from './render.js';
 
 export const SYNC_OPTIONS = {
@@ -37,22 +37,9 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
   const waitTimeoutMs = parseDuration((values['wait-timeout'] as string | undefined) ?? '10m', '--wait-timeout');
   const prune = pruneSettings(values);
   const dir = positionals[0] ?? '.';
-  const desired = await loadOrExplain(dir, io, output);
-  if (typeof desired === 'number') return desired;
-  const aws = await withApplication(awsSettings(values), dir, io, output);
-  let target;
-  try {
-    target = await clientsFor(aws);
-  } catch (err) {
-    return fail(io, output, describeAwsFailure(err));
-  }
-  const { clients } = target;
   const text = output === 'text';
-  try {
-    // One cache for every read of this run: --wait's polls read no Cloud Map tag again.
-    const cache = new LiveCache();
-    const { plan, ownershipWarning } = await readAndPlan(desired, clients, aws, prune, cache);
-    if (ownershipWarning && text) io.err(`warning: ${ownershipWarning}`);
+  // One cache for every read of this run: --wait's polls read no Cloud Map tag again.
+  return withPlan(dir, values, { io, output, prune }, async ({ desired, aws, clients, plan, cache }) => {
     if (values['dry-run'] === true) {
       emit(io, output, planJson(plan), () => `${renderPlan(plan, { color: io.color })}\n(dry run: nothing was changed)`);
       return 0;
@@ -82,11 +69,7 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
     const unresolved = unresolvedResources(plan);
     if (text) for (const r of unresolved) io.out(`  ! ${r.key}: ${r.action === 'stalled' || r.action === 'conflict' ? r.action : r.health.status} — ${r.message ?? r.health.message ?? ''}`);
     return failed.length > 0 || healthFailure || unresolved.length > 0 ? 1 : 0;
-  } catch (err) {
-    return fail(io, output, describeAwsFailure(err));
-  } finally {
-    target.close();
-  }
+  });
 }
 
 /**
