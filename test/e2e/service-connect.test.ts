@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
+import { fargateTaskDefinition } from '../helpers/documents.js';
 import { serviceSummary } from '../../src/runtime/status.js';
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 
@@ -53,23 +54,14 @@ const network = `  launchType: FARGATE
       securityGroups: [sg-0a1b2c3d4e5f60001]
 `;
 
-const taskDefinition = (name: string, extra = '') => `apiVersion: ecs-gitops.io/v1alpha1
-kind: TaskDefinition
-metadata:
-  name: ${name}
-spec:
-  requiresCompatibilities: [FARGATE]
-  networkMode: awsvpc
-  cpu: "256"
-  memory: "512"
-  containerDefinitions:
-    - name: app
-      image: ${IMAGE}
-      portMappings:
-        - containerPort: 8080
-          name: http
-          appProtocol: http
-${extra}`;
+const taskDefinition = (name: string, extra = '') =>
+  fargateTaskDefinition({
+    name,
+    container: 'app',
+    image: IMAGE,
+    containerLines: '      portMappings:\n        - containerPort: 8080\n          name: http\n          appProtocol: http\n',
+    specLines: extra,
+  });
 
 const base = `apiVersion: ecs-gitops.io/v1alpha1
 kind: Cluster

@@ -11,6 +11,7 @@ import { syncCommand } from '../../src/commands/sync.js';
 import { ManualClock } from '../../src/runtime/clock.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { awsCli } from '../helpers/aws-cli.js';
+import { fargateTaskDefinition } from '../helpers/documents.js';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:smoke-test';
 const HOOK_ROLE = 'arn:aws:iam::123456789012:role/ecs-hooks';
@@ -49,19 +50,7 @@ metadata:
   name: shop
 spec: {}
 ---
-apiVersion: ecs-gitops.io/v1alpha1
-kind: TaskDefinition
-metadata:
-  name: web
-spec:
-  requiresCompatibilities: [FARGATE]
-  networkMode: awsvpc
-  cpu: "256"
-  memory: "512"
-  containerDefinitions:
-    - name: web
-      image: ${IMAGE(tag)}
----
+${fargateTaskDefinition({ name: 'web', image: IMAGE(tag) })}---
 apiVersion: ecs-gitops.io/v1alpha1
 kind: Service
 metadata:
