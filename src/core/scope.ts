@@ -38,7 +38,11 @@ export function referencesOf(resource: Resource): ResourceKey[] {
 export function withReferrers(desired: DesiredState, keys: Iterable<ResourceKey>): Set<ResourceKey> {
   const referrers = new Map<ResourceKey, ResourceKey[]>();
   for (const [key, r] of desired.resources) {
-    for (const target of referencesOf(r)) referrers.set(target, [...(referrers.get(target) ?? []), key]);
+    for (const target of referencesOf(r)) {
+      const list = referrers.get(target);
+      if (list) list.push(key);
+      else referrers.set(target, [key]);
+    }
   }
   const out = new Set<ResourceKey>();
   const todo = [...keys].filter((k) => desired.resources.has(k));
