@@ -380,7 +380,7 @@ function sourceFor(config: ApplicationSource, debounceMs: number, controller: Co
     repo: config.repo,
     load: async (root, checkout) => {
       loading(root);
-      const result = await loadConfig(root, { cache: loadCache, repositoryRoot: checkout });
+      const result = await loadConfig(root, { cache: loadCache, repositoryRoot: checkout, onWorkerFailed: (err) => logger.warn({ err }, 'the YAML worker thread failed; parsed the files in the main thread') });
       if (failing) setImmediate(confirm);
       return result;
     },

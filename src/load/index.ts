@@ -10,7 +10,8 @@ import { ConfigRootError, eventLoopTurns, listConfigFiles, repositoryRoot, type 
 import { renderKustomization, type ParsedInput, type RenderContext } from './kustomize.js';
 import { renderedLocator } from './origin.js';
 import { append, byPosition, capPerFile, type Finding } from './findings.js';
-import { lazyLocator, parseYamlFile } from './parse.js';
+import { lazyLocator } from './parse.js';
+import { analyseFiles, loaderFailed, type AnalyseOptions, type FileAnalysis } from './analyse.js';
 import { resolve, type LocatedResource } from './resolve.js';
 import { checkRules } from './rules.js';
 import { SchemaValidator } from './schema.js';
@@ -35,6 +36,10 @@ export interface LoadOptions {
    * Default: the nearest directory at or above the config root holding `.git`.
    */
   repositoryRoot?: string;
+  /** Where files are parsed (in a worker thread when there is much to parse; see ./analyse.ts). */
+  analyse?: AnalyseOptions;
+  /** The YAML worker failed and the files were parsed in place (the daemon logs it). */
+  onWorkerFailed?: (err: Error) => void;
 }
 
 export interface LoadSummary {
@@ -49,12 +54,6 @@ export interface LoadSummary {
 export type LoadResult =
   | ({ ok: true; state: DesiredState } & LoadSummary)
   | ({ ok: false; errors: Finding[] } & LoadSummary);
-
-/** What one file yielded: its parse findings and, per document, its value and schema findings. */
-interface FileAnalysis {
-  findings: Finding[];
-  documents: { index: number; value: unknown; problems: Finding[]; start: { line: number; column: number } }[];
-}
 
 /** Analyses of files by path relative to the root and content hash. */
 export class LoadCache {
@@ -121,28 +120,6 @@ const contentHash = (bytes: Buffer) => createHash('sha1').update(bytes).digest('
 
 let sharedValidator: SchemaValidator | undefined;
 
-function analyse(display: string, bytes: Buffer, validator: SchemaValidator): FileAnalysis {
-  try {
-    const parsed = parseYamlFile(display, bytes);
-    return {
-      findings: parsed.findings,
-      documents: parsed.documents.map((doc) => ({ index: doc.index, value: doc.value, problems: validator.check(doc), start: doc.position([]) })),
-    };
-  } catch (err) {
-    return { findings: [loaderFailed(display, err)], documents: [] };
-  }
-}
-
-/**
- * A failure inside the loader is a defect, but it must still refuse the revision with a
- * finding that names the file — never crash `validate` or leave the daemon on an old
- * revision while its status says nothing is wrong.
- */
-function loaderFailed(file: string, err: unknown): Finding {
-  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return { code: 'LOADER_FAILED', severity: 'error', file, line: 1, column: 1, message: `the loader failed on this file (${what}); nothing from this revision is applied — please report this with the file` };
-}
-
 /** Runs one step of the load; a throw becomes a finding about `file`. */
 function guarded(findings: Finding[], file: string, step: () => Iterable<Finding>): void {
   try {
@@ -171,13 +148,17 @@ export async function loadConfig(root: string, options: LoadOptions = {}): Promi
 
 async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadResult> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const validator = options.validator ?? (sharedValidator ??= new SchemaValidator());
+  // Compiled on first use: a load whose files all go to the worker (or come from the cache) compiles none here.
+  let compiled = options.validator;
+  const validator = () => (compiled ??= sharedValidator ??= new SchemaValidator());
   const { files, kustomizations, findings } = await listConfigFiles(root);
 
   const located: LocatedResource[] = [];
   const invalid = new Set<ResourceKey>();
   let documents = 0;
   const turn = eventLoopTurns();
+  // Read every file first; what the cache does not know is analysed in one go (in a worker when it is much).
+  const read: { file: ConfigFile; bytes: Buffer; hash: string; analysis: FileAnalysis | undefined }[] = [];
   for (const file of files) {
     await turn();
     const bytes = readConfigFile(file, maxFileBytes);
@@ -186,13 +167,18 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
       continue;
     }
     const hash = options.cache ? createHash('sha1').update(bytes).digest('hex') : '';
-    let analysis = options.cache?.get(file.relative, hash);
-    if (!analysis) {
-      analysis = analyse(file.display, bytes, validator);
-      options.cache?.set(file.relative, hash, analysis);
-    }
-    const inFile = [...restamp(analysis.findings, file.display)];
-    for (const doc of analysis.documents) {
+    read.push({ file, bytes, hash, analysis: options.cache?.get(file.relative, hash) });
+  }
+  const missed = read.filter((r) => !r.analysis);
+  const { analyses, workerError } = await analyseFiles(missed.map((r) => ({ display: r.file.display, bytes: r.bytes })), validator, options.analyse);
+  if (workerError) options.onWorkerFailed?.(workerError);
+  missed.forEach((r, i) => {
+    r.analysis = analyses[i];
+    options.cache?.set(r.file.relative, r.hash, analyses[i]);
+  });
+  for (const { file, bytes, analysis } of read) {
+    const inFile = [...restamp(analysis!.findings, file.display)];
+    for (const doc of analysis!.documents) {
       documents++;
       if (doc.problems.length > 0) {
         append(inFile, restamp(doc.problems, file.display));
@@ -206,7 +192,7 @@ async function loadUnguarded(root: string, options: LoadOptions): Promise<LoadRe
     append(findings, capPerFile(inFile, file.display));
   }
   options.cache?.sweep();
-  const overlays = kustomizations.length > 0 ? await renderOverlays(root, kustomizations, { maxFileBytes, validator, repositoryRoot: options.repositoryRoot, cache: options.cache }, { located, invalid, findings }) : undefined;
+  const overlays = kustomizations.length > 0 ? await renderOverlays(root, kustomizations, { maxFileBytes, validator: validator(), repositoryRoot: options.repositoryRoot, cache: options.cache }, { located, invalid, findings }) : undefined;
   if (overlays) options.cache?.sweepOverlays();
   documents += overlays?.documents ?? 0;
 
