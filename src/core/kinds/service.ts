@@ -13,7 +13,7 @@ import { resourceKey, specOf } from '../../api/kinds.js';
 import type { ServiceSpec } from '../../api/specs.js';
 import { awsName, desiredTags, specBody } from '../desired.js';
 import { lastSegment, revisionOf, type LiveService, type LiveState } from '../live.js';
-import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
+import { canonical, json, pick, sortBy, sorted, withFields, withoutDefaults, type Canonical } from '../normalize.js';
 import type { ApiCall, Ref, Step } from '../plan.js';
 import { APPLICATION_TAG, OWNER_TAG, OWNERSHIP_TAGS, TASK_DEFINITION_HASH_TAG, TASK_DEFINITION_TAG, toTagList, type Tags } from '../tags.js';
 import { changedFields, ecsTagCalls, idempotencyToken, ownerKey, pruneDisabled } from './calls.js';
@@ -111,8 +111,7 @@ export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonica
   const daemon = spec.schedulingStrategy === 'DAEMON';
   const awsvpc = spec.networkConfiguration?.awsvpcConfiguration;
   const registries = (spec.serviceRegistries ?? []).map(({ cloudMapService, ...rest }) => ({ cloudMapService, ...rest }));
-  const body: Record<string, unknown> = {
-    ...pick(spec, SERVICE_FIELDS),
+  const body: Record<string, unknown> = Object.assign(pick(spec, SERVICE_FIELDS), {
     taskDefinition: refs.taskDefinition,
     capacityProviderStrategy: sortBy((spec.capacityProviderStrategy ?? []).map((s) => withoutDefaults(s, STRATEGY_DEFAULTS)), (s) => String(s.capacityProvider)),
     loadBalancers: sortBy(spec.loadBalancers, json),
@@ -124,7 +123,7 @@ export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonica
     serviceConnectConfiguration: canonicalServiceConnect(spec.serviceConnectConfiguration, refs.namespaces ?? AS_WRITTEN),
     volumeConfigurations: canonicalVolumes(spec.volumeConfigurations),
     networkConfiguration: awsvpc
-      ? { awsvpcConfiguration: { ...awsvpc, subnets: sorted(awsvpc.subnets), securityGroups: sorted(awsvpc.securityGroups), assignPublicIp: awsvpc.assignPublicIp ?? DEFAULTS.assignPublicIp } }
+      ? { awsvpcConfiguration: withFields(awsvpc, { subnets: sorted(awsvpc.subnets), securityGroups: sorted(awsvpc.securityGroups), assignPublicIp: awsvpc.assignPublicIp ?? DEFAULTS.assignPublicIp }) }
       : undefined,
     schedulingStrategy: spec.schedulingStrategy ?? DEFAULTS.schedulingStrategy,
     deploymentController: spec.deploymentController?.type ?? DEFAULTS.deploymentController.type,
@@ -132,7 +131,7 @@ export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonica
     propagateTags: spec.propagateTags ?? DEFAULTS.propagateTags,
     enableExecuteCommand: spec.enableExecuteCommand ?? DEFAULTS.enableExecuteCommand,
     healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds === DEFAULTS.healthCheckGracePeriodSeconds ? undefined : spec.healthCheckGracePeriodSeconds,
-  };
+  });
   // A daemon runs one task per instance; its desired count is ECS's to keep.
   if (daemon) delete body.desiredCount;
   return canonical(body);
@@ -143,7 +142,7 @@ export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonica
  * `registryNames` maps Cloud Map service ARNs to the names of the documents that own them.
  */
 export function liveServiceSpec(service: EcsService, registryNames: ReadonlyMap<string, string>, namespaces?: NamespaceNaming): { spec: ServiceBody; refs: ServiceRefs } {
-  const spec = { ...pick(service, SERVICE_FIELDS), role: service.roleArn, ...liveLaunchFields(service) } as ServiceBody;
+  const spec = Object.assign(pick(service, SERVICE_FIELDS), { role: service.roleArn, ...liveLaunchFields(service) }) as ServiceBody;
   spec.serviceRegistries = service.serviceRegistries?.map(({ registryArn, ...rest }) => ({ ...rest, cloudMapService: registryNames.get(registryArn ?? '') ?? registryArn ?? '' }));
   return { spec, refs: { taskDefinition: revisionOf(service.taskDefinition) ?? '', ...(namespaces ? { namespaces } : {}) } };
 }
