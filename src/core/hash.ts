@@ -7,10 +7,13 @@ import { createHash } from 'node:crypto';
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+    // Keys in code-unit order (sort's own), built as one string: no entry pairs, every content hash of a pass comes through here.
+    let out = '';
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out += `${out ? ',' : ''}${JSON.stringify(k)}:${stableStringify(v)}`;
+    }
+    return `{${out}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

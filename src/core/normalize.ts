@@ -50,7 +50,7 @@ export function withoutDefaults<T extends object>(value: T, defaults: Obj): Part
 export function withoutDefaults<T extends object>(value: T | undefined, defaults: Obj): Partial<T> | undefined;
 export function withoutDefaults(value: Obj | undefined, defaults: Obj): Obj | undefined {
   if (!value) return value;
-  const out: Obj = { ...value };
+  const out: Obj = Object.assign({}, value);
   for (const [k, d] of Object.entries(defaults)) {
     if (d && typeof d === 'object' && !Array.isArray(d) && out[k] && typeof out[k] === 'object') {
       out[k] = withoutDefaults(out[k] as Obj, d as Obj);

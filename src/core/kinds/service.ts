@@ -143,7 +143,7 @@ export function canonicalService(spec: ServiceBody, refs: ServiceRefs): Canonica
  */
 export function liveServiceSpec(service: EcsService, registryNames: ReadonlyMap<string, string>, namespaces?: NamespaceNaming): { spec: ServiceBody; refs: ServiceRefs } {
   const spec = Object.assign(pick(service, SERVICE_FIELDS), { role: service.roleArn, ...liveLaunchFields(service) }) as ServiceBody;
-  spec.serviceRegistries = service.serviceRegistries?.map(({ registryArn, ...rest }) => ({ ...rest, cloudMapService: registryNames.get(registryArn ?? '') ?? registryArn ?? '' }));
+  spec.serviceRegistries = service.serviceRegistries?.map(({ registryArn, ...rest }) => withFields(rest, { cloudMapService: registryNames.get(registryArn ?? '') ?? registryArn ?? '' }));
   return { spec, refs: { taskDefinition: revisionOf(service.taskDefinition) ?? '', ...(namespaces ? { namespaces } : {}) } };
 }
 
@@ -411,7 +411,7 @@ function recordRevisionTags(p: Planning, ctx: PlanContext): void {
 
 /** The tags on a service that record the revision it was given and that revision's content hash. */
 function revisionTags(p: Planning, revision: string): Tags {
-  return { ...p.tdTags, [TASK_DEFINITION_TAG]: revision };
+  return withFields(p.tdTags, { [TASK_DEFINITION_TAG]: revision });
 }
 
 /** A service no document names, as a delete shows it: its registries by their Cloud Map names. */

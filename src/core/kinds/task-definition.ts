@@ -14,9 +14,9 @@ import { diffObjects } from '../diff.js';
 import { contentHash } from '../hash.js';
 import { HEALTHY, MISSING } from '../health.js';
 import { revisionOf, type LiveRevision, type LiveTaskDefinition } from '../live.js';
-import { canonical, json, pick, sortBy, sorted, withoutDefaults, type Canonical } from '../normalize.js';
+import { canonical, json, pick, sortBy, sorted, withFields, withoutDefaults, type Canonical } from '../normalize.js';
 import { revisionIndex, revisionKey, type RevisionIndex } from '../revisions.js';
-import type { ApiCall } from '../plan.js';
+import type { ApiCall, ResourcePlan } from '../plan.js';
 import { ADOPT_ANNOTATION, OWNER_TAG, OWNERSHIP_TAGS, SPEC_HASH_TAG, toTagList } from '../tags.js';
 import { ecsTagCalls } from './calls.js';
 import type { KindModule, PlanContext } from './types.js';
@@ -62,7 +62,7 @@ export function memoryMiB(value: unknown): string | undefined {
 
 function canonicalPortMappings(container: Container, networkMode: string) {
   const mappings = (container.portMappings ?? []).map((p) => {
-    const mapping = { ...p, protocol: p.protocol ?? 'tcp' };
+    const mapping: typeof p = withFields(p, { protocol: p.protocol ?? 'tcp' });
     // Under awsvpc and host the host port is the container port; under bridge, absent means dynamic (0).
     if (mapping.hostPort === undefined && mapping.containerPort !== undefined) {
       mapping.hostPort = networkMode === 'awsvpc' || networkMode === 'host' ? mapping.containerPort : 0;
@@ -73,8 +73,7 @@ function canonicalPortMappings(container: Container, networkMode: string) {
 }
 
 function canonicalContainer(container: Container, networkMode: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    ...withoutDefaults(container, CONTAINER_DEFAULTS),
+  const out: Record<string, unknown> = Object.assign(withoutDefaults(container, CONTAINER_DEFAULTS), {
     portMappings: canonicalPortMappings(container, networkMode),
     environment: sortBy(container.environment, (e) => e.name),
     secrets: sortBy(container.secrets, (e) => e.name),
@@ -85,15 +84,14 @@ function canonicalContainer(container: Container, networkMode: string): Record<s
     systemControls: sortBy(container.systemControls, (s) => String(s.namespace)),
     dependsOn: sortBy(container.dependsOn, (d) => d.containerName),
     healthCheck: withoutDefaults(container.healthCheck, HEALTH_CHECK_DEFAULTS),
-  };
+  });
   if (out.memoryReservation === 0) delete out.memoryReservation;
   return out;
 }
 
 export function canonicalTaskDefinition(spec: TaskDefinitionBody): Canonical {
   const networkMode = spec.networkMode ?? DEFAULT_NETWORK_MODE;
-  return canonical({
-    ...pick(spec, TASK_DEFINITION_FIELDS),
+  return canonical(Object.assign(pick(spec, TASK_DEFINITION_FIELDS), {
     networkMode,
     cpu: cpuUnits(spec.cpu),
     memory: memoryMiB(spec.memory),
@@ -101,7 +99,7 @@ export function canonicalTaskDefinition(spec: TaskDefinitionBody): Canonical {
     volumes: sortBy(spec.volumes, (v) => v.name),
     placementConstraints: sortBy(spec.placementConstraints, json),
     requiresCompatibilities: sorted(spec.requiresCompatibilities),
-  });
+  }));
 }
 
 /** A described revision in the spec's vocabulary (the SDK's shape, with every field optional). */
@@ -227,7 +225,7 @@ function plan(resource: Resource<'TaskDefinition'>, ctx: PlanContext): void {
   }
   if (found) {
     ctx.match(found.arn);
-    ctx.record({ ...base, action: 'none', sync: 'Synced', health: HEALTHY, changes: [], desired: desiredBody, live: desiredBody, liveId: found.arn, message: `revision ${revisionOf(found.arn)}` });
+    ctx.record(withFields(base, { action: 'none', sync: 'Synced', health: HEALTHY, changes: [], desired: desiredBody, live: desiredBody, liveId: found.arn, message: `revision ${revisionOf(found.arn)}` } satisfies Partial<ResourcePlan>));
     return;
   }
   const hash = taskDefinitionHash(resource);
