@@ -3,20 +3,13 @@
 // linear scan before the recursive parser spends seconds on it.
 import t from 'tap';
 import { loadConfig } from '../../src/load/index.js';
+import { turnsDuring } from '../helpers/turns.js';
 import { MAX_FLOW_DEPTH, parseYamlFile } from '../../src/load/parse.js';
 
 t.test('loading 2,000 invalid files gives the event loop a turn again and again', async (t) => {
   const files = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`f${i}.yaml`, `apiVersion: ecs-gitops.io/v1alpha1\nkind: Clutser\nmetadata:\n  name: c${i}\n`]));
   const dir = t.testdir({ many: files });
-  let turns = 0;
-  let loading = true;
-  const ticker = () => {
-    turns++;
-    if (loading) setImmediate(ticker);
-  };
-  setImmediate(ticker);
-  const result = await loadConfig(`${dir}/many`);
-  loading = false;
+  const { result, turns } = await turnsDuring(() => loadConfig(`${dir}/many`));
   t.equal(result.ok ? 0 : result.errors.length, 2000, 'every file is reported');
   t.ok(turns >= 20, `the event loop had ${turns} turns during the load`);
 });

@@ -2,12 +2,13 @@
 // the same findings, positions and documents as in place, the event loop free meanwhile,
 // and a worker that fails costs the load nothing.
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyseFiles, WORKER_MIN_BYTES } from '../../src/load/analyse.js';
 import { loadConfig, formatFinding } from '../../src/load/index.js';
 import { SchemaValidator } from '../../src/load/schema.js';
 import { cluster, service, taskDefinition } from './docs.js';
+import { turnsDuring } from '../helpers/turns.js';
 
 const validator = (() => {
   let v: SchemaValidator | undefined;
@@ -49,19 +50,10 @@ t.test('a load parsed in a worker finds exactly what a load in place finds', asy
 t.test('the files of a large load are parsed in a worker, and the event loop keeps turning', async (t) => {
   const dir = t.testdir({});
   estate(dir, 500);
-  const { readdirSync, readFileSync } = await import('node:fs');
   const files = readdirSync(dir).sort().map((f) => ({ display: join(dir, f), bytes: readFileSync(join(dir, f)) }));
   const bytes = files.reduce((n, f) => n + f.bytes.byteLength, 0);
   t.ok(bytes >= WORKER_MIN_BYTES, `${bytes} bytes reach the worker threshold`);
-  let turns = 0;
-  let running = true;
-  const ticker = () => {
-    turns++;
-    if (running) setImmediate(ticker);
-  };
-  setImmediate(ticker);
-  const big = await analyseFiles(files, validator);
-  running = false;
+  const { result: big, turns } = await turnsDuring(() => analyseFiles(files, validator));
   t.equal(big.where, 'worker', String(big.workerError?.stack));
   t.equal(big.analyses.length, files.length, 'one analysis per file, in order');
   t.same(big.analyses.map((a) => a.documents.length), files.map((f) => (f.display.endsWith('broken.yaml') ? 0 : f.display.endsWith('web-0007.yaml') ? 1 : f.display.endsWith('cluster.yaml') ? 1 : 2)));
