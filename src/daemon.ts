@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CallRecorder, type AwsClients } from './aws/clients.js';
-import { TargetPool } from './aws/targets.js';
+import { TargetPool, targetOf } from './aws/targets.js';
 import type { LiveCache } from './aws/reader.js';
 import { applicationId, resolveApplication } from './application.js';
 import type { ApplicationSettings, AwsSettings, PruneSettings } from './config.js';
@@ -108,11 +108,7 @@ export function applicationsOf(config: DaemonConfig): readonly ApplicationConfig
         ...(config.gitBranch !== undefined ? { gitBranch: config.gitBranch } : {}),
         gitIntervalMs: config.gitIntervalMs,
       },
-      target: {
-        region: config.aws.region,
-        ...(config.aws.roleArn !== undefined ? { roleArn: config.aws.roleArn } : {}),
-        ...(config.aws.externalId !== undefined ? { externalId: config.aws.externalId } : {}),
-      },
+      target: targetOf(config.aws),
       prune: config.prune,
       selfHeal: config.selfHeal,
       resyncMs: config.resyncMs,
@@ -351,7 +347,7 @@ class ClientPool {
       });
       this.pools.set(endpoint ?? '', pool);
     }
-    const opened = await pool.open({ region: target.region, ...(target.roleArn ? { roleArn: target.roleArn } : {}), ...(target.externalId ? { externalId: target.externalId } : {}) }, application);
+    const opened = await pool.open(target, application);
     return { ...opened, endpoint };
   }
 

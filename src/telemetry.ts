@@ -181,9 +181,9 @@ function described<L extends string>(metric: { name: string; help: string; label
   return { name: metric.name, help: metric.help, labelNames: metric.labels };
 }
 
-/** Every ECS and Cloud Map operation the product may call, as label sets (STS calls go through the SDK's credential providers, uncounted). */
+/** Every operation the product may call, as label sets (STS calls go through the SDK's credential providers, uncounted). */
 function awsOperations(): { service: AwsService; operation: string }[] {
-  const services: AwsService[] = ['ecs', 'servicediscovery'];
+  const services = (Object.keys(API_OPERATIONS) as (keyof typeof API_OPERATIONS)[]).filter((s): s is AwsService => s !== 'sts');
   return services.flatMap((service) => Object.keys(API_OPERATIONS[service]).map((operation) => ({ service, operation })));
 }
 

@@ -398,8 +398,7 @@ export class RateLimiter {
   }
 
   /** Resolves when a token of `category` is the caller's; rejects with the signal's reason when it aborts first. */
-  acquire(category: ApiCategory, options: AcquireOptions | AbortSignal = {}): Promise<void> {
-    const { application = '', signal } = options instanceof AbortSignal ? { signal: options } : options;
+  acquire(category: ApiCategory, { application = '', signal }: AcquireOptions = {}): Promise<void> {
     const bucket = this.bucket(category);
     if (!bucket) return Promise.resolve();
     this.refill(bucket);
@@ -497,6 +496,17 @@ export interface AwsClients {
 
 /** Any endpoint other than AWS accepts any credentials; signing still needs some. */
 export const DUMMY_CREDENTIALS = { accessKeyId: 'ecs-gitops', secretAccessKey: 'ecs-gitops' };
+
+/** The endpoint and the credentials to sign with, as client configuration. */
+export function withCredentials<C extends object>(endpoint: string | undefined, credentials: C | undefined) {
+  const signing = signingCredentials(endpoint, credentials);
+  return { ...(endpoint ? { endpoint } : {}), ...(signing ? { credentials: signing } : {}) };
+}
+
+/** The credentials to sign with: those given, else dummy ones at an endpoint other than AWS's (it accepts any; signing still needs some), else the SDK's own chain (undefined). */
+export function signingCredentials<C extends object>(endpoint: string | undefined, credentials: C | undefined): C | typeof DUMMY_CREDENTIALS | undefined {
+  return credentials ?? (endpoint ? DUMMY_CREDENTIALS : undefined);
+}
 
 const operationOf = (context: HandlerExecutionContext) => (context.commandName ?? 'Unknown').replace(/Command$/, '');
 
@@ -634,7 +644,7 @@ export function createAwsClients(config: AwsConfig, options: AwsClientOptions = 
     region: config.region,
     retryMode: 'standard',
     maxAttempts: config.maxAttempts ?? 3,
-    ...(config.endpoint ? { endpoint: config.endpoint, credentials: config.credentials ?? DUMMY_CREDENTIALS } : config.credentials ? { credentials: config.credentials } : {}),
+    ...withCredentials(config.endpoint, config.credentials),
   };
   const ecs = new ECSClient(shared);
   // The SDK would send Cloud Map's data-plane calls to `data-<host>`; a local endpoint has no such host.

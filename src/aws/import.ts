@@ -16,7 +16,7 @@ import { listInstances } from './kinds/cloudmap-instance.js';
 import { DESCRIBE_SERVICES_BATCH } from './kinds/service.js';
 import type { ReaderClients } from './kinds/types.js';
 import { batches, listAll } from './paging.js';
-import { DUMMY_CREDENTIALS } from './clients.js';
+import { withCredentials } from './clients.js';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 export interface ImportRequest {
@@ -43,9 +43,7 @@ async function inGroups<T, R>(items: readonly T[], read: (item: T) => Promise<R>
 
 /** A Route 53 client beside the others (one attempt: its answer only spares the user a --vpc). */
 export function createRoute53Client(config: { region: string; endpoint?: string; credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider }): Route53Client {
-  // Any endpoint other than AWS accepts any credentials; signing still needs some.
-  const local = config.endpoint ? { endpoint: config.endpoint, credentials: config.credentials ?? DUMMY_CREDENTIALS } : config.credentials ? { credentials: config.credentials } : {};
-  return new Route53Client({ region: config.region, maxAttempts: 1, ...local });
+  return new Route53Client({ region: config.region, maxAttempts: 1, ...withCredentials(config.endpoint, config.credentials) });
 }
 
 /**

@@ -79,6 +79,12 @@ export class LiveCache {
   /** Cloud Map namespace names by ARN: a namespace's ARN never names another. */
   readonly namespaceNames = new Map<string, string>();
 
+  /** After a plan's steps ran: what they wrote (the ARNs and ids they report) and every object the plan named are read afresh. */
+  forgetWritten(results: readonly { outputs: { arn?: string; id?: string } }[], resources: readonly { liveId?: string }[]): void {
+    this.forget(results.flatMap((r) => [r.outputs.arn, r.outputs.id].filter((x): x is string => !!x)));
+    this.forget(resources.map((r) => r.liveId).filter((x): x is string => !!x));
+  }
+
   /** After a write to these objects (ARNs or ids), read their tags again. */
   forget(ids: Iterable<string>): void {
     for (const id of ids) {

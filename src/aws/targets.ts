@@ -12,7 +12,7 @@ import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider 
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ROLE_ARN } from '../config.js';
 import type { Clock } from '../core/clock.js';
-import { CallRecorder, DUMMY_CREDENTIALS, RateLimiter, createAwsClients, destroyAwsClients, type AwsClients, type RateLimiterOptions } from './clients.js';
+import { CallRecorder, RateLimiter, signingCredentials, withCredentials, createAwsClients, destroyAwsClients, type AwsClients, type RateLimiterOptions } from './clients.js';
 import { LiveCache } from './reader.js';
 
 export interface Target {
@@ -61,6 +61,11 @@ export interface TargetPoolOptions {
 /** The account of a role ARN, or undefined when `arn` is not one. */
 export function accountOfRole(arn: string): string | undefined {
   return ROLE_ARN.exec(arn)?.[1];
+}
+
+/** The target settings name: the region, and the role to assume there. */
+export function targetOf(settings: { region: string; roleArn?: string; externalId?: string }): Target {
+  return { region: settings.region, ...(settings.roleArn !== undefined ? { roleArn: settings.roleArn } : {}), ...(settings.externalId !== undefined ? { externalId: settings.externalId } : {}) };
 }
 
 /** The role session name: the controller, in STS's alphabet and length. */
@@ -144,7 +149,7 @@ export class TargetPool {
       shared = { limiter: this.options.rateLimit ? new RateLimiter(this.options.limiter ?? {}) : undefined, cache: new LiveCache() };
       this.shared.set(where, shared);
     }
-    const credentials = target.roleArn !== undefined ? this.assumed(target as Target & { roleArn: string }) : (this.options.credentials ?? undefined);
+    const credentials = target.roleArn !== undefined ? this.assumed(target as Target & { roleArn: string }) : (this.options.credentials);
     const clients = createAwsClients(
       {
         region: target.region,
@@ -167,7 +172,7 @@ export class TargetPool {
     const key = JSON.stringify([target.roleArn, target.region, target.externalId ?? null]);
     let provider = this.credentials.get(key);
     if (!provider) {
-      const base = this.options.credentials ?? (this.options.endpoint ? DUMMY_CREDENTIALS : undefined);
+      const base = signingCredentials(this.options.endpoint, this.options.credentials);
       const assume = fromTemporaryCredentials({
         params: {
           RoleArn: target.roleArn,
@@ -187,7 +192,6 @@ export class TargetPool {
   /** STS in the target's region (its regional endpoint), or at the pool's endpoint. */
   private stsConfig(region: string) {
     const endpoint = this.options.endpoint;
-    const credentials = this.options.credentials ?? (endpoint ? DUMMY_CREDENTIALS : undefined);
-    return { region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}), ...(this.options.maxAttempts !== undefined ? { maxAttempts: this.options.maxAttempts } : {}) };
+    return { region, ...withCredentials(endpoint, this.options.credentials), ...(this.options.maxAttempts !== undefined ? { maxAttempts: this.options.maxAttempts } : {}) };
   }
 }

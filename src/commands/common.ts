@@ -4,7 +4,7 @@
  */
 import { readLive, LiveCache } from '../aws/reader.js';
 import type { AwsClients } from '../aws/clients.js';
-import { TargetPool, type Target } from '../aws/targets.js';
+import { TargetPool, targetOf } from '../aws/targets.js';
 import type { DesiredState } from '../api/kinds.js';
 import { resolveApplication } from '../application.js';
 import { awsSettings, type ApplicationSettings, type AwsSettings, type OptionValues, type PruneSettings } from '../config.js';
@@ -34,10 +34,6 @@ export async function withApplication(aws: AwsSettings, dir: string, io: Command
   return Object.freeze({ ...aws, application });
 }
 
-/** The target the settings name: the region, and the role to assume there. */
-export function targetOf(aws: AwsSettings): Target {
-  return { region: aws.region, ...(aws.roleArn !== undefined ? { roleArn: aws.roleArn } : {}), ...(aws.externalId !== undefined ? { externalId: aws.externalId } : {}) };
-}
 
 /**
  * The command's clients for its one target; `close()` destroys them. Paced by AWS's token

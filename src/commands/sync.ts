@@ -55,8 +55,7 @@ export async function syncCommand(argv: string[], io: CommandIO, clock: Clock = 
     });
     const failed = results.filter((r) => r.status !== 'succeeded');
     // What was written is read afresh.
-    cache.forget(results.flatMap((r) => [r.outputs.arn, r.outputs.id].filter((x): x is string => !!x)));
-    cache.forget(plan.resources.map((r) => r.liveId).filter((x): x is string => !!x));
+    cache.forgetWritten(results, plan.resources);
     const waited = values.wait === true && failed.length === 0 ? await waitForServices(desired, clients, aws, prune, cache, { timeoutMs: waitTimeoutMs, io, text, clock }) : undefined;
     const healthFailure = waited !== undefined && !waited.ok;
     const calls = clients.calls.snapshot();

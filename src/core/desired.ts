@@ -17,7 +17,7 @@ const NAME_FIELD: Record<Kind, string> = {
 };
 
 /** The AWS name of a document's object: the spec's name field, else `metadata.name`. */
-export function awsName(resource: Resource): string {
+export function awsName(resource: Pick<Resource, 'kind' | 'spec' | 'metadata'>): string {
   const explicit = resource.spec[NAME_FIELD[resource.kind]];
   return typeof explicit === 'string' && explicit ? explicit : resource.metadata.name;
 }

@@ -16,6 +16,7 @@ import { canonicalCluster, liveClusterSpec } from './kinds/cluster.js';
 import { canonicalService, liveServiceSpec } from './kinds/service.js';
 import { canonicalTaskDefinition, liveTaskDefinitionSpec } from './kinds/task-definition.js';
 import { revisionOf, type LiveCloudMapService, type LiveCluster, type LiveInstance, type LiveNamespace, type LiveService, type LiveTaskDefinition } from './live.js';
+import { awsName } from './desired.js';
 import { json, type Canonical } from './normalize.js';
 import { ADOPT_ANNOTATION, APPLICATION_TAG, OWNER_TAG, RESOURCE_TAG, VPC_TAG, userTags, type Tags } from './tags.js';
 
@@ -231,7 +232,7 @@ interface ServiceRefs {
 
 function serviceDocument(service: LiveService, refs: ServiceRefs, names: Names): ImportedDocument<'Service'> {
   const registryNames = new Map([...refs.registries].map(([arn, doc]) => [arn, doc.metadata.name]));
-  const namespaceNames = new Map([...refs.namespaces].map(([arn, doc]) => [arn, String(doc.spec.name ?? doc.metadata.name)]));
+  const namespaceNames = new Map([...refs.namespaces].map(([arn, doc]) => [arn, awsName(doc)]));
   const live = liveServiceSpec(service.raw, registryNames, { documentName: () => undefined, arnName: (arn) => namespaceNames.get(arn), clusterDefault: refs.clusterNamespace });
   // The normaliser compares the revision by `refs`, so the ARN in the spec is dropped: the document names its TaskDefinition.
   const { taskDefinition: _arn, ...spec } = withoutImplied(live.spec, (s) => canonicalService(s, live.refs));
@@ -306,7 +307,8 @@ export function importDocuments(source: ImportSource, options: ImportOptions = {
   const taskDefinitions = taskDefinitionDocuments(source, names, problems);
   const registries = new Map([...cloudMap.services].map(([arn, s]) => [arn, s.doc]));
   const cloudMapIds = new Map(source.cloudMapServices.map((s) => [s.arn, s.id]));
-  const namespaces = new Map([...cloudMap.namespaces].map(([id, doc]) => [source.namespaces.find((n) => n.id === id)?.arn ?? id, doc]));
+  const namespaceArns = new Map(source.namespaces.map((n) => [n.id, n.arn]));
+  const namespaces = new Map([...cloudMap.namespaces].map(([id, doc]) => [namespaceArns.get(id) ?? id, doc]));
   const clusterNamespace = source.cluster?.raw.serviceConnectDefaults?.namespace;
   const placed = new Set<ImportedDocument>();
   const place = (doc: ImportedDocument | undefined) => (doc && !placed.has(doc) ? (placed.add(doc), [doc]) : []);

@@ -313,7 +313,11 @@ class Planner implements PlanContext, Owner {
     // unowned, still in git, deferred) — and a kept user keeps what it uses.
     const usedBy = new Map<string, LiveUse[]>();
     for (const kind of KINDS) {
-      for (const user of KIND_MODULES[kind].uses(this.live)) for (const id of user.uses) usedBy.set(id, [...(usedBy.get(id) ?? []), user]);
+      for (const user of KIND_MODULES[kind].uses(this.live)) for (const id of user.uses) {
+        const users = usedBy.get(id);
+        if (users) users.push(user);
+        else usedBy.set(id, [user]);
+      }
     }
     /** The delete step of each candidate this plan deletes. */
     const deletes = new Map<string, string>();

@@ -24,7 +24,7 @@ export function changedKeys(previous: DesiredState | undefined, next: DesiredSta
 }
 
 /** The documents a document refers to, as keys. */
-export function referencesOf(resource: Resource): ResourceKey[] {
+export function referencesOf(resource: Pick<Resource, 'kind' | 'spec'>): ResourceKey[] {
   return referencesIn(resource.kind, resource.spec)
     .filter((r): r is typeof r & { target: string } => typeof r.target === 'string')
     .map((r) => resourceKey(r.to, r.target));

@@ -10,7 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ResourceKey } from '../api/kinds.js';
-import type { StatusStore } from '../runtime/status.js';
+import type { StatusListener } from '../runtime/status.js';
 import { applicationsOf, type ServerDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { ROUTE_SCHEMAS } from './schemas.js';
@@ -56,7 +56,7 @@ class Stream {
     this.heartbeat.unref();
   }
 
-  change(event: Parameters<Parameters<StatusStore['onChange']>[0]>[0]): void {
+  change(event: Parameters<StatusListener>[0]): void {
     if (event.type === 'controller') this.controller = true;
     else if (!this.tooMany) {
       this.keys.add(event.type === 'removed' ? event.key : event.status.key);

@@ -5,21 +5,18 @@
  * service) and, for a Service, the task-definition revision it runs. Pure functions of
  * the status store's data.
  */
-import { referencesIn, resourceKey } from '../api/kinds.js';
+import type { Resource } from '../api/kinds.js';
+import { revisionOf } from '../core/live.js';
+import { referencesOf } from '../core/scope.js';
 import type { ResourceStatus } from '../runtime/status.js';
 
 /** `Kind/name` of every document the resource's spec refers to, in the order the spec names them. */
 export function resourceRefs(r: Pick<ResourceStatus, 'kind' | 'desired'>): string[] {
-  if (!r.desired) return [];
-  const keys = referencesIn(r.kind, r.desired)
-    .filter((ref) => typeof ref.target === 'string')
-    .map((ref) => resourceKey(ref.to, ref.target as string));
-  return [...new Set(keys)];
+  return r.desired ? [...new Set(referencesOf({ kind: r.kind, spec: r.desired } as Pick<Resource, 'kind' | 'spec'>))] : [];
 }
 
 /** `family:revision` of the task definition a live Service runs (its `taskDefinition`), or null. */
 export function runningRevision(r: Pick<ResourceStatus, 'kind' | 'liveSummary'>): string | null {
   const arn = r.kind === 'Service' ? r.liveSummary?.taskDefinition : undefined;
-  if (typeof arn !== 'string') return null;
-  return /task-definition\/([^/]+:\d+)$/.exec(arn)?.[1] ?? arn;
+  return typeof arn === 'string' ? (revisionOf(arn) ?? null) : null;
 }

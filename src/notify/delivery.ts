@@ -109,11 +109,6 @@ export class SinkQueue {
     return this.inFlight > 0;
   }
 
-  /** Messages waiting, the one being delivered not counted. */
-  waiting(): number {
-    return this.queue.length;
-  }
-
   /** Lets the queue drain for at most `boundMs`, then abandons what is left (counted as dropped). */
   async close(boundMs: number): Promise<void> {
     this.closing = true;

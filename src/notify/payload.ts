@@ -8,7 +8,7 @@
  * signature. Each attempt is signed afresh; the delivery id stays the same across
  * retries, for a receiver to drop a message it already has.
  */
-import { createHmac } from 'node:crypto';
+import { signBody } from '../http/auth.js';
 import type { Notification } from './events.js';
 
 export const SIGNATURE_HEADER = 'x-ecs-gitops-signature';
@@ -41,7 +41,7 @@ export function webhookBody(id: string, n: Notification): string {
 
 /** `sha256=<hex>` of `<timestamp>.<body>` with `secret`. */
 export function signature(secret: string, timestamp: number, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+  return signBody(secret, `${timestamp}.${body}`);
 }
 
 /** The headers of one webhook attempt, signed at `nowMs` when there is a secret. */

@@ -327,8 +327,7 @@ export class Controller {
         },
       });
       // What was written is read afresh next time.
-      this.cache.forget(results.flatMap((r) => [r.outputs.arn, r.outputs.id].filter((x): x is string => !!x)));
-      this.cache.forget(planned.plan.resources.map((r) => r.liveId).filter((x): x is string => !!x));
+      this.cache.forgetWritten(results, planned.plan.resources);
       for (const r of results) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
       return byKey;
     } finally {

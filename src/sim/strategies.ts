@@ -2,8 +2,8 @@
 // CANARY), as the API reference describes them: the new revision (green) is scaled up
 // beside the old one (blue), production traffic moves to it at once, in equal steps or
 // as a canary and the rest, both run through the bake time, then blue is stopped. A
-// deployment walks the documented lifecycle stages; lifecycle hooks run at the stages
-// they name, and a failing hook (or the circuit breaker while green scales up) rolls the
+// deployment walks the documented lifecycle stages; lifecycle hooks run as it enters a
+// stage they name (not per traffic step: see src/sim/README.md), and a failing hook (or the circuit breaker while green scales up) rolls the
 // deployment back: traffic stays on or returns to blue, which never stopped.
 import type { SimContext } from './context.js';
 import type { DeploymentState, ServiceState } from './state.js';

@@ -3,15 +3,13 @@
 // resource-type filters, pages of at most 100 and pagination tokens that expire.
 import type { GetResourcesInput, TagFilter } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { SimContext } from './context.js';
-import { AwsError } from './errors.js';
+import { AwsError, invalidParameter } from './errors.js';
 import type { CloudMapTag } from './state.js';
 
 type Handler = (ctx: SimContext, input: object) => unknown;
 
 /** A pagination token is good for 15 minutes (the API reference's PaginationTokenExpiredException). */
 export const PAGINATION_TOKEN_LIFETIME_MS = 15 * 60_000;
-
-const invalidParameter = (message: string): AwsError => new AwsError('InvalidParameterException', message);
 
 /** The resource types the simulator holds, as `service:resourceType` (the ARN's own spelling). */
 const CLOUD_MAP_TYPES = ['servicediscovery:namespace', 'servicediscovery:service'] as const;

@@ -84,7 +84,7 @@ function plan(resource: Resource<'Cluster'>, ctx: PlanContext): void {
 }
 
 /** Namespace ARN → name, from the namespaces read (those documents name) and what the cluster reader resolved. */
-function namespaceNames(ctx: PlanContext): Map<string, string> {
+export function namespaceNames(ctx: PlanContext): Map<string, string> {
   return ctx.memo('namespaceNames', () => liveNamespaceNames(ctx.live));
 }
 

@@ -22,7 +22,7 @@ import { serviceHealth } from './service-health.js';
 import {
   canonicalServiceConnect, canonicalVolumes, liveLaunchFields, primaryDeployment, serviceConnectInput, type NamespaceNaming,
 } from './service-connect.js';
-import { liveNamespaceNames } from './cluster.js';
+import { namespaceNames } from './cluster.js';
 import type { Comparison, Decision, KindModule, PlanContext } from './types.js';
 
 /** The spec without identity (name, cluster) and ownership (tags). */
@@ -324,7 +324,7 @@ function dependencies(p: Planning, ctx: PlanContext): string[] {
  * ARNs by what was read, and a left-out namespace by the cluster's default.
  */
 function namespaceNaming(clusterDoc: Resource<'Cluster'>, ctx: PlanContext): NamespaceNaming {
-  const names = ctx.memo('namespaceNames', () => liveNamespaceNames(ctx.live));
+  const names = namespaceNames(ctx);
   const liveCluster = ctx.live.clusters.get(awsName(clusterDoc));
   return {
     documentName: (name) => {
@@ -456,7 +456,7 @@ export const ServiceKind: KindModule<'Service'> = {
         uses: [
           live.clusters.get(s.cluster)?.arn ?? s.cluster,
           ...(s.raw.serviceRegistries ?? []).flatMap((r) => (r.registryArn ? [r.registryArn] : [])),
-          ...[primaryDeployment(s.raw)?.serviceConnectConfiguration].flatMap((sc) => (sc?.enabled && sc.namespace ? [lastSegment(sc.namespace) ?? sc.namespace] : [])),
+          ...[primaryDeployment(s.raw)?.serviceConnectConfiguration].flatMap((sc) => (sc?.enabled && sc.namespace ? [lastSegment(sc.namespace)!] : [])),
         ],
       })),
 };
