@@ -3,31 +3,13 @@
 import t from 'tap';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { startDaemon } from '../src/daemon.js';
 import { startSimulator } from '../src/sim/index.js';
-import { eventually, openRepo } from './helpers/daemon.js';
+import { eventually, inProcessDaemon, openRepo } from './helpers/daemon.js';
 import { copyExamples } from './helpers/repo.js';
 
 /** A daemon watching `repo`'s config directory on the simulator at `endpoint`, its logs discarded. */
-function daemonOn(repo: string, endpoint: string) {
-  return startDaemon({
-    repo,
-    path: 'config',
-    gitIntervalMs: 60_000,
-    debounceMs: 50,
-    resyncMs: 60_000,
-    selfHeal: true,
-    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
-    aws: { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' },
-    embeddedAws: false,
-    rateLimit: false,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'warn',
-    stopGraceMs: 2_000,
-    logDestination: new Writable({ write: (_chunk, _enc, done) => done() }),
-  });
-}
+const daemonOn = (repo: string, endpoint: string) => startDaemon(inProcessDaemon(repo, endpoint));
 
 t.test('a config directory that vanishes is a load error naming the path, in status and metrics', async (t) => {
   const sim = await startSimulator({ rolloutTimings: { taskStartMs: 50, taskStopMs: 50, serviceDrainMs: 50, cloudMapStepMs: 20 } });

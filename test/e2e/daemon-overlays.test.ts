@@ -2,11 +2,10 @@
 // of one base, each in its own cluster. A change to the base reconciles the documents of
 // both environments; a change to one overlay reconciles that environment's only.
 import t from 'tap';
-import { Writable } from 'node:stream';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { startDaemon } from '../../src/daemon.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { eventually } from '../helpers/daemon.js';
+import { eventually, inProcessDaemon } from '../helpers/daemon.js';
 import { BASE_IMAGE, overlayRepo } from '../helpers/overlays.js';
 
 t.test('a base change reconciles both overlays, an overlay change only its own', async (t) => {
@@ -14,28 +13,8 @@ t.test('a base change reconciles both overlays, an overlay change only its own',
   t.teardown(() => sim.close());
   const dir = t.testdir();
   const repo = overlayRepo(dir);
-  const logs: { msg: string; changed?: number }[] = [];
-  const daemon = await startDaemon({
-    repo: dir,
-    path: 'envs',
-    gitIntervalMs: 60_000,
-    debounceMs: 50,
-    resyncMs: 600_000,
-    selfHeal: true,
-    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops' },
-    embeddedAws: false,
-    rateLimit: false,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'info',
-    stopGraceMs: 2_000,
-    logDestination: new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as { msg: string });
-        done();
-      },
-    }),
-  });
+  const logs: { msg?: unknown; changed?: unknown }[] = [];
+  const daemon = await startDaemon(inProcessDaemon(dir, sim.endpoint, { path: 'envs', resyncMs: 600_000 }, logs));
   t.teardown(() => daemon.stop());
   const ecs = new ECSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   t.teardown(() => ecs.destroy());

@@ -110,7 +110,7 @@ function pair(dir: string, { port = 80, portName = 'http' } = {}): void {
   write(dir, 'web.yaml', service('web', CLIENT));
 }
 
-type Described = { services: { deployments: { status: string; serviceConnectConfiguration?: { enabled: boolean; namespace?: string; services?: { clientAliases?: { port: number }[] }[] }; volumeConfigurations?: { name: string; managedEBSVolume: { sizeInGiB?: number } }[] }[]; serviceConnectConfiguration?: unknown; volumeConfigurations?: unknown }[] };
+type Described = { services: { deployments: { status: string; serviceConnectResources?: { discoveryName?: string; discoveryArn?: string }[]; serviceConnectConfiguration?: { enabled: boolean; namespace?: string; services?: { clientAliases?: { port: number }[] }[] }; volumeConfigurations?: { name: string; managedEBSVolume: { sizeInGiB?: number } }[] }[]; serviceConnectConfiguration?: unknown; volumeConfigurations?: unknown }[] };
 
 async function describe(endpoint: string, ...services: string[]): Promise<Described> {
   return (await awsCli(endpoint, ['ecs', 'describe-services', '--cluster', 'shop', '--services', ...services])) as Described;
@@ -130,8 +130,8 @@ t.test('Service Connect: created, read back from the deployment with no diff, ch
   t.equal(created.services[0].serviceConnectConfiguration, undefined, 'and not on the service itself');
   t.equal(primary(created, 1)?.serviceConnectConfiguration?.enabled, true, 'the client joined the namespace');
   const summary = serviceSummary(created.services[0] as unknown as EcsService, new Map([[arn ?? '', 'shop.internal']]));
-  t.same(summary.serviceConnect, { namespace: 'shop.internal', endpoints: [{ portName: 'http', discoveryName: 'http', discoveryArn: summary.serviceConnect?.endpoints[0].discoveryArn, clientAliases: ['orders:80'] }] }, 'the status API shows the endpoint clients use');
-  t.match(summary.serviceConnect?.endpoints[0].discoveryArn, /^arn:aws:servicediscovery:.*:service\/srv-/, 'and the Cloud Map service behind it');
+  t.same(summary.serviceConnect, { namespace: 'shop.internal', endpoints: [{ portName: 'http', discoveryName: 'http', discoveryArn: primary(created)?.serviceConnectResources?.[0]?.discoveryArn, clientAliases: ['orders:80'] }] }, 'the status API shows the endpoint clients use');
+  t.match(summary.serviceConnect?.endpoints[0].discoveryArn, /^arn:aws:servicediscovery:.*:service\/srv-/, 'and the Cloud Map service ECS reports behind it');
 
   const again = await sync(dir, sim.endpoint);
   t.equal(again.writes, 0, `read back with no diff: ${JSON.stringify(again.plan.resources.filter((r) => r.action !== 'none'))}`);

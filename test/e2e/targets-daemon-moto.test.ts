@@ -4,9 +4,9 @@
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { startDaemon } from '../../src/daemon.js';
 import { awsCli } from '../helpers/aws-cli.js';
+import { inProcessDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/eventually.js';
 import { startMoto } from '../helpers/moto.js';
 import { parseExposition, sampleValue } from '../http/exposition.js';
@@ -20,28 +20,11 @@ t.test('moto: a daemon with --role-arn reconciles into the role\'s account, with
   const repo = t.testdir({});
   mkdirSync(join(repo, 'config'));
   writeFileSync(join(repo, 'config', 'cluster.yaml'), 'apiVersion: ecs-gitops.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: billing\nspec: {}\n');
-  const logs: string[] = [];
-  const daemon = await startDaemon({
-    repo,
-    path: 'config',
-    gitIntervalMs: 60_000,
-    debounceMs: 50,
-    resyncMs: 60_000,
-    selfHeal: true,
-    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
+  const logs: Record<string, unknown>[] = [];
+  const daemon = await startDaemon(inProcessDaemon(repo, moto.endpoint, {
     aws: { region: 'eu-central-1', endpoint: moto.endpoint, controllerId: 'ecs-gitops', application: 'billing', roleArn: ROLE, externalId: 'acme-ecs' },
-    embeddedAws: false,
     rateLimit: true,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'info',
-    stopGraceMs: 2_000,
-    logDestination: new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        logs.push(chunk.toString());
-        done();
-      },
-    }),
-  });
+  }, logs));
   t.teardown(() => daemon.stop());
   t.ok(await eventually(() => daemon.status.get('Cluster/billing')?.sync === 'Synced', 30_000), 'the cluster is synced');
 
@@ -58,6 +41,6 @@ t.test('moto: a daemon with --role-arn reconciles into the role\'s account, with
   t.ok((sampleValue(scrape, 'ecs_gitops_aws_rate_limiter_wait_seconds_count', { ...where, category: 'cluster-modify' }) ?? 0) >= 1, "the write went through that account and region's limiter");
   t.ok((sampleValue(scrape, 'ecs_gitops_aws_rate_limiter_tokens', { ...where, category: 'cluster-modify' }) ?? -1) >= 0, 'whose tokens are shown');
   t.equal(scrape.samples.filter((s) => s.name === 'ecs_gitops_aws_rate_limiter_tokens' && s.labels.category === 'cluster-modify').length, 1, 'one limiter: one account and region');
-  const target = logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'AWS target');
+  const target = logs.find((l) => l.msg === 'AWS target');
   t.match(target, { account: ACCOUNT, region: 'eu-central-1', roleArn: ROLE }, 'the log names the target');
 });

@@ -15,6 +15,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHmac } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { DaemonConfig } from '../../src/daemon.js';
 import { eventually, waitFor } from './eventually.js';
 import { copyExamples } from './repo.js';
 
@@ -390,4 +392,35 @@ export function withImageTag(text: string, tag: string): string {
     const repository = image.replace(/@.*$/, '').replace(/:[^:/]+$/, '');
     return `image: ${repository}:${tag}`;
   });
+}
+
+/**
+ * The configuration of a daemon started in this process (src/daemon.ts's startDaemon):
+ * watching `config` below `repo` on the AWS at `endpoint`, on a free port, unpaced, with
+ * quick debounce and shutdown; `overrides` replace any part of it. Logs are collected
+ * into `logs` (one parsed line each) when it is given, else discarded.
+ */
+export function inProcessDaemon(repo: string, endpoint: string, overrides: Partial<DaemonConfig> = {}, logs?: Record<string, unknown>[]): DaemonConfig {
+  return {
+    repo,
+    path: 'config',
+    gitIntervalMs: 60_000,
+    debounceMs: 50,
+    resyncMs: 60_000,
+    selfHeal: true,
+    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
+    aws: { region: 'us-east-1', endpoint, controllerId: 'ecs-gitops' },
+    embeddedAws: false,
+    rateLimit: false,
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: logs ? 'info' : 'warn',
+    stopGraceMs: 2_000,
+    logDestination: new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        if (logs) for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    }),
+    ...overrides,
+  };
 }

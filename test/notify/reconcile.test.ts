@@ -7,45 +7,24 @@ import t from 'tap';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceKey } from '../../src/api/kinds.js';
-import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
-import { loadConfig } from '../../src/load/index.js';
 import { Notifier } from '../../src/notify/index.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { Controller, type ControllerLogger } from '../../src/runtime/controller.js';
-import { StatusStore } from '../../src/runtime/status.js';
-import { ECS_TARGET_PREFIX, startSimulator } from '../../src/sim/index.js';
+import type { ControllerLogger } from '../../src/runtime/controller.js';
+import { ECS_TARGET_PREFIX } from '../../src/sim/index.js';
+import { controllerOnSimulator } from '../helpers/controller.js';
 import { withImageTag } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/eventually.js';
-import { copyExamples } from '../helpers/repo.js';
 import { startReceiver } from './receiver.js';
 import { EXAMPLES } from '../helpers/examples.js';
 
-const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
-
 t.test('a receiver that never answers: passes finish, commits apply, drift heals', async (t) => {
-  const sim = await startSimulator({ rolloutTimings: FAST });
-  const clients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint });
   const receiver = await startReceiver(t);
   receiver.answer(...Array.from({ length: 100 }, () => 'hang' as const));
-  const status = new StatusStore();
+  const finished: number[] = [];
+  const logger: ControllerLogger = { info: (_o, msg) => void (msg === 'reconcile finished' && finished.push(Date.now())), warn: () => undefined, error: () => undefined, debug: () => undefined };
+  const { sim, status, controller, dir, snapshot } = await controllerOnSimulator(t, { logger });
   // Attempts of ten minutes: the first request stays on the wire for the whole test.
   const notifier = new Notifier({ webhook: { url: receiver.url, secret: 's' } }, { tuning: { timeoutMs: 600_000 } });
   notifier.watch(status, 'test');
-  const finished: number[] = [];
-  const logger: ControllerLogger = { info: (_o, msg) => void (msg === 'reconcile finished' && finished.push(Date.now())), warn: () => undefined, error: () => undefined, debug: () => undefined };
-  const controller = new Controller({
-    clients, status, clock: systemClock, selfHeal: true, resyncMs: 60_000, progressPollMs: 200, logger,
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops', application: 'test' },
-    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
-  });
-  controller.start();
-  t.teardown(async () => {
-    await controller.stop();
-    destroyAwsClients(clients);
-    await sim.close();
-  });
-  const dir = copyExamples(t.testdir());
-  const snapshot = async (revision: string) => controller.applySnapshot({ revision, result: await loadConfig(dir) });
   const ecs = (operation: string, input: object) => sim.invoke(`${ECS_TARGET_PREFIX}.${operation}`, JSON.stringify(input));
   const billing = () => status.get('Service/billing' as ResourceKey);
   const converged = () => status.list().length === EXAMPLES.total && status.list().every((r) => r.sync === 'Synced' && r.health.status === 'Healthy');

@@ -1,36 +1,15 @@
 // The controller loop against the simulator: snapshots in, AWS converged, status out.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { startSimulator } from '../../src/sim/index.js';
-import { createAwsClients, destroyAwsClients } from '../../src/aws/clients.js';
-import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/load/index.js';
-import { Controller, decide, type ControllerLogger, type ControllerMetrics, type KeyResult, type Requeue } from '../../src/runtime/controller.js';
+import { decide, type ControllerLogger, type KeyResult, type Requeue } from '../../src/runtime/controller.js';
 import { StatusStore } from '../../src/runtime/status.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { copyExamples } from '../helpers/repo.js';
 import { eventually } from '../helpers/daemon.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES } from '../helpers/examples.js';
-
-const FAST = { taskStartMs: 100, taskStopMs: 50, serviceDrainMs: 100, cloudMapStepMs: 20 };
-
-
-function recordingMetrics() {
-  const drift: string[] = [];
-  const reconciles: string[] = [];
-  const metrics: ControllerMetrics = {
-    observeReconcile: (kind, result) => reconciles.push(`${kind} ${result}`),
-    driftDetected: (kind) => drift.push(kind),
-    queue: { setDepth: () => undefined, retried: () => undefined, setLongestRunning: () => undefined },
-    setRevision: () => undefined,
-    setLastSuccessfulSync: () => undefined,
-    setLoadErrors: () => undefined,
-    loadFailed: () => undefined,
-  };
-  return { metrics, drift, reconciles };
-}
+import { controllerOnSimulator } from '../helpers/controller.js';
 
 /** A logger that tells when a pass at `revision` starts, and when the next pass to start has finished. */
 function passWatcher() {
@@ -56,29 +35,7 @@ function passWatcher() {
   return { logger, started, nextPass };
 }
 
-async function setup(t: Test, { selfHeal = true, resyncMs = 60_000, consistencyLagMs = 0, logger = undefined as ControllerLogger | undefined } = {}) {
-  const sim = await startSimulator({ rolloutTimings: FAST, faults: { consistencyLagMs } });
-  const clients = createAwsClients({ region: 'us-east-1', endpoint: sim.endpoint });
-  const status = new StatusStore();
-  const recorded = recordingMetrics();
-  const controller = new Controller({
-    clients, status, clock: systemClock, selfHeal, resyncMs, metrics: recorded.metrics, progressPollMs: 200, ...(logger ? { logger } : {}),
-    aws: { region: 'us-east-1', endpoint: sim.endpoint, controllerId: 'ecs-gitops', application: 'test' },
-    prune: { enabled: false, allowEmpty: false, maxDeletesPerSync: 20 },
-  });
-  controller.start();
-  t.teardown(async () => {
-    await controller.stop();
-    destroyAwsClients(clients);
-    await sim.close();
-  });
-  const dir = copyExamples(t.testdir());
-  const snapshot = async (revision: string) => {
-    const result = await loadConfig(dir);
-    controller.applySnapshot({ revision, result });
-  };
-  return { sim, clients, status, controller, dir, snapshot, ...recorded };
-}
+const setup = controllerOnSimulator;
 
 const allHealthy = (status: StatusStore) => () => {
   const all = status.list();
