@@ -95,7 +95,9 @@ t.test('the per-resource info gauge names the Degraded service, and only it', as
   sim.faults.failImage(imageOf('search', '6.6.6'));
   repos.search.write('6.6.6');
   const degraded = { application: 'search', kind: 'Service', name: 'search-web', health_status: 'Degraded' };
-  await daemon.until(async () => (await daemon.metrics()).series('ecs_gitops_resource_info', degraded).length === 1, 'search-web Degraded in ecs_gitops_resource_info', 60_000);
+  // The new revision of search-web's task definition is Progressing until a pass confirms it (every few seconds): wait for that too.
+  const settled = (m: Awaited<ReturnType<typeof daemon.metrics>>) => m.series('ecs_gitops_resource_info', degraded).length === 1 && m.series('ecs_gitops_resource_info', { kind: 'TaskDefinition', name: 'search-web', health_status: 'Healthy' }).length === 1;
+  await daemon.until(async () => settled(await daemon.metrics()), 'search-web Degraded, its task definition confirmed, in ecs_gitops_resource_info', 60_000);
   const m = await daemon.metrics();
   const notHealthy = m.series('ecs_gitops_resource_info').filter((s) => s.labels.health_status !== 'Healthy');
   t.same(notHealthy.map((s) => `${s.labels.application}/${s.labels.name} ${s.labels.health_status}`), ['search/search-web Degraded'], 'the one service that is not Healthy');
